@@ -1,0 +1,105 @@
+# logserver build. `make` builds bin/logserver and bin/logclient;
+# `make test` installs missing test dependencies, builds, and runs every test.
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOURCE
+LDFLAGS ?=
+PYTHON  ?= /usr/bin/python3
+
+# Shared modules: everything in src/ except the two programs' mains.
+LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))
+LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)
+UNIT_SRC := $(wildcard tests/unit/test_*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
+FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
+
+.PHONY: all run test unit integration fuzz-regress fuzz asan valgrind lint clean deps bench
+
+all: bin/logserver bin/logclient
+
+build/%.o: src/%.c $(wildcard src/*.h) | build
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+build/liblogserver.a: $(LIB_OBJ)
+	rm -f $@ && ar rcs $@ $^
+
+bin/logserver: build/main_server.o build/liblogserver.a | bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+bin/logclient: build/main_client.o build/liblogserver.a | bin
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^
+
+build bin build/tests:
+	mkdir -p $@
+
+# Unit tests: every tests/unit/test_X.c is one cmocka program linked with the shared modules.
+build/tests/%: tests/unit/%.c build/liblogserver.a $(wildcard src/*.h) | build/tests
+	$(CC) $(CFLAGS) -Isrc -o $@ $< build/liblogserver.a -lcmocka
+
+run: all
+	mkdir -p logs
+	./bin/logserver
+
+deps:
+	@bash tests/install-deps.sh
+
+unit: $(UNIT_BIN)
+	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
+
+integration: all
+	$(PYTHON) -m pytest -q tests/integration
+
+test: deps
+	$(MAKE) all
+	$(MAKE) unit
+	$(MAKE) fuzz-regress
+	$(MAKE) asan-unit
+	$(MAKE) integration
+
+# Each fuzz target's corpus, run once under ASan/UBSan as a regression test.
+FUZZ_CC     ?= clang
+FUZZ_FLAGS   = -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
+	mkdir -p build/fuzz
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC)
+
+fuzz-regress: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); \
+	  echo "== $$n corpus"; $$f -runs=0 fuzz/corpus/$${n#fuzz_} >/dev/null 2>build/fuzz/$$n.log || { cat build/fuzz/$$n.log; exit 1; }; done
+
+FUZZ_SECONDS ?= 60
+fuzz: $(FUZZ_BINS)
+	@set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build/fuzz/corpus-$$n; \
+	  echo "== $$n for $(FUZZ_SECONDS)s"; $$f -max_total_time=$(FUZZ_SECONDS) build/fuzz/corpus-$$n fuzz/corpus/$${n#fuzz_}; done
+
+# Unit tests again, built with AddressSanitizer and UBSan.
+asan-unit:
+	$(MAKE) -s BUILD_ASAN=1 CFLAGS="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer" \
+	  LDFLAGS="-fsanitize=address,undefined" build_dir_asan
+
+build_dir_asan:
+	@rm -rf build-asan && mkdir -p build-asan
+	@set -e; for t in $(UNIT_SRC); do n=$$(basename $$t .c); \
+	  $(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -o build-asan/$$n $$t $(LIB_SRC) -lcmocka $(LDFLAGS); \
+	  echo "== asan $$n"; ./build-asan/$$n; done
+
+# Server binaries built with sanitizers, for the integration suite (LOGSERVER_BIN=bin-asan/...).
+bin-asan/logserver bin-asan/logclient: $(wildcard src/*.c src/*.h)
+	mkdir -p bin-asan
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -o bin-asan/logserver src/main_server.c $(LIB_SRC)
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	  -o bin-asan/logclient src/main_client.c $(LIB_SRC)
+
+lint:
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -D_GNU_SOURCE src
+
+bench: all
+	bash bench/run.sh
+
+clean:
+	rm -rf build build-asan bin bin-asan
+
+.PHONY: asan-unit build_dir_asan

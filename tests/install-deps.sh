@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Installs the test dependencies that are missing (Debian packages), when run as root.
+# Used by `make test`; safe to run again: it does nothing when all is present.
+set -euo pipefail
+
+need=()
+[ -f /usr/include/cmocka.h ]                 || need+=(libcmocka-dev)
+/usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
+command -v clang >/dev/null                  || need+=(clang)
+ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
+  || ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 \
+  || need+=(libclang-rt-14-dev)
+command -v jq >/dev/null                     || need+=(jq)
+command -v logger >/dev/null                 || need+=(bsdutils)
+command -v gcc >/dev/null                    || need+=(gcc)
+command -v make >/dev/null                   || need+=(make)
+
+if [ ${#need[@]} -eq 0 ]; then
+  exit 0
+fi
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: missing packages: ${need[*]}; run as root or: sudo apt-get install ${need[*]}" >&2
+  exit 1
+fi
+echo "install-deps: installing ${need[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
