@@ -69,6 +69,8 @@ int sd_next_param(struct sd_iter *it, struct span *name, struct span *value);
 /* Copies value into dst (capacity cap) with RFC 5424 6.3.3 escapes removed;
  * returns the decoded length (which may exceed cap: then dst holds cap bytes). */
 size_t sd_unescape(struct span value, char *dst, size_t cap);
+/* The decoded length alone: sd_unescape(value, NULL, 0). */
+size_t sd_unescape_len(struct span value);
 
 /* Facility and severity keywords ("local0", "err"); "?" for out-of-range. */
 const char *syslog_facility_name(int facility);

@@ -1,0 +1,400 @@
+#!/usr/bin/env bash
+# Benchmark: the same syslog workload against rsyslog, syslog-ng, logserver
+# and a trivial sink. Usage (from the repository root):
+#
+#   make bench                       # or: bash bench/run.sh
+#   BENCH_COUNT=200000 BENCH_REPEAT=1 BENCH_RECEIVERS="sink rsyslog" BENCH_MODES="tcp1 udp-flood" bash bench/run.sh
+#
+# Environment:
+#   BENCH_COUNT      messages per run (default 2000000)
+#   BENCH_REPEAT     repetitions of every run, medians are reported (default 3)
+#   BENCH_RECEIVERS  subset of: rsyslog syslog-ng logserver sink (default: all)
+#   BENCH_MODES      subset of the modes below (default: the five common modes
+#                    for everyone, plus the logserver-only variants for logserver)
+#   BENCH_SIZE       message size in bytes (default 100)
+#   BENCH_FORMAT     3164 or 5424 (default 3164)
+#   BENCH_PORT       first port used (default 15140; runs use 15140..15239)
+#
+# Modes:
+#   tcp1          1 TCP connection
+#   tcp50         50 TCP connections, all sending
+#   tcp1000       1000 TCP connections of which 50 send, 950 stay open idle
+#   udp-flood     1 UDP sender, as fast as it can
+#   udp-paced     1 UDP sender paced at 100,000 msg/s
+#   short2000     2000 TCP connections one after another, each sends COUNT/2000
+#                 messages and closes (logserver's fork-per-connection path)
+#   tcp50-rot16m  tcp50, logserver with --max-size 16M (rotation every 16 MB)
+#   tcp50-json    tcp50, logserver with --format json
+#
+# Results: bench/results/results.csv (every run), bench/results/summary.csv
+# (medians), bench/results/results.md and the same table on stdout,
+# bench/results/chart.png. Receivers' stderr: bench/results/logs/.
+# Every process started here is stopped by its pid; every wait has a deadline.
+set -euo pipefail
+
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/.." && pwd)
+res=$here/results
+bin=$res/bin
+peers=$here/peers
+
+COUNT=${BENCH_COUNT:-2000000}
+REPEAT=${BENCH_REPEAT:-3}
+RECEIVERS=${BENCH_RECEIVERS:-"rsyslog syslog-ng logserver sink"}
+SIZE=${BENCH_SIZE:-100}
+FORMAT=${BENCH_FORMAT:-3164}
+PORT0=${BENCH_PORT:-15140}
+COMMON_MODES="tcp1 tcp50 tcp1000 udp-flood udp-paced"
+LOGSERVER_MODES="short2000 tcp50-rot16m tcp50-json"
+UDP_RCVBUF=4194304	# asked of every receiver; net.core.rmem_max is 4 MiB here
+IDLE_MS=2000		# "stopped growing" = no new bytes for this long after the sender finished
+
+for v in COUNT REPEAT SIZE FORMAT PORT0; do
+	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "bench: $v must be a number, got '${!v}'" >&2; exit 1; }
+done
+((COUNT >= 1 && REPEAT >= 1)) || { echo "bench: BENCH_COUNT and BENCH_REPEAT must be >= 1" >&2; exit 1; }
+
+log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
+
+# ---------------------------------------------------------------- build
+mkdir -p "$bin" "$res/logs"
+CFLAGS_BENCH="-std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOURCE"
+for t in loadgen sink verify watch; do
+	if [[ ! -x $bin/$t || $here/$t.c -nt $bin/$t ]]; then
+		log "building $t"
+		cc $CFLAGS_BENCH -o "$bin/$t" "$here/$t.c"
+	fi
+done
+
+# ---------------------------------------------------------------- peers, gnuplot
+want() { [[ " $RECEIVERS " == *" $1 "* ]]; }
+if want rsyslog || want syslog-ng; then
+	bash "$here/peers.sh" >&2
+fi
+if ! command -v gnuplot >/dev/null; then
+	log "installing gnuplot-nox for the chart"
+	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends gnuplot-nox >/dev/null 2>&1 ||
+		log "gnuplot-nox could not be installed; the chart will be skipped"
+fi
+
+RS_ROOT=$peers/rsyslog
+RS_LIB=$RS_ROOT/usr/lib/x86_64-linux-gnu
+SNG_ROOT=$peers/syslog-ng
+SNG_MODDIR=$(ls -d "$SNG_ROOT"/usr/lib/syslog-ng/3.* 2>/dev/null | head -1 || true)
+SNG_VERSION=$(basename "${SNG_MODDIR:-3.38}")
+LOGSERVER=$root/bin/logserver
+
+# ---------------------------------------------------------------- process control
+tmp=$(mktemp -d /tmp/logbench.XXXXXX)
+RPID="" WPID="" LPID=""
+declare -a RDESC=()
+
+# Descendants of $1 (pids), from /proc/*/stat.
+descendants() {
+	local rootpid=$1
+	awk -v r="$rootpid" '
+		{ sub(/^.*\) /, ""); }        # drop "pid (comm) "; $2 is now ppid
+		FNR == 1 { split(FILENAME, a, "/"); pid = a[3]; ppid[pid] = $2 }
+		END {
+			n = 1; set[r] = 1; changed = 1
+			while (changed) { changed = 0
+				for (p in ppid) if (!(p in set) && (ppid[p] in set)) { set[p] = 1; changed = 1 } }
+			for (p in set) if (p != r) print p
+		}' /proc/[0-9]*/stat 2>/dev/null
+}
+
+alive() { [[ -n $1 ]] && kill -0 "$1" 2>/dev/null; }
+
+# stop PID [DEADLINE_S]: SIGTERM, wait up to the deadline, then SIGKILL; also
+# ends any descendant that outlives it (each by its pid).
+stop_pid() {
+	local pid=$1 deadline=$((SECONDS + ${2:-10}))
+	[[ -n $pid ]] || return 0
+	local -a desc
+	mapfile -t desc < <(descendants "$pid")
+	kill -TERM "$pid" 2>/dev/null || true
+	while alive "$pid" && ((SECONDS < deadline)); do sleep 0.05; done
+	if alive "$pid"; then
+		log "pid $pid did not stop within the deadline; SIGKILL"
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+	local d
+	deadline=$((SECONDS + 5))
+	for d in "${desc[@]}"; do
+		while alive "$d" && ((SECONDS < deadline)); do sleep 0.05; done
+		alive "$d" && { log "descendant $d still alive; SIGKILL"; kill -KILL "$d" 2>/dev/null || true; }
+	done
+	return 0
+}
+
+cleanup() {
+	local rc=$?
+	[[ -n $LPID ]] && alive "$LPID" && kill -TERM "$LPID" 2>/dev/null
+	[[ -n $WPID ]] && alive "$WPID" && kill -TERM "$WPID" 2>/dev/null
+	[[ -n $RPID ]] && stop_pid "$RPID" 5
+	rm -rf "$tmp"
+	exit $rc
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# listening PROTO PORT: is something bound to PORT (TCP: in LISTEN state)?
+listening() {
+	local hex
+	hex=$(printf '%04X' "$2")
+	if [[ $1 == tcp ]]; then
+		awk -v h=":$hex" '$4 == "0A" && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' /proc/net/tcp
+	else
+		awk -v h=":$hex" '$4 == "07" && substr($2, length($2) - 4) == h { f = 1 } END { exit !f }' /proc/net/udp
+	fi
+}
+
+# ---------------------------------------------------------------- receivers
+# start_receiver NAME MODE TCPPORT UDPPORT OUTDIR STATEDIR
+# Sets RPID and MATCH (substring of the output file names); returns 1 with
+# SKIP set to the reason when the receiver cannot run this mode.
+LS_UDP=unknown	# does bin/logserver accept --udp-port/--udp-rcvbuf?
+start_receiver() {
+	local name=$1 mode=$2 tport=$3 uport=$4 out=$5 st=$6
+	local err=$res/logs/$name-$mode.stderr
+	local -a cmd
+	SKIP="" RPID=""
+	case $name in
+	rsyslog)
+		[[ -x $RS_ROOT/usr/sbin/rsyslogd ]] || { SKIP="rsyslogd not unpacked (bench/peers.sh failed?)"; return 1; }
+		# Defaults everywhere except what the benchmark needs: loopback
+		# inputs, more sessions, a big UDP buffer, no DNS. omfile keeps its
+		# defaults (asyncWriting off, flushOnTXEnd on): each batch is
+		# written when it is done.
+		cat >"$st/rsyslog.conf" <<-EOF
+			global(workDirectory="$st" net.enableDNS="off")
+			module(load="imtcp" MaxSessions="2000")
+			module(load="imudp")
+			input(type="imtcp" address="127.0.0.1" port="$tport")
+			input(type="imudp" address="127.0.0.1" port="$uport" rcvbufSize="$UDP_RCVBUF")
+			action(type="omfile" file="$out/rsyslog.log" template="RSYSLOG_TraditionalFileFormat")
+		EOF
+		MATCH=rsyslog.log
+		cmd=(env LD_LIBRARY_PATH="$RS_LIB" "$RS_ROOT/usr/sbin/rsyslogd" -n -f "$st/rsyslog.conf"
+			-i "$st/rsyslog.pid" -M "$RS_LIB/rsyslog")
+		;;
+	syslog-ng)
+		[[ -x $SNG_ROOT/usr/sbin/syslog-ng && -n $SNG_MODDIR ]] || { SKIP="syslog-ng not unpacked (bench/peers.sh failed?)"; return 1; }
+		# Defaults except: loopback sources, max-connections 2000, the
+		# log-fifo-size syslog-ng itself asks for with that many
+		# connections (2000 x 100 window), a big UDP buffer, no DNS,
+		# and flow-control so that TCP is lossless as with rsyslog.
+		# The file destination's default template is the traditional format.
+		cat >"$st/syslog-ng.conf" <<-EOF
+			@version: $SNG_VERSION
+			options { use-dns(no); dns-cache(no); use-fqdn(no); keep-hostname(yes); chain-hostnames(no); stats-freq(0); log-fifo-size(200000); };
+			source s_net {
+			  network(ip("127.0.0.1") port($tport) transport("tcp") max-connections(2000) listen-backlog(2048));
+			  network(ip("127.0.0.1") port($uport) transport("udp") so-rcvbuf($UDP_RCVBUF));
+			};
+			destination d_file { file("$out/syslog-ng.log"); };
+			log { source(s_net); destination(d_file); flags(flow-control); };
+		EOF
+		MATCH=syslog-ng.log
+		cmd=(env LD_LIBRARY_PATH="$SNG_ROOT/usr/lib/syslog-ng" "$SNG_ROOT/usr/sbin/syslog-ng" -F --no-caps
+			-f "$st/syslog-ng.conf" --module-path="$SNG_MODDIR" --persist-file="$st/syslog-ng.persist"
+			--pidfile="$st/syslog-ng.pid" --control="$st/syslog-ng.ctl")
+		;;
+	sink)
+		MATCH=sink.log
+		cmd=("$bin/sink" --bind 127.0.0.1 --port "$tport" --udp-port "$uport" --udp-rcvbuf "$UDP_RCVBUF" --out "$out/sink.log")
+		;;
+	logserver)
+		[[ -x $LOGSERVER ]] || { SKIP="bin/logserver not built yet"; return 1; }
+		MATCH=logserver-
+		local -a extra=() udp=()
+		case $mode in
+		tcp50-rot16m) extra=(--max-size 16M) ;;
+		tcp50-json) extra=(--format json) ;;
+		esac
+		[[ $mode == udp-* || $LS_UDP != no ]] && udp=(--udp-port "$uport" --udp-rcvbuf "$UDP_RCVBUF")
+		cmd=("$LOGSERVER" -c /dev/null -p "$tport" "${udp[@]}" -d "$out" --max-size 1G --max-files 100
+			--on-start new --max-clients 2000 --bind 127.0.0.1 "${extra[@]}")
+		# later options override earlier ones: --max-size 16M after 1G
+		if [[ $mode == tcp50-rot16m ]]; then
+			cmd=("$LOGSERVER" -c /dev/null -p "$tport" "${udp[@]}" -d "$out" --max-size 16M --max-files 100
+				--on-start new --max-clients 2000 --bind 127.0.0.1)
+		fi
+		;;
+	*)
+		SKIP="unknown receiver"; return 1 ;;
+	esac
+	"${cmd[@]}" >"$err" 2>&1 </dev/null &
+	RPID=$!
+	local deadline=$((SECONDS + 15)) ok=0
+	while ((SECONDS < deadline)); do
+		alive "$RPID" || break
+		if listening tcp "$tport" && { [[ $mode != udp-* ]] || listening udp "$uport"; }; then ok=1; break; fi
+		sleep 0.05
+	done
+	if ((ok)); then
+		[[ $name == logserver && ${#udp[@]} -gt 0 ]] && LS_UDP=yes
+		return 0
+	fi
+	local why
+	why=$(tail -n 3 "$err" | tr '\n' ' ')
+	stop_pid "$RPID" 5
+	RPID=""
+	# logserver may not accept the UDP options yet: retry TCP modes without them.
+	if [[ $name == logserver && $LS_UDP == unknown && $mode != udp-* ]]; then
+		LS_UDP=no
+		log "logserver did not start with --udp-port/--udp-rcvbuf ($why); retrying without them"
+		start_receiver "$@" && return 0
+		return 1
+	fi
+	SKIP="$name did not start listening within 15 s: ${why:-no output} (see $err)"
+	return 1
+}
+
+# ---------------------------------------------------------------- modes
+# mode_setup MODE: sets LG (loadgen arguments without port), CONNS (sending
+# connections, for verify), PROTO (tcp|udp); returns 1 if MODE is unknown.
+mode_setup() {
+	PROTO=tcp
+	case $1 in
+	tcp1) LG=(--tcp 1); CONNS=1 ;;
+	tcp50 | tcp50-rot16m | tcp50-json) LG=(--tcp 50); CONNS=50 ;;
+	tcp1000) LG=(--tcp 1000 --active 50); CONNS=50 ;;
+	udp-flood) LG=(--udp); CONNS=1; PROTO=udp ;;
+	udp-paced) LG=(--udp --rate 100000); CONNS=1; PROTO=udp ;;
+	short2000) LG=(--tcp 2000 --sequential); CONNS=2000 ;;
+	*) return 1 ;;
+	esac
+}
+
+modes_for() {
+	if [[ -n ${BENCH_MODES:-} ]]; then
+		echo "$BENCH_MODES"
+	elif [[ $1 == logserver ]]; then
+		echo "$COMMON_MODES $LOGSERVER_MODES"
+	else
+		echo "$COMMON_MODES"
+	fi
+}
+
+# ---------------------------------------------------------------- one run
+CSV=$res/results.csv
+echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,load1,status,note" >"$CSV"
+runno=0
+
+kv() { sed -n "s/^$1=//p" "$2" | head -1; }
+
+record() { # record RECEIVER MODE REP STATUS NOTE [fields...]
+	local r=$1 m=$2 rep=$3 status=$4 note=${5//,/;}
+	shift 5
+	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
+	echo "$r,$m,$rep,$COUNT,$1,$2,$3,$4,$5,$6,$7,$8,$9,${10},${11},${12},${13},$status,$note" >>"$CSV"
+}
+
+run_one() {
+	local r=$1 m=$2 rep=$3
+	mode_setup "$m" || { log "unknown mode $m"; return 0; }
+	if [[ $m == tcp50-rot16m || $m == tcp50-json ]] && [[ $r != logserver ]]; then return 0; fi
+	local count=$COUNT
+	if [[ $m == short2000 ]] && ((COUNT < 2000)); then
+		log "$r $m: BENCH_COUNT < 2000, skipped"; return 0
+	fi
+	local tport=$((PORT0 + (runno % 50) * 2)) uport=$((PORT0 + (runno % 50) * 2 + 1))
+	runno=$((runno + 1))
+	local rd=$tmp/run
+	rm -rf "$rd"
+	mkdir -p "$rd/out" "$rd/state"
+	sync
+	if ! start_receiver "$r" "$m" "$tport" "$uport" "$rd/out" "$rd/state"; then
+		log "$r $m: SKIPPED: $SKIP"
+		record "$r" "$m" "$rep" skipped "$SKIP"
+		return 0
+	fi
+	local load1
+	load1=$(cut -d' ' -f1 /proc/loadavg)
+	# Generous deadline: 20k msg/s worst case, or the paced duration, plus 60 s.
+	local tmo=$((60 + count / 20000))
+	"$bin/watch" --dir "$rd/out" --match "$MATCH" --expect "$count" --pid "$RPID" \
+		--idle-ms "$IDLE_MS" --timeout "$tmo" >"$rd/watch.out" 2>"$rd/watch.err" &
+	WPID=$!
+	local deadline=$((SECONDS + 10))
+	until grep -q '^ready=1' "$rd/watch.out" 2>/dev/null; do
+		if ! alive "$WPID" || ((SECONDS >= deadline)); then
+			log "$r $m: watcher did not start: $(cat "$rd/watch.err")"
+			stop_pid "$WPID" 2; WPID=""
+			stop_pid "$RPID"; RPID=""
+			record "$r" "$m" "$rep" failed "watcher did not start"
+			return 0
+		fi
+		sleep 0.01
+	done
+	local lrc=0
+	timeout -k 5 "$tmo" "$bin/loadgen" --host 127.0.0.1 --port "$([[ $PROTO == udp ]] && echo "$uport" || echo "$tport")" \
+		"${LG[@]}" --count "$count" --size "$SIZE" --format "$FORMAT" --timeout 60 \
+		>"$rd/loadgen.out" 2>"$rd/loadgen.err" &
+	LPID=$!
+	wait "$LPID" || lrc=$?
+	LPID=""
+	kill -USR1 "$WPID" 2>/dev/null || true
+	# The watcher ends by itself (its --timeout bounds it); this is a backstop.
+	deadline=$((SECONDS + tmo + 15))
+	while alive "$WPID" && ((SECONDS < deadline)); do sleep 0.05; done
+	alive "$WPID" && kill -TERM "$WPID"
+	wait "$WPID" 2>/dev/null || true
+	WPID=""
+	local ralive=1
+	alive "$RPID" || ralive=0
+	stop_pid "$RPID"
+	RPID=""
+
+	local vout=$rd/verify.out
+	"$bin/verify" --conns "$CONNS" --count "$count" --match "$MATCH" "$rd/out" >"$vout" 2>&1 || true
+	local first end sent
+	first=$(kv first_byte_ns "$rd/loadgen.out")
+	sent=$(kv sent "$rd/loadgen.out")
+	end=$(kv end_ns "$rd/watch.out")
+	local written unique lost dup ooo
+	written=$(kv written "$vout") unique=$(kv unique "$vout") lost=$(kv lost "$vout")
+	dup=$(kv dup "$vout") ooo=$(kv ooo "$vout")
+	local cpu pss procs reached
+	cpu=$(kv cpu_s "$rd/watch.out") pss=$(kv peak_pss_kb "$rd/watch.out")
+	procs=$(kv max_procs "$rd/watch.out") reached=$(kv reached "$rd/watch.out")
+	local status=ok note=""
+	if ((lrc != 0)) || [[ -z $first || -z $end || -z $unique ]]; then
+		status=failed
+		note="loadgen rc=$lrc $(tr '\n' ' ' <"$rd/loadgen.err" | cut -c1-200)"
+		[[ -z $end ]] && note="$note watcher: $(tr '\n' ' ' <"$rd/watch.err" | cut -c1-200)"
+		log "$r $m rep $rep: FAILED: $note"
+		record "$r" "$m" "$rep" "$status" "$note"
+		return 0
+	fi
+	((ralive)) || { status=crashed; note="receiver exited during the run"; }
+	[[ $reached == 1 ]] || note="${note:+$note; }stopped growing before all lines arrived"
+	[[ $(kv timeout "$rd/watch.out") == 1 ]] && note="${note:+$note; }watcher timed out"
+	local secs rate lostpct pssmb
+	secs=$(awk -v a="$first" -v b="$end" 'BEGIN { d = (b - a) / 1e9; if (d <= 0) d = 1e-9; printf "%.3f", d }')
+	rate=$(awk -v u="$unique" -v s="$secs" 'BEGIN { printf "%.0f", u / s }')
+	lostpct=$(awk -v l="$lost" -v c="$count" 'BEGIN { printf "%.2f", 100 * l / c }')
+	pssmb=$(awk -v k="$pss" 'BEGIN { printf "%.1f", k / 1024 }')
+	log "$r $m rep $rep: $(printf '%8.3f s %10s msg/s lost %s%% dup %s ooo %s cpu %ss pss %sMB procs %s' \
+		"$secs" "$rate" "$lostpct" "$dup" "$ooo" "$cpu" "$pssmb" "$procs")${note:+ ($note)}"
+	record "$r" "$m" "$rep" "$status" "$note" "$sent" "$written" "$unique" "$lost" "$lostpct" "$dup" "$ooo" \
+		"$secs" "$rate" "$cpu" "$pssmb" "$procs" "$load1"
+	rm -rf "$rd"
+}
+
+log "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
+log "workload: $COUNT messages of $SIZE bytes, RFC $FORMAT, $REPEAT repetition(s); receivers: $RECEIVERS"
+for rep in $(seq 1 "$REPEAT"); do
+	for r in $RECEIVERS; do
+		for m in $(modes_for "$r"); do
+			run_one "$r" "$m" "$rep"
+		done
+	done
+done
+
+/usr/bin/python3 "$here/report.py" "$CSV" "$res/summary.csv" "$res/results.md"
+if command -v gnuplot >/dev/null; then
+	bash "$here/chart.sh" "$res/summary.csv" "$res/chart.png" && log "chart: $res/chart.png"
+fi

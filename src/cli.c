@@ -1,0 +1,54 @@
+/* cli: defaults < configuration file < command line, for both programs. */
+#include "cli.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "config.h"
+
+void
+cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
+    char **operands, int *noperands)
+{
+	struct opt_actions act;
+	char err[OPT_ERRLEN];
+	const char *path;
+
+	/* First pass: syntax, -c, --help, --version. */
+	if (opt_argv(prog->tab, prog->n, cfg, argc, argv, 0, &act, operands, noperands, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog->name, err);
+		exit(2);
+	}
+	if (act.help) {
+		printf("usage: %s %s\n%s\n\noptions (each long option is also a key of the "
+		    "configuration file):\n", prog->name, prog->usage, prog->summary);
+		opt_help(stdout, prog->tab, prog->n);
+		if (prog->help_tail != NULL)
+			printf("\n%s", prog->help_tail);
+		exit(0);
+	}
+	if (act.version) {
+		printf("%s %s\n", prog->name, LOGSERVER_VERSION);
+		exit(0);
+	}
+	if (opt_defaults(prog->tab, prog->n, cfg, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: built-in default: %s\n", prog->name, err);
+		exit(1);
+	}
+	path = act.config;
+	if (path == NULL && access(prog->default_config, F_OK) == 0)
+		path = prog->default_config;
+	if (path != NULL &&
+	    opt_load_file(prog->tab, prog->n, cfg, path, err, sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog->name, err);
+		exit(1);
+	}
+	/* Second pass: the command line wins over the file. */
+	if (opt_argv(prog->tab, prog->n, cfg, argc, argv, 1, &act, operands, noperands, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s\n", prog->name, err);
+		exit(1);
+	}
+}

@@ -1,0 +1,29 @@
+/*
+ * cli: the start-up steps both programs share: defaults, then the
+ * configuration file (-c FILE, else the default file when it exists), then
+ * the command line; --help and --version.
+ *
+ * Contract: cli_configure() fills cfg from tab, or prints one line on
+ * stderr and exits: 0 after --help/--version, 2 for a command-line usage
+ * error, 1 for a bad configuration file or value. Operands (non-option
+ * arguments) are returned in operands[] (capacity argc).
+ */
+#ifndef LOGSERVER_CLI_H
+#define LOGSERVER_CLI_H
+
+#include "options.h"
+
+struct cli_program {
+	const char *name;		/* "logserver" */
+	const char *usage;		/* after "usage: NAME " */
+	const char *summary;		/* one line for --help */
+	const char *default_config;	/* "./logserver.conf" */
+	const struct opt_def *tab;
+	size_t n;
+	const char *help_tail;		/* printed after the options, or NULL */
+};
+
+void cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
+    char **operands, int *noperands);
+
+#endif

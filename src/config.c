@@ -1,0 +1,44 @@
+/* config: the option tables of logserver and logclient. */
+#include "config.h"
+
+#include <stddef.h>
+
+#define S(f) offsetof(struct server_config, f)
+#define C(f) offsetof(struct client_config, f)
+#define STR_CAP(type, f) ((long long)sizeof(((struct type *)0)->f))
+
+const struct opt_def server_options[] = {
+	{ "config", 'c', OPT_ACTION, NULL, 0, 0, NULL, 0, "FILE",
+	  "configuration file (default: ./logserver.conf when it exists)" },
+	{ "port", 'p', OPT_INT, "5140", 1, 65535, NULL, S(port), "PORT", "TCP port to listen on" },
+	{ "dir", 'd', OPT_STRING, "./logs", 1, STR_CAP(server_config, dir), NULL, S(dir), "DIR",
+	  "log directory, created when missing" },
+	{ "bind", 0, OPT_STRING, "", 0, STR_CAP(server_config, bind), NULL, S(bind), "ADDR",
+	  "address or host name to listen on (default: all, IPv6 and IPv4)" },
+	{ "max-size", 0, OPT_SIZE, "10M", 1024, 1LL << 40, NULL, S(max_size), "SIZE",
+	  "rotate the log file before it grows past SIZE (K, M, G suffixes)" },
+	{ "max-files", 0, OPT_INT, "10", 1, 1000000, NULL, S(max_files), "N",
+	  "log files the directory keeps; older ones are deleted" },
+	{ "on-start", 0, OPT_CHOICE, "append", 0, 0, "append|new", S(on_start), "append|new",
+	  "append to the most recent log file, or start a new one" },
+	{ "max-clients", 0, OPT_INT, "1024", 1, 100000, NULL, S(max_clients), "N",
+	  "concurrent clients; more are refused and the refusal is logged" },
+	{ "max-line", 0, OPT_SIZE, "8192", 16, 4LL << 20, NULL, S(max_line), "BYTES",
+	  "longest message; longer ones are kept truncated and marked" },
+	{ "shutdown-timeout", 0, OPT_INT, "5", 0, 3600, NULL, S(shutdown_timeout), "SECONDS",
+	  "at shutdown, how long children may take to write what they received" },
+	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
+	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
+};
+const size_t server_noptions = sizeof(server_options) / sizeof(server_options[0]);
+
+const struct opt_def client_options[] = {
+	{ "config", 'c', OPT_ACTION, NULL, 0, 0, NULL, 0, "FILE",
+	  "configuration file (default: ./logclient.conf when it exists)" },
+	{ "host", 'H', OPT_STRING, "localhost", 1, STR_CAP(client_config, host), NULL, C(host),
+	  "HOST", "server name or address (IPv4 or IPv6)" },
+	{ "port", 'p', OPT_INT, "5140", 1, 65535, NULL, C(port), "PORT", "server's TCP port" },
+	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
+	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
+};
+const size_t client_noptions = sizeof(client_options) / sizeof(client_options[0]);

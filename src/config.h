@@ -1,0 +1,41 @@
+/*
+ * config: the option tables of logserver and logclient and the structs they
+ * fill. Adding an option is one line in a table plus one field here; the
+ * command line, the configuration file, validation and --help follow.
+ */
+#ifndef LOGSERVER_CONFIG_H
+#define LOGSERVER_CONFIG_H
+
+#include <stddef.h>
+
+#include "options.h"
+
+#define LOGSERVER_VERSION "0.1.0"
+
+enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
+enum out_format { FORMAT_TEXT = 0, FORMAT_JSON = 1, FORMAT_RAW = 2 };
+
+struct server_config {
+	long long port;
+	char dir[1024];
+	char bind[256];
+	long long max_size;
+	long long max_files;
+	int on_start;
+	long long max_clients;
+	long long max_line;
+	long long shutdown_timeout;
+};
+
+extern const struct opt_def server_options[];
+extern const size_t server_noptions;
+
+struct client_config {
+	char host[256];
+	long long port;
+};
+
+extern const struct opt_def client_options[];
+extern const size_t client_noptions;
+
+#endif

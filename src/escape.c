@@ -1,0 +1,185 @@
+/* escape: reversible escaping of untrusted bytes for text and JSON records. */
+#include "escape.h"
+
+#include <string.h>
+
+static const char hexdig[] = "0123456789abcdef";
+
+/* 1 where a byte is printable ASCII that both formats copy unchanged. */
+static const unsigned char plain[256] = {
+	['\x20'] = 1, ['!'] = 1, ['#'] = 1, ['$'] = 1, ['%'] = 1, ['&'] = 1,
+	['\''] = 1, ['('] = 1, [')'] = 1, ['*'] = 1, ['+'] = 1, [','] = 1,
+	['-'] = 1, ['.'] = 1, ['/'] = 1, ['0'] = 1, ['1'] = 1, ['2'] = 1,
+	['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1,
+	['9'] = 1, [':'] = 1, [';'] = 1, ['<'] = 1, ['='] = 1, ['>'] = 1,
+	['?'] = 1, ['@'] = 1, ['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1,
+	['E'] = 1, ['F'] = 1, ['G'] = 1, ['H'] = 1, ['I'] = 1, ['J'] = 1,
+	['K'] = 1, ['L'] = 1, ['M'] = 1, ['N'] = 1, ['O'] = 1, ['P'] = 1,
+	['Q'] = 1, ['R'] = 1, ['S'] = 1, ['T'] = 1, ['U'] = 1, ['V'] = 1,
+	['W'] = 1, ['X'] = 1, ['Y'] = 1, ['Z'] = 1, ['['] = 1, [']'] = 1,
+	['^'] = 1, ['_'] = 1, ['`'] = 1, ['a'] = 1, ['b'] = 1, ['c'] = 1,
+	['d'] = 1, ['e'] = 1, ['f'] = 1, ['g'] = 1, ['h'] = 1, ['i'] = 1,
+	['j'] = 1, ['k'] = 1, ['l'] = 1, ['m'] = 1, ['n'] = 1, ['o'] = 1,
+	['p'] = 1, ['q'] = 1, ['r'] = 1, ['s'] = 1, ['t'] = 1, ['u'] = 1,
+	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1,
+	['|'] = 1, ['}'] = 1, ['~'] = 1,
+};
+
+size_t
+utf8_seq_len(const unsigned char *p, size_t n)
+{
+	unsigned c = p[0];
+
+	/* RFC 3629 section 4: the well-formed byte sequences. */
+	if (c >= 0xc2 && c <= 0xdf) {
+		if (n >= 2 && (p[1] & 0xc0) == 0x80)
+			return 2;
+		return 0;
+	}
+	if (c >= 0xe0 && c <= 0xef) {
+		unsigned lo = 0x80, hi = 0xbf;
+		if (c == 0xe0)
+			lo = 0xa0;	/* no overlong forms */
+		if (c == 0xed)
+			hi = 0x9f;	/* no UTF-16 surrogates */
+		if (n >= 3 && p[1] >= lo && p[1] <= hi && (p[2] & 0xc0) == 0x80)
+			return 3;
+		return 0;
+	}
+	if (c >= 0xf0 && c <= 0xf4) {
+		unsigned lo = 0x80, hi = 0xbf;
+		if (c == 0xf0)
+			lo = 0x90;
+		if (c == 0xf4)
+			hi = 0x8f;	/* nothing above U+10FFFF */
+		if (n >= 4 && p[1] >= lo && p[1] <= hi &&
+		    (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80)
+			return 4;
+		return 0;
+	}
+	return 0;
+}
+
+static char *
+put_hex(char *d, unsigned char c)
+{
+	*d++ = '\\';
+	*d++ = 'x';
+	*d++ = hexdig[c >> 4];
+	*d++ = hexdig[c & 15];
+	return d;
+}
+
+size_t
+escape_text(char *dst, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	const unsigned char *end = s + len;
+	char *d = dst;
+
+	while (s < end) {
+		const unsigned char *run = s;
+		size_t k;
+
+		while (s < end && plain[*s])
+			s++;
+		if (s > run) {
+			memcpy(d, run, (size_t)(s - run));
+			d += s - run;
+			if (s == end)
+				break;
+		}
+		switch (*s) {
+		case '"':
+			*d++ = '"';
+			s++;
+			continue;
+		case '\\':
+			*d++ = '\\';
+			*d++ = '\\';
+			s++;
+			continue;
+		case '\t':
+			*d++ = '\\';
+			*d++ = 't';
+			s++;
+			continue;
+		case '\n':
+			*d++ = '\\';
+			*d++ = 'n';
+			s++;
+			continue;
+		case '\r':
+			*d++ = '\\';
+			*d++ = 'r';
+			s++;
+			continue;
+		}
+		if (*s >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
+			/* C1 controls (U+0080..U+009F) can drive terminals. */
+			if (k == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
+				d = put_hex(d, s[0]);
+				d = put_hex(d, s[1]);
+			} else {
+				memcpy(d, s, k);
+				d += k;
+			}
+			s += k;
+			continue;
+		}
+		d = put_hex(d, *s++);
+	}
+	return (size_t)(d - dst);
+}
+
+size_t
+escape_json(char *dst, const char *src, size_t len)
+{
+	const unsigned char *s = (const unsigned char *)src;
+	const unsigned char *end = s + len;
+	char *d = dst;
+
+	while (s < end) {
+		const unsigned char *run = s;
+		size_t k;
+		unsigned c;
+
+		while (s < end && plain[*s])
+			s++;
+		if (s > run) {
+			memcpy(d, run, (size_t)(s - run));
+			d += s - run;
+			if (s == end)
+				break;
+		}
+		c = *s;
+		if (c == '"' || c == '\\') {
+			*d++ = '\\';
+			*d++ = (char)c;
+			s++;
+			continue;
+		}
+		if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+			*d++ = '\\';
+			*d++ = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' :
+			    c == '\b' ? 'b' : 'f';
+			s++;
+			continue;
+		}
+		if (c >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
+			memcpy(d, s, k);
+			d += k;
+			s += k;
+			continue;
+		}
+		/* Control, DEL, or a byte outside valid UTF-8: \u00XX. */
+		*d++ = '\\';
+		*d++ = 'u';
+		*d++ = '0';
+		*d++ = '0';
+		*d++ = hexdig[c >> 4];
+		*d++ = hexdig[c & 15];
+		s++;
+	}
+	return (size_t)(d - dst);
+}

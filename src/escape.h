@@ -1,0 +1,32 @@
+/*
+ * escape: pure, bounded escaping of untrusted message bytes.
+ *
+ * Contract: the output of escape_text() never contains a byte below 0x20,
+ * DEL, a C1 control or invalid UTF-8, so one record always stays one line and
+ * a client cannot forge a second record or drive a terminal (CWE-117). The
+ * escaping is reversible: '\' itself is written as "\\". Tab, CR and LF
+ * become \t \r \n; every other unsafe byte becomes \xHH. Valid multi-byte
+ * UTF-8 is kept as is.
+ * escape_json() writes the inside of a JSON string (RFC 8259): '"' and '\'
+ * escaped, controls as \n \r \t \b \f or \u00XX; a byte that is not part of
+ * valid UTF-8 is written as the code point of the same value (\u00XX), so
+ * every output is valid UTF-8 JSON.
+ * Both write into dst, which the caller sizes with ESCAPE_TEXT_MAX /
+ * ESCAPE_JSON_MAX of the input length; they return the bytes written.
+ */
+#ifndef LOGSERVER_ESCAPE_H
+#define LOGSERVER_ESCAPE_H
+
+#include <stddef.h>
+
+#define ESCAPE_TEXT_MAX(len) ((len) * 4)
+#define ESCAPE_JSON_MAX(len) ((len) * 6)
+
+size_t escape_text(char *dst, const char *src, size_t len);
+size_t escape_json(char *dst, const char *src, size_t len);
+
+/* Length (2..4) of the valid UTF-8 multi-byte sequence at p, or 0 when the
+ * bytes at p (at most n of them) are not one. */
+size_t utf8_seq_len(const unsigned char *p, size_t n);
+
+#endif

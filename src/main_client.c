@@ -1,0 +1,197 @@
+/* logclient: sends messages to a logserver. */
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "config.h"
+#include "log.h"
+#include "net.h"
+#include "sig.h"
+
+#define IN_CHUNK (64 * 1024)
+#define CONFIRM_TIMEOUT_MS 10000
+
+static const struct cli_program client_program = {
+	.name = "logclient",
+	.usage = "[-c FILE] [-H HOST] [-p PORT] [MESSAGE ...]",
+	.summary = "Sends MESSAGE (the arguments joined by spaces) to a logserver, or else every\n"
+	    "line of standard input until EOF or a line 'quit'.",
+	.default_config = "./logclient.conf",
+	.tab = client_options,
+	.help_tail = "exit status: 0 when every message was sent and the server closed the "
+	    "connection cleanly,\n1 when the server cannot be reached or the connection broke, "
+	    "2 on a usage error.\n",
+};
+
+static int
+send_all(int fd, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* After our last byte: half-close and wait until the server has closed too,
+ * which it does only after writing everything it received. */
+static int
+finish(int fd)
+{
+	char buf[512];
+	int waited = 0;
+
+	if (shutdown(fd, SHUT_WR) == -1) {
+		log_warn("connection lost before all messages were sent");
+		return 1;
+	}
+	while (waited < CONFIRM_TIMEOUT_MS) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int r = poll(&pfd, 1, 100);
+		ssize_t n;
+
+		waited += 100;
+		if (r <= 0)
+			continue;
+		n = read(fd, buf, sizeof(buf));
+		if (n == 0)
+			return 0;
+		if (n == -1 && errno != EINTR) {
+			log_warn("connection broke before the server confirmed the messages");
+			return 1;
+		}
+	}
+	log_warnx("the server did not close the connection within %d s after the last message",
+	    CONFIRM_TIMEOUT_MS / 1000);
+	return 1;
+}
+
+/* Sends stdin line by line until EOF, "quit", or a signal. */
+static int
+send_stdin(int fd)
+{
+	static char buf[IN_CHUNK + 1];
+	size_t len = 0;
+	int tty = isatty(STDIN_FILENO), done = 0;
+
+	while (!done) {
+		ssize_t n;
+		size_t start = 0, sendto = 0;
+
+		if (tty && len == 0) {
+			fputs("> ", stderr);
+			fflush(stderr);
+		}
+		n = read(STDIN_FILENO, buf + len, IN_CHUNK - len);
+		if (n == -1 && errno == EINTR && !sig_got_term)
+			continue;
+		if (n <= 0) {
+			if (n == -1 && errno != EINTR)
+				log_warn("cannot read standard input");
+			/* EOF or a signal: a last line without newline still goes. */
+			if (len > 0) {
+				buf[len++] = '\n';
+				if (send_all(fd, buf, len) == -1)
+					goto lost;
+			}
+			break;
+		}
+		len += (size_t)n;
+		/* Send every complete line, stopping at a line "quit". */
+		for (size_t i = 0; i < len; i++) {
+			if (buf[i] != '\n')
+				continue;
+			size_t l = i - start;
+			if (l > 0 && buf[i - 1] == '\r')
+				l--;
+			if (l == 4 && memcmp(buf + start, "quit", 4) == 0) {
+				done = 1;
+				break;
+			}
+			start = sendto = i + 1;
+		}
+		if (!done && sendto == 0 && len == IN_CHUNK)
+			sendto = len;	/* a line longer than the buffer goes in pieces */
+		if (sendto > 0 && send_all(fd, buf, sendto) == -1)
+			goto lost;
+		memmove(buf, buf + sendto, len - sendto);
+		len -= sendto;
+		if (sig_got_term)
+			done = 1;
+	}
+	return finish(fd);
+lost:
+	log_warn("connection to the server lost; not every line was sent");
+	return 1;
+}
+
+static int
+send_words(int fd, char **words, int n)
+{
+	size_t len = 1;
+	char *msg, *p;
+	int rc;
+
+	for (int i = 0; i < n; i++)
+		len += strlen(words[i]) + 1;
+	msg = malloc(len);
+	if (msg == NULL)
+		fatalx("out of memory");
+	p = msg;
+	for (int i = 0; i < n; i++) {
+		size_t l = strlen(words[i]);
+		memcpy(p, words[i], l);
+		p += l;
+		*p++ = i + 1 < n ? ' ' : '\n';
+	}
+	/* One message: line breaks inside it become spaces. */
+	for (char *q = msg; q < p - 1; q++)
+		if (*q == '\n' || *q == '\r')
+			*q = ' ';
+	rc = send_all(fd, msg, (size_t)(p - msg));
+	free(msg);
+	if (rc == -1) {
+		log_warn("cannot send the message");
+		return 1;
+	}
+	return finish(fd);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct client_config cfg;
+	char err[512];
+	char **operands;
+	int noperands, fd, rc;
+	struct cli_program prog = client_program;
+
+	prog.n = client_noptions;
+	log_init("logclient");
+	operands = calloc((size_t)argc + 1, sizeof(*operands));
+	if (operands == NULL)
+		fatalx("out of memory");
+	cli_configure(&prog, &cfg, argc, argv, operands, &noperands);
+	sig_init_client();
+	fd = net_connect(cfg.host, (int)cfg.port, err, sizeof(err));
+	if (fd == -1) {
+		log_warnx("%s (is logserver running there?)", err);
+		return 1;
+	}
+	rc = noperands > 0 ? send_words(fd, operands, noperands) : send_stdin(fd);
+	close(fd);
+	free(operands);
+	return rc;
+}

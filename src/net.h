@@ -1,0 +1,39 @@
+/*
+ * net: sockets for listening and connecting, and peer address text.
+ *
+ * Contract: functions return descriptors or -1 and fill err with one line
+ * saying what failed and where; they never print. Descriptors are
+ * close-on-exec.
+ */
+#ifndef LOGSERVER_NET_H
+#define LOGSERVER_NET_H
+
+#include <stddef.h>
+#include <sys/socket.h>
+
+#define NET_MAX_LISTEN 8
+
+/*
+ * Opens listening sockets of the given type (SOCK_STREAM or SOCK_DGRAM) for
+ * port on bind (a host name or address; "" = every interface). With "" it
+ * listens on [::] accepting IPv4 too; when the machine has no IPv6 it falls
+ * back to 0.0.0.0 and says so in note. Returns the number of sockets put in
+ * fds (at most NET_MAX_LISTEN), or -1 with err.
+ */
+int net_listen(const char *bind, int port, int type, int *fds, char *note, size_t notelen,
+    char *err, size_t errlen);
+
+/* Connects a TCP socket to host:port, trying every address. -1 with err. */
+int net_connect(const char *host, int port, char *err, size_t errlen);
+
+/* "1.2.3.4:5" or "[::1]:5"; IPv4-mapped IPv6 is written as IPv4.
+ * Returns the length written (dst has cap >= 64). */
+size_t net_format_peer(const struct sockaddr *sa, socklen_t len, char *dst, size_t cap);
+
+/* Formats a socket's local address (for the start record). */
+size_t net_format_local(int fd, char *dst, size_t cap);
+
+/* Sets O_NONBLOCK. */
+int net_set_nonblock(int fd);
+
+#endif

@@ -1,0 +1,83 @@
+/*
+ * options: one table drives the command line, the configuration file,
+ * validation and --help.
+ *
+ * Contract: a program describes each option once in a struct opt_def
+ * table; the functions here fill a caller-owned configuration struct at the
+ * offsets the table gives. Everything except opt_load_file() is pure: no
+ * I/O, errors are returned as -1 with a one-line message in the caller's
+ * buffer ("FILE:LINE: ..." for the configuration file), and the caller
+ * reports it. Keys match with '-' and '_' treated alike, so "max-size" and
+ * "max_size" are the same key.
+ */
+#ifndef LOGSERVER_OPTIONS_H
+#define LOGSERVER_OPTIONS_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+enum opt_type {
+	OPT_INT,	/* long long, bounded by [min, max] */
+	OPT_SIZE,	/* long long bytes with K/M/G suffix, bounded by [min, max] */
+	OPT_STRING,	/* char[max] inside the struct, NUL-terminated */
+	OPT_CHOICE,	/* int index into the '|'-separated choices */
+	OPT_ACTION,	/* command line only: -h, -V, -c (see opt_argv) */
+};
+
+struct opt_def {
+	const char *name;	/* long option and configuration key */
+	char short_name;	/* 0 when there is none */
+	enum opt_type type;
+	const char *defval;	/* default as text; NULL: zero / empty */
+	long long min, max;	/* bounds; for OPT_STRING max is the capacity */
+	const char *choices;	/* OPT_CHOICE: "append|new" */
+	size_t offset;		/* offsetof(config struct, field) */
+	const char *metavar;	/* shown in --help */
+	const char *help;
+};
+
+#define OPT_ERRLEN 512
+
+/* Sets every option to its default. */
+int opt_defaults(const struct opt_def *tab, size_t n, void *cfg, char *err, size_t errlen);
+
+/* Sets option key (keylen bytes) from val (vallen bytes, need not be
+ * NUL-terminated). */
+int opt_set(const struct opt_def *tab, size_t n, void *cfg, const char *key, size_t keylen,
+    const char *val, size_t vallen, char *err, size_t errlen);
+
+/* Parses configuration text: "key = value" lines, '#' comments, optional
+ * double quotes around the value. fname only names the file in messages. */
+int opt_parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text,
+    size_t len, const char *fname, char *err, size_t errlen);
+
+/* Reads path (at most 1 MiB) and parses it as above. */
+int opt_load_file(const struct opt_def *tab, size_t n, void *cfg, const char *path,
+    char *err, size_t errlen);
+
+/*
+ * Command line. GNU style: --name=value, --name value, -x value, -xvalue,
+ * options and operands in any order, "--" ends options. With apply == 0 it
+ * only checks the syntax and reports the actions (-c FILE, -h, -V); with
+ * apply == 1 it also sets the values. Operands are stored in operands[]
+ * (capacity argc), their count in *noperands. Returns 0, or -1 with err.
+ */
+struct opt_actions {
+	const char *config;	/* -c FILE, or NULL */
+	int help;
+	int version;
+};
+int opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
+    int apply, struct opt_actions *act, char **operands, int *noperands, char *err,
+    size_t errlen);
+
+/* Prints the option list for --help. */
+void opt_help(FILE *fp, const struct opt_def *tab, size_t n);
+
+/* Parses an integer in [min, max] from s[0..len). */
+int parse_ll(const char *s, size_t len, long long min, long long max, long long *out);
+/* Parses a size: digits with an optional K, M or G (powers of 1024, any case,
+ * optionally followed by "B" or "iB"). */
+int parse_size(const char *s, size_t len, long long *out);
+
+#endif

@@ -1,0 +1,251 @@
+/* session: read, frame, format and batch-write one client's messages. */
+#include "session.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "framing.h"
+#include "log.h"
+#include "net.h"
+#include "record.h"
+#include "sig.h"
+
+#define READ_CHUNK (128 * 1024)		/* bytes asked of one read() */
+#define OUT_BATCH (256 * 1024)		/* flush once a batch is this large */
+#define RETRY_MS 1000			/* wait between retries of a failed write */
+#define DRAIN_READS 256			/* reads at shutdown, at most */
+
+struct session {
+	int fd;
+	char peer[REC_PEER_MAX];
+	size_t peerlen;
+	long pid;
+	const struct server_config *cfg;
+	struct logstore *store;
+	struct framer fr;
+	struct rec_clock clk;
+	char *rbuf;
+	size_t rcap, rlen;
+	char *obuf;
+	size_t ocap, olen, oreserve;
+	unsigned long long nmsg, ntrunc;
+	int write_failed;	/* the last append failed; errno in write_errno */
+	int write_errno;
+};
+
+/* Writes the batch; keeps what did not reach the file. */
+static int
+flush(struct session *s)
+{
+	size_t written;
+
+	if (s->olen == 0)
+		return 0;
+	if (logstore_append(s->store, s->obuf, s->olen, &written) == 0) {
+		s->olen = 0;
+		if (s->write_failed)
+			log_warnx("writing to %s works again", s->cfg->dir);
+		s->write_failed = 0;
+		return 0;
+	}
+	if (!s->write_failed || s->write_errno != errno)
+		log_warn("cannot write records of %s to %s; keeping them and retrying", s->peer,
+		    s->cfg->dir);
+	s->write_failed = 1;
+	s->write_errno = errno;
+	memmove(s->obuf, s->obuf + written, s->olen - written);
+	s->olen -= written;
+	return -1;
+}
+
+static void
+add_event(struct session *s, const char *what, unsigned long long a, unsigned long long b)
+{
+	if (s->ocap - s->olen < REC_EVENT_MAX)
+		(void)flush(s);
+	if (s->ocap - s->olen < REC_EVENT_MAX)
+		return;	/* the store is failing; the daemon's log says so */
+	if (strcmp(what, "connect") == 0)
+		s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid, "connect %s", s->peer);
+	else if (strcmp(what, "truncated") == 0)
+		s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid,
+		    "truncated message from %s: kept the first %llu bytes, dropped %llu (max-line)",
+		    s->peer, a, b);
+	else
+		s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid,
+		    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg, s->ntrunc,
+		    b ? " (server shutdown)" : a ? " (connection reset)" : "");
+}
+
+/*
+ * Turns the buffered bytes into records. Returns early, leaving bytes in the
+ * read buffer, only when the output buffer cannot be flushed.
+ */
+static void
+process(struct session *s, int eof)
+{
+	size_t off = 0, n;
+	struct frame f;
+
+	for (;;) {
+		if (s->ocap - s->olen < s->oreserve && flush(s) == -1 &&
+		    s->ocap - s->olen < s->oreserve)
+			break;
+		n = framer_next(&s->fr, s->rbuf + off, s->rlen - off, eof, &f);
+		if (n == 0)
+			break;
+		off += n;
+		switch (f.type) {
+		case FRAME_MSG:
+			s->olen += record_message(s->obuf + s->olen, &s->clk, s->peer, s->peerlen,
+			    f.p, f.len, f.truncated);
+			s->nmsg++;
+			s->ntrunc += f.truncated != 0;
+			break;
+		case FRAME_OVERLONG_END:
+			add_event(s, "truncated", s->cfg->max_line, f.dropped);
+			break;
+		case FRAME_BAD_COUNT:
+			/* Not believable as an octet count: the message follows as a line. */
+			s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid,
+			    "bad octet count '%.*s' from %s; message taken as a line",
+			    (int)(f.len > 20 ? 20 : f.len), f.p, s->peer);
+			break;
+		case FRAME_SKIP:
+			break;
+		}
+	}
+	if (off > 0) {
+		memmove(s->rbuf, s->rbuf + off, s->rlen - off);
+		s->rlen -= off;
+	}
+	if (eof && s->rlen == 0 && framer_finish(&s->fr, &f))
+		add_event(s, "truncated", s->cfg->max_line, f.dropped);
+}
+
+/* Reads once. Returns bytes read, 0 at EOF, -1 with errno. */
+static ssize_t
+read_some(struct session *s)
+{
+	size_t want = s->rcap - s->rlen;
+	ssize_t r;
+
+	if (want > READ_CHUNK + (size_t)s->cfg->max_line)
+		want = READ_CHUNK + (size_t)s->cfg->max_line;
+	do
+		r = read(s->fd, s->rbuf + s->rlen, want);
+	while (r == -1 && errno == EINTR && !sig_got_term);
+	if (r > 0)
+		s->rlen += (size_t)r;
+	return r;
+}
+
+/* At shutdown: what the kernel already holds for us, bounded. */
+static void
+drain(struct session *s)
+{
+	for (int i = 0; i < DRAIN_READS; i++) {
+		if (s->rlen == s->rcap)
+			process(s, 0);
+		if (s->rlen == s->rcap)
+			break;
+		if (read_some(s) <= 0)
+			break;
+		rec_clock_update(&s->clk);
+		process(s, 0);
+	}
+}
+
+int
+session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
+    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+{
+	struct session s;
+	int reset = 0, stopped = 0, status = 0;
+
+	memset(&s, 0, sizeof(s));
+	s.fd = fd;
+	s.cfg = cfg;
+	s.store = store;
+	s.pid = (long)getpid();
+	s.peerlen = net_format_peer(peer, peerlen, s.peer, sizeof(s.peer));
+	framer_init(&s.fr, (size_t)cfg->max_line);
+	/* Big enough for a whole over-long message; pages are touched only when used. */
+	s.rcap = READ_CHUNK + (size_t)cfg->max_line + FRAMER_SLACK;
+	s.oreserve = RECORD_MSG_MAX((size_t)cfg->max_line) + REC_EVENT_MAX;
+	s.ocap = OUT_BATCH + s.oreserve;
+	s.rbuf = malloc(s.rcap);
+	s.obuf = malloc(s.ocap);
+	if (s.rbuf == NULL || s.obuf == NULL) {
+		log_warnx("out of memory for client %s", s.peer);
+		free(s.rbuf);
+		free(s.obuf);
+		close(fd);
+		return 1;
+	}
+	(void)net_set_nonblock(fd);
+	rec_clock_update(&s.clk);
+	add_event(&s, "connect", 0, 0);
+	(void)flush(&s);
+
+	for (;;) {
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L };
+		ssize_t r;
+
+		if (sig_got_term) {
+			stopped = 1;
+			drain(&s);
+			break;
+		}
+		/* While the store fails, stop reading: TCP pushes back on the client. */
+		if (s.write_failed && s.olen > 0) {
+			rec_clock_update(&s.clk);
+			if (flush(&s) == -1) {
+				ppoll(NULL, 0, &retry, waitmask);
+				continue;
+			}
+			process(&s, 0);
+		}
+		r = read_some(&s);
+		if (r == -1 && (errno == EAGAIN || errno == EINTR)) {
+			if (s.olen > 0 && flush(&s) == -1)
+				continue;
+			if (ppoll(&pfd, 1, NULL, waitmask) == -1 && errno != EINTR) {
+				status = 1;
+				break;
+			}
+			continue;
+		}
+		if (r == -1) {
+			reset = 1;	/* ECONNRESET and the like: keep what we have */
+			break;
+		}
+		if (r == 0)
+			break;
+		rec_clock_update(&s.clk);
+		process(&s, 0);
+		/* Batch: write once the socket is empty or the batch is large. */
+		if (s.olen >= OUT_BATCH)
+			(void)flush(&s);
+	}
+	rec_clock_update(&s.clk);
+	process(&s, 1);
+	add_event(&s, "disconnect", (unsigned long long)reset, (unsigned long long)stopped);
+	while (flush(&s) == -1 && !sig_got_term) {
+		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L };
+		ppoll(NULL, 0, &retry, waitmask);
+	}
+	if (s.olen > 0) {
+		log_warnx("lost %zu bytes of records from %s: the log store kept failing", s.olen,
+		    s.peer);
+		status = 1;
+	}
+	free(s.rbuf);
+	free(s.obuf);
+	close(fd);
+	return status;
+}

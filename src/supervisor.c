@@ -1,0 +1,342 @@
+/* supervisor: accept, fork per client, reap, shut down gracefully. */
+#include "supervisor.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <fcntl.h>
+
+#include "log.h"
+#include "record.h"
+#include "session.h"
+#include "sig.h"
+
+#define ACCEPTS_PER_WAKE 64
+#define EMFILE_PAUSE_MS 100
+
+struct child {
+	pid_t pid;
+	char peer[REC_PEER_MAX];
+};
+
+struct sv_state {
+	struct supervisor *sv;
+	struct child *kids;
+	size_t nkids;
+	unsigned long long served, refused;
+	int stdin_watch;
+	char stdin_line[64];
+	size_t stdin_len;
+	const char *stop_reason;
+	struct rec_clock clk;
+};
+
+/* Writes one server event now. */
+static void
+sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+sv_event(struct sv_state *st, const char *fmt, ...)
+{
+	char text[512], rec[REC_EVENT_MAX];
+	size_t n, written;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rec_clock_update(&st->clk);
+	n = record_event(rec, &st->clk, (long)getpid(), "%s", text);
+	if (logstore_append(st->sv->store, rec, n, &written) == -1)
+		log_warn("cannot write server event '%s' to %s", text, st->sv->cfg->dir);
+}
+
+static void
+kid_remove(struct sv_state *st, pid_t pid, int status)
+{
+	for (size_t i = 0; i < st->nkids; i++) {
+		if (st->kids[i].pid != pid)
+			continue;
+		if (WIFSIGNALED(status))
+			sv_event(st, "child %ld serving %s killed by signal %d", (long)pid,
+			    st->kids[i].peer, WTERMSIG(status));
+		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+			sv_event(st, "child %ld serving %s exited with status %d", (long)pid,
+			    st->kids[i].peer, WEXITSTATUS(status));
+		st->kids[i] = st->kids[--st->nkids];
+		return;
+	}
+}
+
+static void
+reap(struct sv_state *st)
+{
+	pid_t pid;
+	int status;
+
+	sig_got_chld = 0;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		kid_remove(st, pid, status);
+}
+
+static void
+handle_hup(struct sv_state *st)
+{
+	char err[512], name[LOGNAME_LEN + 1];
+	uint64_t size;
+
+	sig_got_hup = 0;
+	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: %s", err);
+		return;
+	}
+	logstore_current(st->sv->store, name, sizeof(name), &size);
+	sv_event(st, "reopen: SIGHUP, writing to %s", name);
+}
+
+static void
+spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen)
+{
+	const struct server_config *cfg = st->sv->cfg;
+	struct child *k;
+	sigset_t all, old;
+	pid_t pid;
+
+	if (st->nkids >= (size_t)cfg->max_clients) {
+		char peer[REC_PEER_MAX];
+
+		close(cfd);
+		st->refused++;
+		net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
+		sv_event(st, "refused %s: max-clients (%lld) reached", peer, cfg->max_clients);
+		return;
+	}
+	/* Signals stay blocked across fork so the child installs its own first. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t waitmask;
+		int status, devnull;
+
+		for (int i = 0; i < st->sv->nlfds; i++)
+			close(st->sv->lfds[i]);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull != -1) {
+			dup2(devnull, STDIN_FILENO);
+			close(devnull);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sig_init_child(&waitmask);
+		status = session_run(cfd, (struct sockaddr *)ss, sslen, cfg, st->sv->store,
+		    &waitmask);
+		_exit(status);
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	if (pid == -1) {
+		char peer[REC_PEER_MAX];
+
+		close(cfd);
+		st->refused++;
+		net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
+		sv_event(st, "refused %s: cannot fork: %s", peer, strerror(errno));
+		return;
+	}
+	close(cfd);
+	st->served++;
+	k = &st->kids[st->nkids++];
+	k->pid = pid;
+	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
+}
+
+/* Returns -1 when accept() ran out of descriptors (pause accepting). */
+static int
+accept_some(struct sv_state *st, int lfd)
+{
+	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
+		struct sockaddr_storage ss;
+		socklen_t sslen = sizeof(ss);
+		int cfd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
+
+		if (cfd == -1) {
+			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+				log_warn("accept");
+				return -1;
+			}
+			return 0;	/* EAGAIN, ECONNABORTED, EINTR ... */
+		}
+		spawn(st, cfd, &ss, sslen);
+		if (sig_got_chld)
+			reap(st);
+	}
+	return 0;
+}
+
+static void
+read_stdin(struct sv_state *st)
+{
+	char buf[256];
+	ssize_t n = read(STDIN_FILENO, buf, sizeof(buf));
+
+	if (n <= 0) {
+		if (n == 0 || (errno != EINTR && errno != EAGAIN))
+			st->stdin_watch = 0;	/* EOF on the terminal: stop watching */
+		return;
+	}
+	for (ssize_t i = 0; i < n; i++) {
+		if (buf[i] != '\n') {
+			if (st->stdin_len < sizeof(st->stdin_line) - 1)
+				st->stdin_line[st->stdin_len++] = buf[i];
+			continue;
+		}
+		st->stdin_line[st->stdin_len] = '\0';
+		if (strcmp(st->stdin_line, "quit") == 0)
+			st->stop_reason = "quit typed on the terminal";
+		else if (st->stdin_len > 0)
+			log_info("type 'quit' to stop the server");
+		st->stdin_len = 0;
+	}
+}
+
+static long
+ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+static void
+shutdown_children(struct sv_state *st, int sigfd)
+{
+	const struct server_config *cfg = st->sv->cfg;
+	struct timespec deadline;
+	size_t killed = 0;
+
+	for (size_t i = 0; i < st->nkids; i++)
+		kill(st->kids[i].pid, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += cfg->shutdown_timeout;
+	reap(st);
+	while (st->nkids > 0) {
+		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
+		long ms = ms_until(&deadline);
+
+		if (ms == 0)
+			break;
+		if (poll(&pfd, 1, (int)(ms > 1000 ? 1000 : ms)) > 0)
+			sig_drain();
+		reap(st);
+	}
+	if (st->nkids > 0) {
+		for (size_t i = 0; i < st->nkids; i++)
+			kill(st->kids[i].pid, SIGKILL);
+		killed = st->nkids;
+		while (st->nkids > 0) {
+			int status;
+			pid_t pid = waitpid(-1, &status, 0);
+			if (pid == -1 && errno != EINTR)
+				break;
+			if (pid > 0)
+				kid_remove(st, pid, status);
+		}
+		st->nkids = 0;
+		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
+		    killed, (long long)cfg->shutdown_timeout);
+	}
+}
+
+int
+supervisor_run(struct supervisor *sv)
+{
+	const struct server_config *cfg = sv->cfg;
+	struct pollfd pfds[NET_MAX_LISTEN + 2];
+	struct sv_state st;
+	char name[LOGNAME_LEN + 1], where[256] = "";
+	uint64_t size;
+	int sigfd, paused_ms = 0;
+
+	memset(&st, 0, sizeof(st));
+	st.sv = sv;
+	st.kids = calloc((size_t)cfg->max_clients, sizeof(*st.kids));
+	if (st.kids == NULL) {
+		log_warnx("out of memory for %lld client slots", cfg->max_clients);
+		return 1;
+	}
+	sigfd = sig_init_supervisor();
+	if (sigfd == -1) {
+		log_warn("cannot create the signal pipe");
+		free(st.kids);
+		return 1;
+	}
+	st.stdin_watch = isatty(STDIN_FILENO);
+	for (int i = 0; i < sv->nlfds; i++) {
+		size_t used = strlen(where);
+		if (used > 0 && used < sizeof(where) - 1)
+			where[used++] = ',';
+		net_format_local(sv->lfds[i], where + used, sizeof(where) - used);
+		net_set_nonblock(sv->lfds[i]);
+	}
+	logstore_current(sv->store, name, sizeof(name), &size);
+	sv_event(&st, "start version=%s pid=%ld listen=%s dir=%s file=%s max-size=%lld "
+	    "max-files=%lld%s%s", LOGSERVER_VERSION, (long)getpid(), where, cfg->dir, name,
+	    cfg->max_size, cfg->max_files, sv->listen_note[0] ? " note=" : "", sv->listen_note);
+	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
+	    st.stdin_watch ? " (type 'quit' to stop)" : "");
+
+	while (!sig_got_term && st.stop_reason == NULL) {
+		int n = 0, sig_i, stdin_i = -1, r;
+
+		pfds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
+		sig_i = 0;
+		if (paused_ms == 0)
+			for (int i = 0; i < sv->nlfds; i++)
+				pfds[n++] = (struct pollfd){ .fd = sv->lfds[i], .events = POLLIN };
+		if (st.stdin_watch) {
+			stdin_i = n;
+			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
+		}
+		r = poll(pfds, (nfds_t)n, paused_ms > 0 ? paused_ms : -1);
+		paused_ms = 0;
+		if (r == -1 && errno != EINTR) {
+			log_warn("poll");
+			break;
+		}
+		if (r > 0 && (pfds[sig_i].revents & POLLIN))
+			sig_drain();
+		if (sig_got_chld)
+			reap(&st);
+		if (sig_got_hup)
+			handle_hup(&st);
+		if (r <= 0)
+			continue;
+		for (int i = 1; i < n; i++) {
+			if (i == stdin_i) {
+				if (pfds[i].revents & (POLLIN | POLLHUP))
+					read_stdin(&st);
+			} else if (pfds[i].revents & POLLIN) {
+				if (accept_some(&st, pfds[i].fd) == -1)
+					paused_ms = EMFILE_PAUSE_MS;
+			}
+		}
+	}
+	if (st.stop_reason == NULL)
+		st.stop_reason = sig_got_term == SIGINT ? "SIGINT" : "SIGTERM";
+	for (int i = 0; i < sv->nlfds; i++)
+		close(sv->lfds[i]);
+	sv->nlfds = 0;
+	shutdown_children(&st, sigfd);
+	sv_event(&st, "stop: %s; clients served=%llu refused=%llu", st.stop_reason, st.served,
+	    st.refused);
+	log_info("stopped (%s)", st.stop_reason);
+	free(st.kids);
+	return 0;
+}

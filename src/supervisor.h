@@ -1,0 +1,33 @@
+/*
+ * supervisor: the parent process. Accepts TCP clients and forks one child
+ * per client (the parent closes the connected socket, the child closes the
+ * listeners), reaps children, enforces --max-clients, and writes the
+ * server's own events (start, stop, refusals, abnormal child exits).
+ *
+ * Contract: supervisor_run() owns the listening sockets and returns the
+ * process exit status after a graceful stop (SIGTERM, SIGINT, or "quit" on
+ * a terminal stdin): stop accepting, SIGTERM the children, wait for them at
+ * most shutdown_timeout seconds (SIGKILL after that), write the stop record.
+ * SIGHUP reopens the log file. Children never return into this code: they
+ * leave with _exit().
+ */
+#ifndef LOGSERVER_SUPERVISOR_H
+#define LOGSERVER_SUPERVISOR_H
+
+#include <sys/types.h>
+
+#include "config.h"
+#include "logstore.h"
+#include "net.h"
+
+struct supervisor {
+	const struct server_config *cfg;
+	struct logstore *store;
+	int lfds[NET_MAX_LISTEN];
+	int nlfds;
+	char listen_note[256];
+};
+
+int supervisor_run(struct supervisor *sv);
+
+#endif
