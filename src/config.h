@@ -13,7 +13,6 @@
 #define LOGSERVER_VERSION "0.1.0"
 
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
-enum out_format { FORMAT_TEXT = 0, FORMAT_JSON = 1, FORMAT_RAW = 2 };
 
 struct server_config {
 	long long port;
@@ -25,6 +24,10 @@ struct server_config {
 	long long max_clients;
 	long long max_line;
 	long long shutdown_timeout;
+	int format;		/* enum rec_format */
+	long long udp_port;	/* -1: same as port; 0: no UDP */
+	long long udp_rcvbuf;
+	long long stats_interval;
 };
 
 extern const struct opt_def server_options[];

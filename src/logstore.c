@@ -203,7 +203,7 @@ rotate(struct logstore *ls)
 	ls->sh->rotations++;
 	apply_retention(ls, deleted, sizeof(deleted));
 	rec_clock_update(&clk);
-	n = record_event(rec, &clk, (long)getpid(),
+	n = record_event(rec, &clk, ls->format, (long)getpid(),
 	    "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s", prev,
 	    (unsigned long long)prev_size, (unsigned long long)ls->max_size, ls->max_files,
 	    deleted[0] ? "; deleted " : "", deleted);
@@ -230,7 +230,7 @@ open_current(struct logstore *ls)
 
 int
 logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t max_files,
-    int start_new, char *err, size_t errlen)
+    int start_new, int format, char *err, size_t errlen)
 {
 	struct logfile *files = NULL;
 	size_t n = 0;
@@ -241,6 +241,7 @@ logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t ma
 	ls->dirfd = ls->lockfd = ls->fd = -1;
 	ls->max_size = max_size;
 	ls->max_files = max_files;
+	ls->format = format;
 	snprintf(ls->dir, sizeof(ls->dir), "%s", dir);
 
 	if (make_dirs(dir) == -1) {

@@ -48,6 +48,7 @@ struct logstore {
 	uint64_t gen;		/* generation fd belongs to */
 	uint64_t max_size;
 	size_t max_files;
+	int format;		/* enum rec_format of the rotation record */
 	struct logstore_shared *sh;
 	char dir[1024];
 };
@@ -59,7 +60,7 @@ struct logstore {
  * message in err.
  */
 int logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t max_files,
-    int start_new, char *err, size_t errlen);
+    int start_new, int format, char *err, size_t errlen);
 
 /*
  * Appends buf[0..len), which must hold whole records (each ending in '\n').

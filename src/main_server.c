@@ -8,6 +8,7 @@
 #include "logstore.h"
 #include "net.h"
 #include "supervisor.h"
+#include "udp.h"
 
 static const struct cli_program server_program = {
 	.name = "logserver",
@@ -48,8 +49,31 @@ main(int argc, char **argv)
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
 		fatalx("%s", err);
+	if (cfg.udp_port != 0) {
+		int uport = cfg.udp_port == -1 ? (int)cfg.port : (int)cfg.udp_port;
+		size_t used;
+		long granted = 0;
+
+		sv.nufds = net_listen(cfg.bind, uport, SOCK_DGRAM, sv.ufds, sv.udp_note,
+		    sizeof(sv.udp_note), err, sizeof(err));
+		if (sv.nufds == -1)
+			fatalx("UDP: %s", err);
+		for (int i = 0; i < sv.nufds; i++)
+			if ((granted = udp_setup(sv.ufds[i], cfg.udp_rcvbuf, err, sizeof(err))) == -1)
+				fatalx("UDP: %s", err);
+		used = (size_t)snprintf(sv.udp_note, sizeof(sv.udp_note), " udp=");
+		for (int i = 0; i < sv.nufds && used < sizeof(sv.udp_note) - 1; i++) {
+			if (i > 0)
+				sv.udp_note[used++] = ',';
+			used += net_format_local(sv.ufds[i], sv.udp_note + used,
+			    sizeof(sv.udp_note) - used);
+		}
+		if (used < sizeof(sv.udp_note))
+			snprintf(sv.udp_note + used, sizeof(sv.udp_note) - used, " udp-rcvbuf=%ld",
+			    granted);
+	}
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
-	    cfg.on_start == ON_START_NEW, err, sizeof(err)) == -1)
+	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	rc = supervisor_run(&sv);
 	logstore_close(&store);

@@ -432,7 +432,7 @@ opt_help(FILE *fp, const struct opt_def *tab, size_t n)
 			snprintf(left, sizeof(left), "    --%s%s%s", o->name,
 			    o->metavar != NULL ? " " : "", o->metavar != NULL ? o->metavar : "");
 		fprintf(fp, "  %-28s %s", left, o->help);
-		if (o->defval != NULL && o->defval[0] != '\0')
+		if (o->defval != NULL && o->defval[0] != '\0' && strstr(o->help, "default") == NULL)
 			fprintf(fp, " (default: %s)", o->defval);
 		fputc('\n', fp);
 	}

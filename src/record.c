@@ -1,9 +1,11 @@
-/* record: one log line per message or server event. */
+/* record: one log line per message or server event, in text, json or raw. */
 #include "record.h"
 
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+
+#include "syslog.h"
 
 static void
 put_digits(char *d, unsigned v, int n)
@@ -45,33 +47,223 @@ rec_clock_update(struct rec_clock *c)
 	rec_clock_set(c, ts.tv_sec, ts.tv_nsec / 1000000);
 }
 
-size_t
-record_message(char *dst, const struct rec_clock *c, const char *peer, size_t peerlen,
+static char *
+put(char *d, const char *s, size_t n)
+{
+	memcpy(d, s, n);
+	return d + n;
+}
+
+#define PUTS(d, lit) put(d, lit, sizeof(lit) - 1)
+
+static char *
+put_text_span(char *d, struct span s)
+{
+	if (s.p == NULL)
+		return PUTS(d, "-");
+	return d + escape_text(d, s.p, s.len);
+}
+
+/* ,"key":"escaped" when the span is present. */
+static char *
+put_json_field(char *d, const char *key, size_t keylen, struct span s)
+{
+	if (s.p == NULL)
+		return d;
+	d = PUTS(d, ",\"");
+	d = put(d, key, keylen);
+	d = PUTS(d, "\":\"");
+	d += escape_json(d, s.p, s.len);
+	return PUTS(d, "\"");
+}
+
+#define JSON_FIELD(d, key, s) put_json_field(d, key, sizeof(key) - 1, s)
+
+/* A PARAM-VALUE as a JSON string: RFC 5424 6.3.3 escapes (\" \\ \]) undone. */
+static char *
+put_json_sd_value(char *d, struct span v)
+{
+	const char *p = v.p, *end = v.p + v.len;
+
+	*d++ = '"';
+	while (p < end) {
+		const char *bs = memchr(p, '\\', (size_t)(end - p));
+		const char *stop = bs != NULL ? bs : end;
+
+		d += escape_json(d, p, (size_t)(stop - p));
+		if (bs == NULL)
+			break;
+		if (bs + 1 < end && (bs[1] == '"' || bs[1] == '\\' || bs[1] == ']')) {
+			d += escape_json(d, bs + 1, 1);
+			p = bs + 2;
+		} else {
+			d += escape_json(d, bs, 1);
+			p = bs + 1;
+		}
+	}
+	*d++ = '"';
+	return d;
+}
+
+/* "sd":{"id":{"name":"value",...},...} */
+static char *
+put_json_sd(char *d, struct span sd)
+{
+	struct sd_iter it;
+	struct span id, name, value;
+	int first_el = 1;
+
+	d = PUTS(d, ",\"sd\":{");
+	sd_iter_init(&it, sd);
+	while (sd_next_element(&it, &id) == 1) {
+		int first_p = 1;
+
+		if (!first_el)
+			*d++ = ',';
+		first_el = 0;
+		*d++ = '"';
+		d += escape_json(d, id.p, id.len);
+		d = PUTS(d, "\":{");
+		while (sd_next_param(&it, &name, &value) == 1) {
+			if (!first_p)
+				*d++ = ',';
+			first_p = 0;
+			*d++ = '"';
+			d += escape_json(d, name.p, name.len);
+			d = PUTS(d, "\":");
+			d = put_json_sd_value(d, value);
+		}
+		*d++ = '}';
+	}
+	*d++ = '}';
+	return d;
+}
+
+static char *
+put_json_int(char *d, int v)
+{
+	char tmp[16];
+	int n = snprintf(tmp, sizeof(tmp), "%d", v);
+
+	return put(d, tmp, n > 0 ? (size_t)n : 0);
+}
+
+static size_t
+format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
     const char *msg, size_t len, int truncated)
 {
+	struct syslog_msg m;
 	char *d = dst;
 
-	if (peerlen > REC_PEER_MAX)
-		peerlen = REC_PEER_MAX;
-	memcpy(d, c->text, REC_TIME_LEN);
-	d += REC_TIME_LEN;
-	*d++ = ' ';
-	memcpy(d, peer, peerlen);
-	d += peerlen;
-	*d++ = ' ';
-	d += escape_text(d, msg, len);
-	if (truncated) {
-		memcpy(d, REC_TRUNC_MARK, sizeof(REC_TRUNC_MARK) - 1);
-		d += sizeof(REC_TRUNC_MARK) - 1;
+	d = PUTS(d, "{\"time\":\"");
+	d = put(d, c->text, REC_TIME_LEN);
+	d = PUTS(d, "\",\"peer\":\"");
+	d += escape_json(d, src->peer, src->peerlen);
+	d = PUTS(d, "\",\"transport\":\"");
+	d = put(d, src->transport, strlen(src->transport));
+	*d++ = '"';
+	if (syslog_parse(msg, len, &m) != SYSLOG_NONE) {
+		if (m.pri >= 0) {
+			d = PUTS(d, ",\"pri\":");
+			d = put_json_int(d, m.pri);
+			d = PUTS(d, ",\"facility\":\"");
+			d = put(d, syslog_facility_name(m.facility),
+			    strlen(syslog_facility_name(m.facility)));
+			d = PUTS(d, "\",\"severity\":\"");
+			d = put(d, syslog_severity_name(m.severity),
+			    strlen(syslog_severity_name(m.severity)));
+			*d++ = '"';
+		}
+		d = JSON_FIELD(d, "timestamp", m.timestamp);
+		d = JSON_FIELD(d, "host", m.host);
+		d = JSON_FIELD(d, "app", m.app);
+		d = JSON_FIELD(d, "procid", m.procid);
+		d = JSON_FIELD(d, "msgid", m.msgid);
+		if (m.sd.p != NULL)
+			d = put_json_sd(d, m.sd);
+		msg = m.msg.p != NULL ? m.msg.p : msg + len;
+		len = m.msg.p != NULL ? m.msg.len : 0;
 	}
+	d = PUTS(d, ",\"msg\":\"");
+	d += escape_json(d, msg, len);
+	*d++ = '"';
+	if (truncated)
+		d = PUTS(d, ",\"truncated\":true");
+	d = PUTS(d, "}\n");
+	return (size_t)(d - dst);
+}
+
+static size_t
+format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
+    const char *msg, size_t len, int truncated)
+{
+	struct syslog_msg m;
+	char *d = dst;
+	size_t peerlen = src->peerlen > REC_PEER_MAX ? REC_PEER_MAX : src->peerlen;
+
+	d = put(d, c->text, REC_TIME_LEN);
+	*d++ = ' ';
+	d = put(d, src->peer, peerlen);
+	*d++ = ' ';
+	if (syslog_parse(msg, len, &m) != SYSLOG_NONE) {
+		if (m.pri >= 0) {
+			const char *f = syslog_facility_name(m.facility);
+			const char *s = syslog_severity_name(m.severity);
+			d = put(d, f, strlen(f));
+			*d++ = '.';
+			d = put(d, s, strlen(s));
+			*d++ = ' ';
+		}
+		d = put_text_span(d, m.host);
+		*d++ = ' ';
+		d = put_text_span(d, m.app);
+		if (m.procid.p != NULL) {
+			*d++ = '[';
+			d += escape_text(d, m.procid.p, m.procid.len);
+			*d++ = ']';
+		}
+		*d++ = ':';
+		if (m.sd.p != NULL) {
+			*d++ = ' ';
+			d += escape_text(d, m.sd.p, m.sd.len);
+		}
+		if (m.msg.p != NULL && m.msg.len > 0) {
+			*d++ = ' ';
+			d += escape_text(d, m.msg.p, m.msg.len);
+		}
+	} else {
+		d += escape_text(d, msg, len);
+	}
+	if (truncated)
+		d = PUTS(d, REC_TRUNC_MARK);
 	*d++ = '\n';
 	return (size_t)(d - dst);
 }
 
 size_t
-record_event(char *dst, const struct rec_clock *c, long pid, const char *fmt, ...)
+record_message(char *dst, const struct rec_clock *c, const struct rec_source *src,
+    const char *msg, size_t len, int truncated)
 {
-	char text[512];	/* escaped: at most 2048 bytes, plus 72 of prefix */
+	char *d = dst;
+
+	switch (src->format) {
+	case REC_JSON:
+		return format_json(dst, c, src, msg, len, truncated);
+	case REC_RAW:
+		d += escape_text(d, msg, len);
+		*d++ = '\n';
+		return (size_t)(d - dst);
+	case REC_TEXT:
+		break;
+	}
+	return format_text(dst, c, src, msg, len, truncated);
+}
+
+size_t
+record_event(char *dst, const struct rec_clock *c, enum rec_format format, long pid,
+    const char *fmt, ...)
+{
+	char text[512], pidtext[32];
 	va_list ap;
 	int n;
 	size_t len;
@@ -81,10 +273,22 @@ record_event(char *dst, const struct rec_clock *c, long pid, const char *fmt, ..
 	n = vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	len = n < 0 ? 0 : (size_t)n < sizeof(text) ? (size_t)n : sizeof(text) - 1;
-	memcpy(d, c->text, REC_TIME_LEN);
-	d += REC_TIME_LEN;
-	n = snprintf(d, 48, " - logserver[%ld]: ", pid);
-	d += n > 0 && n < 48 ? n : 0;
+	n = snprintf(pidtext, sizeof(pidtext), "%ld", pid);
+	if (format == REC_JSON) {
+		d = PUTS(d, "{\"time\":\"");
+		d = put(d, c->text, REC_TIME_LEN);
+		d = PUTS(d, "\",\"peer\":\"-\",\"transport\":\"-\",\"app\":\"logserver\",\"procid\":\"");
+		d = put(d, pidtext, (size_t)n);
+		d = PUTS(d, "\",\"msg\":\"");
+		d += escape_json(d, text, len);
+		d = PUTS(d, "\"}\n");
+		return (size_t)(d - dst);
+	}
+	/* Events keep the text layout in raw files too: they are the server's own. */
+	d = put(d, c->text, REC_TIME_LEN);
+	d = PUTS(d, " - logserver[");
+	d = put(d, pidtext, (size_t)n);
+	d = PUTS(d, "]: ");
 	d += escape_text(d, text, len);
 	*d++ = '\n';
 	return (size_t)(d - dst);

@@ -1,15 +1,22 @@
 /*
  * record: formatting of log records, one line each, into a caller's buffer.
  *
- * Contract: pure apart from reading the clock in rec_clock_update(). A
- * record is
- *     TIME PEER MESSAGE\n
+ * Contract: pure apart from reading the clock in rec_clock_update(). Three
+ * formats (--format):
+ *   text  TIME PEER MESSAGE                         (not syslog)
+ *         TIME PEER FAC.SEV HOST APP[PROCID]: MSG   (syslog; "[SD] " before
+ *                                                   MSG when it has any)
+ *   json  one JSON object per line: time, peer, transport, and when the
+ *         message parsed as syslog: pri, facility, severity, timestamp,
+ *         host, app, procid, msgid, sd (object of objects), then msg.
+ *   raw   the message bytes as received, escaped, and nothing else.
  * TIME is the receive time, RFC 3339 in UTC with milliseconds; PEER is
  * "addr:port" ("[addr]:port" for IPv6). The server's own events use PEER
- * "-", which no client address can produce, followed by "logserver[PID]:".
- * Message bytes always go through escape_text(), so a record is exactly one
- * line. The functions write into dst, which the caller sizes with the
- * RECORD_*_MAX bounds, and return the number of bytes written.
+ * "-", which no client address can produce, and "logserver[PID]:" (in json:
+ * peer "-", app "logserver", procid PID). Every byte from the network goes
+ * through escape_text()/escape_json(), so a record is exactly one line.
+ * The functions write into dst, sized by the caller with RECORD_MSG_MAX /
+ * REC_EVENT_MAX, and return the number of bytes written.
  */
 #ifndef LOGSERVER_RECORD_H
 #define LOGSERVER_RECORD_H
@@ -22,11 +29,15 @@
 #define REC_TIME_LEN 24		/* "2026-11-20T23:24:46.123Z" */
 #define REC_PEER_MAX 64		/* "[ipv6]:port" fits */
 #define REC_TRUNC_MARK " [truncated]"
-#define REC_EVENT_MAX 2304	/* one event record, all included */
+#define REC_EVENT_MAX 3400	/* one event record in any format */
+#define REC_FIXED_MAX 320	/* everything of a message record but its bytes */
 
-/* Bound for record_message() of a len-byte message. */
-#define RECORD_MSG_MAX(len) (REC_TIME_LEN + 1 + REC_PEER_MAX + 1 + ESCAPE_TEXT_MAX(len) + \
-	sizeof(REC_TRUNC_MARK) + 1)
+/* Bound for record_message() of a len-byte message, in any format: JSON
+ * escaping is at most 6 bytes per input byte, and the syslog fields and the
+ * structured data are disjoint parts of the message. */
+#define RECORD_MSG_MAX(len) (REC_FIXED_MAX + ESCAPE_JSON_MAX(len) * 2)
+
+enum rec_format { REC_TEXT = 0, REC_JSON = 1, REC_RAW = 2 };
 
 /* The receive time, formatted once per second and patched per millisecond. */
 struct rec_clock {
@@ -40,13 +51,20 @@ void rec_clock_update(struct rec_clock *c);
 /* Formats the given time (for tests and for replay). */
 void rec_clock_set(struct rec_clock *c, time_t sec, long ms);
 
-/* A client's message. peer is the formatted peer address. */
-size_t record_message(char *dst, const struct rec_clock *c, const char *peer, size_t peerlen,
+/* Where a message came from. peer is the formatted address (not copied). */
+struct rec_source {
+	enum rec_format format;
+	const char *peer;
+	size_t peerlen;
+	const char *transport;	/* "tcp", "udp" */
+};
+
+/* A client's message. */
+size_t record_message(char *dst, const struct rec_clock *c, const struct rec_source *src,
     const char *msg, size_t len, int truncated);
 
-/* A server event: "TIME - logserver[pid]: " then the printf text, escaped.
- * At most REC_EVENT_MAX bytes are written (the text is cut to fit). */
-size_t record_event(char *dst, const struct rec_clock *c, long pid, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* A server event: the printf text (cut to 512 bytes), escaped. */
+size_t record_event(char *dst, const struct rec_clock *c, enum rec_format format, long pid,
+    const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 
 #endif

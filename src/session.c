@@ -21,7 +21,7 @@
 struct session {
 	int fd;
 	char peer[REC_PEER_MAX];
-	size_t peerlen;
+	struct rec_source src;
 	long pid;
 	const struct server_config *cfg;
 	struct logstore *store;
@@ -69,13 +69,13 @@ add_event(struct session *s, const char *what, unsigned long long a, unsigned lo
 	if (s->ocap - s->olen < REC_EVENT_MAX)
 		return;	/* the store is failing; the daemon's log says so */
 	if (strcmp(what, "connect") == 0)
-		s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid, "connect %s", s->peer);
+		s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid, "connect %s", s->peer);
 	else if (strcmp(what, "truncated") == 0)
-		s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid,
+		s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid,
 		    "truncated message from %s: kept the first %llu bytes, dropped %llu (max-line)",
 		    s->peer, a, b);
 	else
-		s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid,
+		s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid,
 		    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg, s->ntrunc,
 		    b ? " (server shutdown)" : a ? " (connection reset)" : "");
 }
@@ -100,8 +100,8 @@ process(struct session *s, int eof)
 		off += n;
 		switch (f.type) {
 		case FRAME_MSG:
-			s->olen += record_message(s->obuf + s->olen, &s->clk, s->peer, s->peerlen,
-			    f.p, f.len, f.truncated);
+			s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, f.p, f.len,
+			    f.truncated);
 			s->nmsg++;
 			s->ntrunc += f.truncated != 0;
 			break;
@@ -110,7 +110,7 @@ process(struct session *s, int eof)
 			break;
 		case FRAME_BAD_COUNT:
 			/* Not believable as an octet count: the message follows as a line. */
-			s->olen += record_event(s->obuf + s->olen, &s->clk, s->pid,
+			s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid,
 			    "bad octet count '%.*s' from %s; message taken as a line",
 			    (int)(f.len > 20 ? 20 : f.len), f.p, s->peer);
 			break;
@@ -171,7 +171,10 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	s.cfg = cfg;
 	s.store = store;
 	s.pid = (long)getpid();
-	s.peerlen = net_format_peer(peer, peerlen, s.peer, sizeof(s.peer));
+	s.src.peerlen = net_format_peer(peer, peerlen, s.peer, sizeof(s.peer));
+	s.src.peer = s.peer;
+	s.src.format = (enum rec_format)cfg->format;
+	s.src.transport = "tcp";
 	framer_init(&s.fr, (size_t)cfg->max_line);
 	/* Big enough for a whole over-long message; pages are touched only when used. */
 	s.rcap = READ_CHUNK + (size_t)cfg->max_line + FRAMER_SLACK;

@@ -16,6 +16,7 @@
 #include "record.h"
 #include "session.h"
 #include "sig.h"
+#include "udp.h"
 
 #define ACCEPTS_PER_WAKE 64
 #define EMFILE_PAUSE_MS 100
@@ -35,6 +36,9 @@ struct sv_state {
 	size_t stdin_len;
 	const char *stop_reason;
 	struct rec_clock clk;
+	pid_t udp_pid;		/* the UDP receiver, 0 when none */
+	time_t udp_started;
+	int stopping;
 };
 
 /* Writes one server event now. */
@@ -52,14 +56,26 @@ sv_event(struct sv_state *st, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	rec_clock_update(&st->clk);
-	n = record_event(rec, &st->clk, (long)getpid(), "%s", text);
+	n = record_event(rec, &st->clk, st->sv->cfg->format, (long)getpid(), "%s", text);
 	if (logstore_append(st->sv->store, rec, n, &written) == -1)
 		log_warn("cannot write server event '%s' to %s", text, st->sv->cfg->dir);
 }
 
+static void spawn_udp(struct sv_state *st);
+
 static void
 kid_remove(struct sv_state *st, pid_t pid, int status)
 {
+	if (pid == st->udp_pid) {
+		st->udp_pid = 0;
+		if (st->stopping)
+			return;
+		sv_event(st, "UDP receiver %ld ended unexpectedly (%s %d); restarting it", (long)pid,
+		    WIFSIGNALED(status) ? "signal" : "status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+		spawn_udp(st);
+		return;
+	}
 	for (size_t i = 0; i < st->nkids; i++) {
 		if (st->kids[i].pid != pid)
 			continue;
@@ -100,12 +116,95 @@ handle_hup(struct sv_state *st)
 	sv_event(st, "reopen: SIGHUP, writing to %s", name);
 }
 
+/*
+ * Forks a child that closes what it does not own (the listeners, the UDP
+ * sockets unless keep_udp, stdin) and installs the children's signal
+ * handling before anything can reach it. Returns the pid in the parent;
+ * the child runs body and leaves with _exit().
+ */
+static pid_t
+fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, void *,
+    const sigset_t *), void *arg)
+{
+	sigset_t all, old;
+	pid_t pid;
+
+	/* Signals stay blocked across fork so the child installs its own first. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t waitmask;
+		int devnull;
+
+		for (int i = 0; i < st->sv->nlfds; i++)
+			close(st->sv->lfds[i]);
+		if (!keep_udp)
+			for (int i = 0; i < st->sv->nufds; i++)
+				close(st->sv->ufds[i]);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull != -1) {
+			dup2(devnull, STDIN_FILENO);
+			close(devnull);
+		}
+		sigprocmask(SIG_SETMASK, &old, NULL);
+		sig_init_child(&waitmask);
+		_exit(body(st, arg, &waitmask));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+struct conn {
+	int fd;
+	struct sockaddr_storage *ss;
+	socklen_t sslen;
+};
+
+static int
+session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+
+	return session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	    waitmask);
+}
+
+static int
+udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	(void)arg;
+	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, waitmask);
+}
+
+static void
+spawn_udp(struct sv_state *st)
+{
+	struct timespec now;
+	pid_t pid;
+
+	if (st->sv->nufds == 0)
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (st->udp_started != 0 && now.tv_sec - st->udp_started < 1) {
+		/* Dying at once again: do not spin. The next SIGHUP or restart retries. */
+		sv_event(st, "UDP receiver keeps failing; UDP input stopped");
+		return;
+	}
+	st->udp_started = now.tv_sec;
+	pid = fork_child(st, 1, udp_body, NULL);
+	if (pid == -1)
+		sv_event(st, "cannot start the UDP receiver: %s", strerror(errno));
+	else
+		st->udp_pid = pid;
+}
+
 static void
 spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen)
 {
 	const struct server_config *cfg = st->sv->cfg;
+	struct conn c = { cfd, ss, sslen };
 	struct child *k;
-	sigset_t all, old;
 	pid_t pid;
 
 	if (st->nkids >= (size_t)cfg->max_clients) {
@@ -117,28 +216,7 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		sv_event(st, "refused %s: max-clients (%lld) reached", peer, cfg->max_clients);
 		return;
 	}
-	/* Signals stay blocked across fork so the child installs its own first. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		sigset_t waitmask;
-		int status, devnull;
-
-		for (int i = 0; i < st->sv->nlfds; i++)
-			close(st->sv->lfds[i]);
-		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (devnull != -1) {
-			dup2(devnull, STDIN_FILENO);
-			close(devnull);
-		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		sig_init_child(&waitmask);
-		status = session_run(cfd, (struct sockaddr *)ss, sslen, cfg, st->sv->store,
-		    &waitmask);
-		_exit(status);
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
+	pid = fork_child(st, 0, session_body, &c);
 	if (pid == -1) {
 		char peer[REC_PEER_MAX];
 
@@ -221,12 +299,15 @@ shutdown_children(struct sv_state *st, int sigfd)
 	struct timespec deadline;
 	size_t killed = 0;
 
+	st->stopping = 1;
 	for (size_t i = 0; i < st->nkids; i++)
 		kill(st->kids[i].pid, SIGTERM);
+	if (st->udp_pid > 0)
+		kill(st->udp_pid, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += cfg->shutdown_timeout;
 	reap(st);
-	while (st->nkids > 0) {
+	while (st->nkids > 0 || st->udp_pid > 0) {
 		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
 		long ms = ms_until(&deadline);
 
@@ -236,11 +317,13 @@ shutdown_children(struct sv_state *st, int sigfd)
 			sig_drain();
 		reap(st);
 	}
-	if (st->nkids > 0) {
+	if (st->nkids > 0 || st->udp_pid > 0) {
 		for (size_t i = 0; i < st->nkids; i++)
 			kill(st->kids[i].pid, SIGKILL);
-		killed = st->nkids;
-		while (st->nkids > 0) {
+		if (st->udp_pid > 0)
+			kill(st->udp_pid, SIGKILL);
+		killed = st->nkids + (st->udp_pid > 0);
+		while (st->nkids > 0 || st->udp_pid > 0) {
 			int status;
 			pid_t pid = waitpid(-1, &status, 0);
 			if (pid == -1 && errno != EINTR)
@@ -249,6 +332,7 @@ shutdown_children(struct sv_state *st, int sigfd)
 				kid_remove(st, pid, status);
 		}
 		st->nkids = 0;
+		st->udp_pid = 0;
 		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
 		    killed, (long long)cfg->shutdown_timeout);
 	}
@@ -286,9 +370,12 @@ supervisor_run(struct supervisor *sv)
 		net_set_nonblock(sv->lfds[i]);
 	}
 	logstore_current(sv->store, name, sizeof(name), &size);
-	sv_event(&st, "start version=%s pid=%ld listen=%s dir=%s file=%s max-size=%lld "
-	    "max-files=%lld%s%s", LOGSERVER_VERSION, (long)getpid(), where, cfg->dir, name,
-	    cfg->max_size, cfg->max_files, sv->listen_note[0] ? " note=" : "", sv->listen_note);
+	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
+	    "max-files=%lld format=%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
+	    sv->udp_note, cfg->dir, name, cfg->max_size, cfg->max_files,
+	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
+	    sv->listen_note[0] ? " note=" : "", sv->listen_note);
+	spawn_udp(&st);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
 	    st.stdin_watch ? " (type 'quit' to stop)" : "");
 
@@ -334,6 +421,9 @@ supervisor_run(struct supervisor *sv)
 		close(sv->lfds[i]);
 	sv->nlfds = 0;
 	shutdown_children(&st, sigfd);
+	for (int i = 0; i < sv->nufds; i++)
+		close(sv->ufds[i]);
+	sv->nufds = 0;
 	sv_event(&st, "stop: %s; clients served=%llu refused=%llu", st.stop_reason, st.served,
 	    st.refused);
 	log_info("stopped (%s)", st.stop_reason);

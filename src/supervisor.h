@@ -4,6 +4,9 @@
  * listeners), reaps children, enforces --max-clients, and writes the
  * server's own events (start, stop, refusals, abnormal child exits).
  *
+ * It also runs the UDP receiver (udp.h) as a child of its own, restarted
+ * if it dies.
+ *
  * Contract: supervisor_run() owns the listening sockets and returns the
  * process exit status after a graceful stop (SIGTERM, SIGINT, or "quit" on
  * a terminal stdin): stop accepting, SIGTERM the children, wait for them at
@@ -23,9 +26,12 @@
 struct supervisor {
 	const struct server_config *cfg;
 	struct logstore *store;
-	int lfds[NET_MAX_LISTEN];
+	int lfds[NET_MAX_LISTEN];	/* TCP listeners */
 	int nlfds;
+	int ufds[NET_MAX_LISTEN];	/* UDP sockets, served by one receiver process */
+	int nufds;
 	char listen_note[256];
+	char udp_note[256];
 };
 
 int supervisor_run(struct supervisor *sv);

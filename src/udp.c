@@ -1,0 +1,261 @@
+/* udp: batch-receive datagrams with recvmmsg and write them as records. */
+#include "udp.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <poll.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "record.h"
+#include "sig.h"
+
+#define BATCH 64			/* datagrams per recvmmsg() */
+#define DGRAM_MAX 65535			/* no UDP payload is longer */
+#define OUT_BATCH (256 * 1024)
+#define ROUNDS_PER_WAKE 16		/* recvmmsg() calls before writing */
+#define DRAIN_ROUNDS 1024		/* at shutdown, at most */
+
+struct udp_state {
+	const struct server_config *cfg;
+	struct logstore *store;
+	enum rec_format format;
+	size_t bufsize;			/* per datagram */
+	char *slab;			/* BATCH buffers of bufsize */
+	struct mmsghdr msgs[BATCH];
+	struct iovec iov[BATCH];
+	struct sockaddr_storage addrs[BATCH];
+	char ctl[BATCH][CMSG_SPACE(sizeof(uint32_t))];
+	char *obuf;
+	size_t ocap, olen;
+	struct rec_clock clk;
+	/* the last peer, so its address is formatted once per run of datagrams */
+	struct sockaddr_storage last;
+	socklen_t lastlen;
+	char peer[REC_PEER_MAX];
+	struct rec_source src;
+	unsigned long long datagrams, truncated, lost_writes;
+	uint32_t drops[NET_MAX_LISTEN];
+	int write_failed;
+};
+
+long
+udp_setup(int fd, long long rcvbuf, char *err, size_t errlen)
+{
+	int one = 1, val;
+	socklen_t len = sizeof(val);
+
+	if (rcvbuf > 0) {
+		val = rcvbuf > INT32_MAX / 2 ? INT32_MAX / 2 : (int)rcvbuf;
+		/* Beyond net.core.rmem_max only with privileges; then the plain call. */
+		if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &val, sizeof(val)) == -1 &&
+		    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, sizeof(val)) == -1) {
+			snprintf(err, errlen, "cannot set the UDP receive buffer to %lld bytes: %s",
+			    rcvbuf, strerror(errno));
+			return -1;
+		}
+	}
+	(void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, &len) == -1)
+		val = 0;
+	if (net_set_nonblock(fd) == -1) {
+		snprintf(err, errlen, "cannot make the UDP socket non-blocking: %s", strerror(errno));
+		return -1;
+	}
+	return val;
+}
+
+static void
+flush(struct udp_state *u)
+{
+	size_t written;
+
+	if (u->olen == 0)
+		return;
+	if (logstore_append(u->store, u->obuf, u->olen, &written) == 0) {
+		u->olen = 0;
+		u->write_failed = 0;
+		return;
+	}
+	/* UDP cannot push back: what cannot be written is counted as lost. */
+	if (!u->write_failed)
+		log_warn("cannot write UDP records to %s; counting them as lost", u->cfg->dir);
+	u->write_failed = 1;
+	for (size_t i = written; i < u->olen; i++)
+		u->lost_writes += u->obuf[i] == '\n';
+	u->olen = 0;
+}
+
+static void
+event(struct udp_state *u, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+event(struct udp_state *u, const char *fmt, ...)
+{
+	char text[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	if (u->ocap - u->olen < REC_EVENT_MAX)
+		flush(u);
+	u->olen += record_event(u->obuf + u->olen, &u->clk, u->format, (long)getpid(), "%s", text);
+}
+
+static void
+stats(struct udp_state *u, const char *when)
+{
+	unsigned long long drops = 0;
+
+	for (int i = 0; i < NET_MAX_LISTEN; i++)
+		drops += u->drops[i];
+	rec_clock_update(&u->clk);
+	event(u, "udp stats (%s): datagrams=%llu truncated=%llu kernel_drops=%llu write_lost=%llu",
+	    when, u->datagrams, u->truncated, drops, u->lost_writes);
+	flush(u);
+}
+
+static void
+one_datagram(struct udp_state *u, int sock, struct mmsghdr *mh)
+{
+	const char *p = mh->msg_hdr.msg_iov->iov_base;
+	size_t real = mh->msg_len;
+	size_t len = real < u->bufsize ? real : u->bufsize;
+	int trunc = real > len || (mh->msg_hdr.msg_flags & MSG_TRUNC);
+	struct cmsghdr *cm;
+
+	for (cm = CMSG_FIRSTHDR(&mh->msg_hdr); cm != NULL; cm = CMSG_NXTHDR(&mh->msg_hdr, cm))
+		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL)
+			memcpy(&u->drops[sock], CMSG_DATA(cm), sizeof(uint32_t));
+	if (mh->msg_hdr.msg_namelen != u->lastlen ||
+	    memcmp(mh->msg_hdr.msg_name, &u->last, u->lastlen) != 0) {
+		u->lastlen = mh->msg_hdr.msg_namelen;
+		memcpy(&u->last, mh->msg_hdr.msg_name, u->lastlen);
+		u->src.peerlen = net_format_peer(mh->msg_hdr.msg_name, u->lastlen, u->peer,
+		    sizeof(u->peer));
+	}
+	if (!trunc) {
+		/* One trailer: senders differ in adding LF, CRLF or NUL. */
+		if (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\0'))
+			len--;
+		if (len > 0 && p[len - 1] == '\r')
+			len--;
+	}
+	if (len > (size_t)u->cfg->max_line) {
+		len = (size_t)u->cfg->max_line;
+		trunc = 1;
+	}
+	if (u->ocap - u->olen < RECORD_MSG_MAX(len) + REC_EVENT_MAX)
+		flush(u);
+	u->olen += record_message(u->obuf + u->olen, &u->clk, &u->src, p, len, trunc);
+	u->datagrams++;
+	if (trunc) {
+		u->truncated++;
+		event(u, "truncated datagram from %s: kept the first %zu of %zu bytes (max-line)",
+		    u->peer, len, real);
+	}
+}
+
+/* Reads what one socket holds, up to rounds recvmmsg() calls. */
+static void
+receive(struct udp_state *u, int sock, int fd, int rounds)
+{
+	for (int r = 0; r < rounds; r++) {
+		int n;
+
+		for (int i = 0; i < BATCH; i++) {
+			u->iov[i].iov_base = u->slab + (size_t)i * u->bufsize;
+			u->iov[i].iov_len = u->bufsize;
+			memset(&u->msgs[i].msg_hdr, 0, sizeof(u->msgs[i].msg_hdr));
+			u->msgs[i].msg_hdr.msg_iov = &u->iov[i];
+			u->msgs[i].msg_hdr.msg_iovlen = 1;
+			u->msgs[i].msg_hdr.msg_name = &u->addrs[i];
+			u->msgs[i].msg_hdr.msg_namelen = sizeof(u->addrs[i]);
+			u->msgs[i].msg_hdr.msg_control = u->ctl[i];
+			u->msgs[i].msg_hdr.msg_controllen = sizeof(u->ctl[i]);
+		}
+		n = recvmmsg(fd, u->msgs, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
+		if (n <= 0)
+			return;
+		rec_clock_update(&u->clk);
+		for (int i = 0; i < n; i++)
+			one_datagram(u, sock, &u->msgs[i]);
+		if (u->olen >= OUT_BATCH)
+			flush(u);
+		if (n < BATCH)
+			return;
+	}
+}
+
+int
+udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logstore *store,
+    const sigset_t *waitmask)
+{
+	struct pollfd pfds[NET_MAX_LISTEN];
+	struct udp_state *u;
+	struct timespec next = { 0, 0 };
+
+	u = calloc(1, sizeof(*u));
+	if (u == NULL)
+		return 1;
+	u->cfg = cfg;
+	u->store = store;
+	u->format = (enum rec_format)cfg->format;
+	u->bufsize = (size_t)cfg->max_line + 1 < DGRAM_MAX ? (size_t)cfg->max_line + 1 : DGRAM_MAX;
+	u->slab = malloc(u->bufsize * BATCH);
+	u->ocap = OUT_BATCH + RECORD_MSG_MAX(u->bufsize) + 2 * REC_EVENT_MAX;
+	u->obuf = malloc(u->ocap);
+	if (u->slab == NULL || u->obuf == NULL) {
+		log_warnx("out of memory for the UDP receiver");
+		free(u->slab);
+		free(u->obuf);
+		free(u);
+		return 1;
+	}
+	u->src.format = u->format;
+	u->src.peer = u->peer;
+	u->src.transport = "udp";
+	for (int i = 0; i < nfds; i++)
+		pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };
+	if (cfg->stats_interval > 0) {
+		clock_gettime(CLOCK_MONOTONIC, &next);
+		next.tv_sec += cfg->stats_interval;
+	}
+	while (!sig_got_term) {
+		struct timespec now, wait, *tmo = NULL;
+
+		if (cfg->stats_interval > 0) {
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			if (now.tv_sec >= next.tv_sec) {
+				stats(u, "periodic");
+				next.tv_sec = now.tv_sec + cfg->stats_interval;
+			}
+			wait.tv_sec = next.tv_sec - now.tv_sec;
+			wait.tv_nsec = 0;
+			tmo = &wait;
+		}
+		if (ppoll(pfds, (nfds_t)nfds, tmo, waitmask) <= 0)
+			continue;
+		for (int i = 0; i < nfds; i++)
+			if (pfds[i].revents & POLLIN)
+				receive(u, i, fds[i], ROUNDS_PER_WAKE);
+		flush(u);
+	}
+	/* Shutdown: what the kernel already received is written too. */
+	for (int i = 0; i < nfds; i++)
+		receive(u, i, fds[i], DRAIN_ROUNDS);
+	flush(u);
+	stats(u, "shutdown");
+	free(u->slab);
+	free(u->obuf);
+	free(u);
+	return 0;
+}

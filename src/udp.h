@@ -1,0 +1,31 @@
+/*
+ * udp: the UDP receiver (RFC 5426): one datagram is one message.
+ *
+ * Contract: udp_setup() prepares the bound sockets (receive buffer size,
+ * kernel drop counter) in the supervisor at start-up. udp_run() is the
+ * body of the dedicated receiver process: it reads many datagrams per
+ * system call (recvmmsg), formats them into one batch, and appends the
+ * batch with one logstore_append(). A datagram longer than max-line is kept
+ * truncated and an event records it. One trailing LF, CRLF or NUL is
+ * removed. The kernel's drop counter for the sockets (SO_RXQ_OVFL) is
+ * reported in the statistics record written every stats-interval seconds
+ * (when set) and at shutdown. On SIGTERM it reads what the sockets already
+ * hold, writes it, and returns the exit status.
+ */
+#ifndef LOGSERVER_UDP_H
+#define LOGSERVER_UDP_H
+
+#include <signal.h>
+#include <stddef.h>
+
+#include "config.h"
+#include "logstore.h"
+
+/* Applies the receive buffer size and turns on drop counting. Returns the
+ * receive buffer the kernel granted (bytes), or -1 with err. */
+long udp_setup(int fd, long long rcvbuf, char *err, size_t errlen);
+
+int udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logstore *store,
+    const sigset_t *waitmask);
+
+#endif

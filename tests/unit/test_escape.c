@@ -1,0 +1,115 @@
+/* Unit tests: escaping keeps one record on one line and is reversible. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "escape.h"
+
+static char out[4096];
+
+static const char *
+text(const char *in, size_t len)
+{
+	size_t n = escape_text(out, in, len);
+	assert_true(n <= ESCAPE_TEXT_MAX(len));
+	out[n] = '\0';
+	return out;
+}
+
+static const char *
+json(const char *in, size_t len)
+{
+	size_t n = escape_json(out, in, len);
+	assert_true(n <= ESCAPE_JSON_MAX(len));
+	out[n] = '\0';
+	return out;
+}
+
+static void
+test_printable_ascii_is_copied(void **state)
+{
+	(void)state;
+	assert_string_equal(text("hello, world \"q\" {x}", 20), "hello, world \"q\" {x}");
+}
+
+static void
+test_line_breaks_and_controls_are_escaped(void **state)
+{
+	(void)state;
+	assert_string_equal(text("a\nb\rc\td", 7), "a\\nb\\rc\\td");
+	assert_string_equal(text("\x1b[31m", 5), "\\x1b[31m");
+	assert_string_equal(text("x\0y", 3), "x\\x00y");
+	assert_string_equal(text("\x7f", 1), "\\x7f");
+}
+
+static void
+test_backslash_is_doubled_so_escapes_cannot_be_forged(void **state)
+{
+	(void)state;
+	assert_string_equal(text("\\n", 2), "\\\\n");
+}
+
+static void
+test_valid_utf8_is_kept_and_invalid_bytes_escaped(void **state)
+{
+	(void)state;
+	assert_string_equal(text("caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80", 14),
+	    "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x98\x80");
+	assert_string_equal(text("\xff\xfe", 2), "\\xff\\xfe");
+	assert_string_equal(text("\xc3", 1), "\\xc3");			/* cut sequence */
+	assert_string_equal(text("\xc0\xaf", 2), "\\xc0\\xaf");		/* overlong */
+	assert_string_equal(text("\xed\xa0\x80", 3), "\\xed\\xa0\\x80");	/* surrogate */
+	assert_string_equal(text("\xf4\x90\x80\x80", 4), "\\xf4\\x90\\x80\\x80");
+}
+
+static void
+test_c1_controls_are_escaped(void **state)
+{
+	(void)state;
+	assert_string_equal(text("\xc2\x9b" "2J", 4), "\\xc2\\x9b2J");
+	assert_string_equal(text("\xc2\xa0", 2), "\xc2\xa0");
+}
+
+static void
+test_text_output_never_contains_a_control_byte(void **state)
+{
+	char in[256];
+	(void)state;
+
+	for (int i = 0; i < 256; i++)
+		in[i] = (char)i;
+	size_t n = escape_text(out, in, sizeof(in));
+	assert_true(n <= ESCAPE_TEXT_MAX(sizeof(in)));
+	for (size_t i = 0; i < n; i++)
+		assert_true((unsigned char)out[i] >= 0x20 && (unsigned char)out[i] != 0x7f);
+}
+
+static void
+test_json_escapes_quotes_controls_and_invalid_bytes(void **state)
+{
+	(void)state;
+	assert_string_equal(json("say \"hi\"\\", 9), "say \\\"hi\\\"\\\\");
+	assert_string_equal(json("a\nb\tc\x01", 6), "a\\nb\\tc\\u0001");
+	assert_string_equal(json("\xff", 1), "\\u00ff");
+	assert_string_equal(json("\xc3\xa9", 2), "\xc3\xa9");
+	assert_string_equal(json("\x7f", 1), "\\u007f");
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_printable_ascii_is_copied),
+		cmocka_unit_test(test_line_breaks_and_controls_are_escaped),
+		cmocka_unit_test(test_backslash_is_doubled_so_escapes_cannot_be_forged),
+		cmocka_unit_test(test_valid_utf8_is_kept_and_invalid_bytes_escaped),
+		cmocka_unit_test(test_c1_controls_are_escaped),
+		cmocka_unit_test(test_text_output_never_contains_a_control_byte),
+		cmocka_unit_test(test_json_escapes_quotes_controls_and_invalid_bytes),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,1272 @@
+/*
+ * Unit tests for src/syslog.c: RFC 5424 and RFC 3164 parsing, the deviations
+ * real senders produce, STRUCTURED-DATA iteration and unescaping.
+ *
+ * Every input is copied into a heap buffer of exactly its length before it
+ * is parsed, so under ASan or valgrind any read past the end is caught.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <setjmp.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "syslog.h"
+
+#define BOM	"\xEF\xBB\xBF"
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+
+/*
+ * One table row.  A NULL field means "absent" (span.p == NULL), "" means
+ * present and empty.  len 0 means strlen(in).  For SYSLOG_NONE rows msg is
+ * ignored: it must be the whole buffer.
+ */
+struct row {
+	const char *in;
+	size_t len;
+	enum syslog_kind kind;
+	int pri;
+	const char *ts, *host, *app, *procid, *msgid, *sd, *msg;
+};
+
+static size_t
+row_len(const struct row *r)
+{
+	return r->len != 0 ? r->len : strlen(r->in);
+}
+
+/* Heap copy of exactly len bytes (at least 1 allocated, never read). */
+static char *
+dup_exact(const char *s, size_t len)
+{
+	char *b = malloc(len > 0 ? len : 1);
+
+	assert_non_null(b);
+	if (len > 0)
+		memcpy(b, s, len);
+	return b;
+}
+
+static int
+span_inside(struct span s, const char *buf, size_t len)
+{
+	if (s.p == NULL)
+		return s.len == 0;
+	if (len == 0)
+		return s.p == buf && s.len == 0;
+	return s.p >= buf && s.p <= buf + len &&
+	    s.len <= (size_t)(buf + len - s.p);
+}
+
+/*
+ * Properties that hold for every input: spans inside the buffer and in
+ * header order without overlap, coherent pri/facility/severity, per-kind
+ * shape, and an sd span that iterates to the end without error.
+ */
+static void
+check_invariants(const char *buf, size_t len, const struct syslog_msg *m)
+{
+	const struct span *order[] = { &m->timestamp, &m->host, &m->app,
+	    &m->procid, &m->msgid, &m->sd, &m->msg };
+	const char *last = buf;
+	struct sd_iter it;
+	struct span id, n, v;
+	size_t i;
+	int r, q;
+
+	for (i = 0; i < NELEM(order); i++) {
+		assert_true(span_inside(*order[i], buf, len));
+		if (order[i]->p == NULL)
+			continue;
+		assert_true(order[i]->p >= last);
+		last = order[i]->p + order[i]->len;
+	}
+	if (m->pri >= 0) {
+		assert_true(m->pri <= 191);
+		assert_int_equal(m->facility, m->pri / 8);
+		assert_int_equal(m->severity, m->pri % 8);
+	} else {
+		assert_int_equal(m->pri, -1);
+		assert_int_equal(m->facility, -1);
+		assert_int_equal(m->severity, -1);
+	}
+	switch (m->kind) {
+	case SYSLOG_NONE:
+		assert_int_equal(m->pri, -1);
+		assert_int_equal(m->version, 0);
+		assert_null(m->timestamp.p);
+		assert_null(m->host.p);
+		assert_null(m->app.p);
+		assert_null(m->procid.p);
+		assert_null(m->msgid.p);
+		assert_null(m->sd.p);
+		assert_ptr_equal(m->msg.p, buf);
+		assert_int_equal(m->msg.len, len);
+		break;
+	case SYSLOG_3164:
+		assert_int_equal(m->version, 0);
+		assert_null(m->msgid.p);
+		assert_null(m->sd.p);
+		assert_non_null(m->msg.p);
+		break;
+	case SYSLOG_5424:
+		assert_int_equal(m->version, 1);
+		assert_true(m->pri >= 0);
+		break;
+	default:
+		fail_msg("bad kind %d", (int)m->kind);
+	}
+	sd_iter_init(&it, m->sd);
+	while ((r = sd_next_element(&it, &id)) == 1) {
+		assert_true(id.len > 0);
+		while ((q = sd_next_param(&it, &n, &v)) == 1) {
+			assert_true(n.len > 0);
+			assert_true(sd_unescape_len(v) <= v.len);
+		}
+		assert_int_equal(q, 0);
+	}
+	assert_int_equal(r, 0);
+}
+
+static int
+span_is(struct span s, const char *want)
+{
+	if (want == NULL)
+		return s.p == NULL && s.len == 0;
+	return s.p != NULL && s.len == strlen(want) &&
+	    memcmp(s.p, want, s.len) == 0;
+}
+
+static void
+expect_span(const struct row *r, const char *field, struct span got,
+    const char *want)
+{
+	if (span_is(got, want))
+		return;
+	print_error("input \"%s\": %s is %s%.*s%s, want %s%s%s\n", r->in,
+	    field, got.p ? "\"" : "", got.p ? (int)got.len : 6,
+	    got.p ? got.p : "absent", got.p ? "\"" : "", want ? "\"" : "",
+	    want ? want : "absent", want ? "\"" : "");
+	fail();
+}
+
+static void
+check_row(const struct row *r)
+{
+	size_t len = row_len(r);
+	char *buf = dup_exact(r->in, len);
+	struct syslog_msg m;
+	enum syslog_kind k;
+
+	k = syslog_parse(buf, len, &m);
+	if (k != r->kind || m.kind != r->kind || m.pri != r->pri) {
+		print_error("input \"%s\": kind %d pri %d, want kind %d pri %d\n",
+		    r->in, (int)m.kind, m.pri, (int)r->kind, r->pri);
+		fail();
+	}
+	check_invariants(buf, len, &m);
+	if (r->kind != SYSLOG_NONE) {
+		expect_span(r, "timestamp", m.timestamp, r->ts);
+		expect_span(r, "host", m.host, r->host);
+		expect_span(r, "app", m.app, r->app);
+		expect_span(r, "procid", m.procid, r->procid);
+		expect_span(r, "msgid", m.msgid, r->msgid);
+		expect_span(r, "sd", m.sd, r->sd);
+		expect_span(r, "msg", m.msg, r->msg);
+	}
+	free(buf);
+}
+
+static void
+check_rows(const struct row *rows, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		check_row(&rows[i]);
+}
+
+#define RUN(rows)	check_rows((rows), NELEM(rows))
+
+/* RFC 5424 6.5, examples 1 to 4, verbatim (BOM written as bytes). */
+#define EX3_SD	"[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" " \
+		"eventID=\"1011\"]"
+static const struct row rfc5424_examples[] = {
+	{ "<34>1 2003-10-11T22:14:15.003Z mymachine.example.com su - ID47 - "
+	  BOM "'su root' failed for lonvick on /dev/pts/8", 0, SYSLOG_5424, 34,
+	  "2003-10-11T22:14:15.003Z", "mymachine.example.com", "su", NULL,
+	  "ID47", NULL, "'su root' failed for lonvick on /dev/pts/8" },
+	{ "<165>1 2003-08-24T05:14:15.000003-07:00 192.0.2.1 myproc 8710 - - "
+	  "%% It's time to make the do-nuts.", 0, SYSLOG_5424, 165,
+	  "2003-08-24T05:14:15.000003-07:00", "192.0.2.1", "myproc", "8710",
+	  NULL, NULL, "%% It's time to make the do-nuts." },
+	{ "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - "
+	  "ID47 " EX3_SD " " BOM "An application event log entry...", 0,
+	  SYSLOG_5424, 165, "2003-10-11T22:14:15.003Z",
+	  "mymachine.example.com", "evntslog", NULL, "ID47", EX3_SD,
+	  "An application event log entry..." },
+	{ "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - "
+	  "ID47 " EX3_SD "[examplePriority@32473 class=\"high\"]", 0,
+	  SYSLOG_5424, 165, "2003-10-11T22:14:15.003Z",
+	  "mymachine.example.com", "evntslog", NULL, "ID47",
+	  EX3_SD "[examplePriority@32473 class=\"high\"]", NULL },
+};
+
+static void
+test_5424_rfc_section_6_5_examples(void **state)
+{
+	(void)state;
+	RUN(rfc5424_examples);
+}
+
+/* RFC 5424 6.2.3.1 timestamp examples and our stated deviations. */
+#define TS_ROW(ts) { "<13>1 " ts " h a - - - m", 0, SYSLOG_5424, 13, ts, \
+	"h", "a", NULL, NULL, NULL, "m" }
+#define TS_BAD(ts) { "<13>1 " ts " h a - - - m", 0, SYSLOG_3164, 13, NULL, \
+	NULL, NULL, NULL, NULL, NULL, "1 " ts " h a - - - m" }
+static const struct row rfc5424_timestamps[] = {
+	TS_ROW("1985-04-12T23:20:50.52Z"),
+	TS_ROW("1985-04-12T19:20:50.52-04:00"),
+	TS_ROW("2003-10-11T22:14:15.003Z"),
+	TS_ROW("2003-08-24T05:14:15.000003-07:00"),
+	/* 6.2.3.1 example 5 is invalid by the RFC; Go emits it, we keep it. */
+	TS_ROW("2003-08-24T05:14:15.000000003-07:00"),
+	TS_ROW("2024-02-29T23:59:59+14:00"),
+	TS_ROW("2024-02-29T00:00:00Z"),
+	/* Not a 5424 timestamp: the text after PRI is read as RFC 3164. */
+	TS_BAD("2003-08-24T05:14:15.0000000003-07:00"),
+	TS_BAD("2003-10-11T22:14:15"),		/* no TIME-OFFSET */
+	TS_BAD("2003-10-11t22:14:15Z"),		/* 6.2.3: "T" upper case */
+	TS_BAD("2003-10-11T22:14:15z"),
+	TS_BAD("1990-12-31T23:59:60Z"),		/* 6.2.3: no leap second */
+	TS_BAD("2003-13-11T22:14:15Z"),
+	TS_BAD("2003-10-00T22:14:15Z"),
+	TS_BAD("2003-10-11T24:14:15Z"),
+	TS_BAD("2003-10-11T22:14:15.Z"),
+	TS_BAD("2003-10-11T22:14:15+0200"),
+	TS_BAD("2003-10-11 22:14:15Z"),
+};
+
+static void
+test_5424_timestamp_forms(void **state)
+{
+	(void)state;
+	RUN(rfc5424_timestamps);
+}
+
+static const struct row nil_rows[] = {
+	{ "<13>1 - - - - - -", 0, SYSLOG_5424, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	/* SP after SD: MSG is present and empty. */
+	{ "<13>1 - - - - - - ", 0, SYSLOG_5424, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "" },
+	{ "<13>1 - - - - - - text", 0, SYSLOG_5424, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "text" },
+	/* util-linux logger --rfc5424=notq,notime */
+	{ "<13>1 - vm app - - - no tq no time", 0, SYSLOG_5424, 13,
+	  NULL, "vm", "app", NULL, NULL, NULL, "no tq no time" },
+	/* "-" is only NILVALUE on its own. */
+	{ "<13>1 - -h -a -p -m - x", 0, SYSLOG_5424, 13,
+	  NULL, "-h", "-a", "-p", "-m", NULL, "x" },
+	{ "<13>1 - - - - - - -", 0, SYSLOG_5424, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "-" },
+};
+
+static void
+test_5424_nil_values_are_absent(void **state)
+{
+	(void)state;
+	RUN(nil_rows);
+}
+
+static const struct row bom_rows[] = {
+	{ "<13>1 - h a - - - " BOM "caf\xC3\xA9", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, NULL, "caf\xC3\xA9" },
+	{ "<13>1 - h a - - - " BOM, 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, NULL, "" },
+	/* Only one BOM, and only at the start, is removed. */
+	{ "<13>1 - h a - - - " BOM BOM "x", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, NULL, BOM "x" },
+	{ "<13>1 - h a - - - x" BOM, 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, NULL, "x" BOM },
+	/* A truncated BOM is content. */
+	{ "<13>1 - h a - - - \xEF\xBB", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, NULL, "\xEF\xBB" },
+	{ "<13>Nov 20 12:00:00 host app: " BOM "hi", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", "app", NULL, NULL, NULL, "hi" },
+};
+
+static void
+test_bom_is_skipped_at_msg_start(void **state)
+{
+	(void)state;
+	RUN(bom_rows);
+}
+
+#define LOGGER_ESC_SD "[timeQuality tzKnown=\"1\" isSynced=\"0\"]" \
+	"[esc@1 v=\"a\\\"b\\\\c\\]d\"]"
+static const struct row sd_rows[] = {
+	/* util-linux logger --rfc5424 --sd-id esc@1 --sd-param ... */
+	{ "<13>1 2026-11-20T23:27:41.882907+00:00 vm app - - " LOGGER_ESC_SD
+	  " escapes", 0, SYSLOG_5424, 13, "2026-11-20T23:27:41.882907+00:00",
+	  "vm", "app", NULL, NULL, LOGGER_ESC_SD, "escapes" },
+	/* An escaped quote or bracket does not end the value or element. */
+	{ "<13>1 - h a - - [x@1 k=\"\\\"] [\\\"\"] m", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, "[x@1 k=\"\\\"] [\\\"\"]", "m" },
+	/* An escaped backslash before the quote does not escape the quote. */
+	{ "<13>1 - h a - - [x@1 k=\"\\\\\"] m", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, "[x@1 k=\"\\\\\"]", "m" },
+	/* Unescaped ']' inside quotes is tolerated. */
+	{ "<13>1 - h a - - [x@1 k=\"a]b\"] m", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, "[x@1 k=\"a]b\"]", "m" },
+	{ "<13>1 - h a - - [x@1 k=\"\"][y@1][z@1 a=\"1\" b=\"2\"]", 0,
+	  SYSLOG_5424, 13, NULL, "h", "a", NULL, NULL,
+	  "[x@1 k=\"\"][y@1][z@1 a=\"1\" b=\"2\"]", NULL },
+	/* SD-ID of 32 characters is allowed (RFC 5424 6.3.2). */
+	{ "<13>1 - h a - - [abcdefghijklmnopqrstuvwxyz@12345] m", 0,
+	  SYSLOG_5424, 13, NULL, "h", "a", NULL, NULL,
+	  "[abcdefghijklmnopqrstuvwxyz@12345]", "m" },
+};
+
+static void
+test_5424_sd_escapes_do_not_end_value(void **state)
+{
+	(void)state;
+	RUN(sd_rows);
+}
+
+/* RFC 5424 6.3.5: whitespace between elements makes the rest MSG. */
+static const struct row sd_invalid_rows[] = {
+	{ "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - "
+	  "ID47 " EX3_SD " [examplePriority@32473 class=\"high\"]", 0,
+	  SYSLOG_5424, 165, "2003-10-11T22:14:15.003Z",
+	  "mymachine.example.com", "evntslog", NULL, "ID47", EX3_SD,
+	  "[examplePriority@32473 class=\"high\"]" },
+	{ "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com evntslog - "
+	  "ID47 [ exampleSDID@32473 iut=\"3\"] m", 0, SYSLOG_5424, 165,
+	  "2003-10-11T22:14:15.003Z", "mymachine.example.com", "evntslog",
+	  NULL, "ID47", NULL, "[ exampleSDID@32473 iut=\"3\"] m" },
+};
+
+static void
+test_5424_sd_rfc_invalid_examples(void **state)
+{
+	(void)state;
+	RUN(sd_invalid_rows);
+}
+
+/* Broken after the commitment point: keep what parsed, rest is msg. */
+#define A48 "abcdefghijklmnopqrstuvwxyzabcdefghijklmnopqrstuv"
+#define M32 "abcdefghijklmnopqrstuvwxyzabcdef"
+static const struct row broken_rows[] = {
+	{ "<13>1 2003-10-11T22:14:15Z host app 123 ID47 [bad", 0, SYSLOG_5424,
+	  13, "2003-10-11T22:14:15Z", "host", "app", "123", "ID47", NULL,
+	  "[bad" },
+	{ "<13>1 2003-10-11T22:14:15Z host", 0, SYSLOG_5424, 13,
+	  "2003-10-11T22:14:15Z", "host", NULL, NULL, NULL, NULL, NULL },
+	{ "<13>1 2003-10-11T22:14:15Z", 0, SYSLOG_5424, 13,
+	  "2003-10-11T22:14:15Z", NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "<13>1 -", 0, SYSLOG_5424, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "<13>1 - host app\x01x 1 - - m", 0, SYSLOG_5424, 13,
+	  NULL, "host", NULL, NULL, NULL, NULL, "app\x01x 1 - - m" },
+	{ "<13>1 - host  app - - - m", 0, SYSLOG_5424, 13,
+	  NULL, "host", NULL, NULL, NULL, NULL, " app - - - m" },
+	{ "<13>1 - host app - - -x msg", 0, SYSLOG_5424, 13,
+	  NULL, "host", "app", NULL, NULL, NULL, "-x msg" },
+	{ "<13>1 - host app - - [a b=\"c\"]x", 0, SYSLOG_5424, 13,
+	  NULL, "host", "app", NULL, NULL, NULL, "[a b=\"c\"]x" },
+	{ "<13>1 - host app - - [a b=\"c\"", 0, SYSLOG_5424, 13,
+	  NULL, "host", "app", NULL, NULL, NULL, "[a b=\"c\"" },
+	{ "<13>1 - host app - - [a b=c]", 0, SYSLOG_5424, 13,
+	  NULL, "host", "app", NULL, NULL, NULL, "[a b=c]" },
+	{ "<13>1 - host app - - [a  b=\"c\"]", 0, SYSLOG_5424, 13,
+	  NULL, "host", "app", NULL, NULL, NULL, "[a  b=\"c\"]" },
+	{ "<13>1 - host app - - [abcdefghijklmnopqrstuvwxyz@123456]", 0,
+	  SYSLOG_5424, 13, NULL, "host", "app", NULL, NULL, NULL,
+	  "[abcdefghijklmnopqrstuvwxyz@123456]" },
+	{ "<13>1 - host app - -", 0, SYSLOG_5424, 13,
+	  NULL, "host", "app", NULL, NULL, NULL, NULL },
+	/* RFC 5424 6: APP-NAME <= 48, MSGID <= 32. */
+	{ "<13>1 - h " A48 " - " M32 " - m", 0, SYSLOG_5424, 13,
+	  NULL, "h", A48, NULL, M32, NULL, "m" },
+	{ "<13>1 - h " A48 "x - - - m", 0, SYSLOG_5424, 13,
+	  NULL, "h", NULL, NULL, NULL, NULL, A48 "x - - - m" },
+	{ "<13>1 - h a - " M32 "x - m", 0, SYSLOG_5424, 13,
+	  NULL, "h", "a", NULL, NULL, NULL, M32 "x - m" },
+};
+
+static void
+test_5424_broken_header_keeps_parsed_fields(void **state)
+{
+	(void)state;
+	RUN(broken_rows);
+}
+
+/* Before the commitment point, "<PRI>1 ..." that is not 5424 is 3164. */
+static const struct row not5424_rows[] = {
+	{ "<14>1 apple", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "1 apple" },
+	{ "<14>1", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "1" },
+	{ "<14>1 ", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "1 " },
+	{ "<14>2 - - - - - - m", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "2 - - - - - - m" },
+	{ "<14>1 -x", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "1 -x" },
+	{ "<14>12 - - - - - - m", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "12 - - - - - - m" },
+	/* No PRI: never 5424. */
+	{ "1 - - - - - - m", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static void
+test_5424_needs_version_and_timestamp_else_3164(void **state)
+{
+	(void)state;
+	RUN(not5424_rows);
+}
+
+/* RFC 3164 5.4 examples and the plain header of 4.1. */
+static const struct row rfc3164_rows[] = {
+	{ "<34>Oct 11 22:14:15 mymachine su: 'su root' failed for lonvick on "
+	  "/dev/pts/8", 0, SYSLOG_3164, 34, "Oct 11 22:14:15", "mymachine",
+	  "su", NULL, NULL, NULL, "'su root' failed for lonvick on /dev/pts/8" },
+	{ "Use the BFG!", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	/* "CST" reads as the hostname, as the RFC itself says a relay would. */
+	{ "<165>Aug 24 05:34:00 CST 1987 mymachine myproc[10]: %% It's time to "
+	  "make the do-nuts.", 0, SYSLOG_3164, 165, "Aug 24 05:34:00", "CST",
+	  NULL, NULL, NULL, NULL,
+	  "1987 mymachine myproc[10]: %% It's time to make the do-nuts." },
+	/* Year first is no timestamp: everything after PRI is MSG (4.3.2). */
+	{ "<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 "
+	  "sched[0]: That's All Folks!", 0, SYSLOG_3164, 0, NULL, NULL, NULL,
+	  NULL, NULL, NULL, "1990 Oct 22 10:52:01 TZ-6 "
+	  "scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!" },
+	{ "<38>Nov 20 23:27:41 vm sshd[3669]: Accepted publickey for alice", 0,
+	  SYSLOG_3164, 38, "Nov 20 23:27:41", "vm", "sshd", "3669", NULL, NULL,
+	  "Accepted publickey for alice" },
+	{ "<13>Nov 20 12:00:00 fe80::1 app: m", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "fe80::1", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Nov 20 12:00:00 10.0.0.1 app: m", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "10.0.0.1", "app", NULL, NULL, NULL, "m" },
+	{ "<86>Jan  2 03:04:05 box sshd(pam_unix)[23546]: session opened", 0,
+	  SYSLOG_3164, 86, "Jan  2 03:04:05", "box", "sshd(pam_unix)", "23546",
+	  NULL, NULL, "session opened" },
+	{ "<22>Jan  2 03:04:05 mx postfix/smtpd[99]: connect from x", 0,
+	  SYSLOG_3164, 22, "Jan  2 03:04:05", "mx", "postfix/smtpd", "99",
+	  NULL, NULL, "connect from x" },
+	/* Only one SP after the colon belongs to the header. */
+	{ "<13>Nov 20 12:00:00 h app:   indented", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "h", "app", NULL, NULL, NULL, "  indented" },
+	{ "<13>Nov 20 12:00:00 h app:", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "h", "app", NULL, NULL, NULL, "" },
+	{ "<13>Nov 20 12:00:00 h app[]: x", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "h", "app", NULL, NULL, NULL, "x" },
+};
+
+static void
+test_3164_rfc_examples_and_plain_header(void **state)
+{
+	(void)state;
+	RUN(rfc3164_rows);
+}
+
+static const struct row day_rows[] = {
+	{ "<13>Nov  5 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  "Nov  5 01:02:03", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Nov 05 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  "Nov 05 01:02:03", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Nov 5 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  "Nov 5 01:02:03", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>nov 5 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  "nov 5 01:02:03", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Dec 31 23:59:60 host app: m", 0, SYSLOG_3164, 13,
+	  "Dec 31 23:59:60", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Nov 20 12:00:00.123456 host app: m", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00.123456", "host", "app", NULL, NULL, NULL, "m" },
+	/* Not timestamps: the whole text after PRI is the MSG. */
+	{ "<13>Nov 32 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "Nov 32 01:02:03 host app: m" },
+	{ "<13>Nov  0 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "Nov  0 01:02:03 host app: m" },
+	{ "<13>Foo 20 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "Foo 20 01:02:03 host app: m" },
+	{ "<13>Nov 20 25:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "Nov 20 25:02:03 host app: m" },
+	{ "<13>Nov 20 01:02:03x host", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "Nov 20 01:02:03x host" },
+	{ "<13>Nov   5 01:02:03 host app: m", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "Nov   5 01:02:03 host app: m" },
+};
+
+static void
+test_3164_space_padded_day_and_bad_timestamps(void **state)
+{
+	(void)state;
+	RUN(day_rows);
+}
+
+static const struct row year_rows[] = {
+	{ "<13>Nov 20 2024 12:00:00 host app: m", 0, SYSLOG_3164, 13,
+	  "Nov 20 2024 12:00:00", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Nov 20 12:00:00 2024 host app: m", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00 2024", "host", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Nov 20 12:00:00 2024", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00 2024", NULL, NULL, NULL, NULL, NULL, "" },
+	/* Cisco ASA: year after the day, ':' after the time, no hostname. */
+	{ "<166>Jan 15 2024 10:00:00: %ASA-6-302013: Built outbound TCP", 0,
+	  SYSLOG_3164, 166, "Jan 15 2024 10:00:00", NULL, "%ASA-6-302013",
+	  NULL, NULL, NULL, "Built outbound TCP" },
+};
+
+static void
+test_3164_optional_year(void **state)
+{
+	(void)state;
+	RUN(year_rows);
+}
+
+static const struct row iso_rows[] = {
+	/* rsyslog RSYSLOG_ForwardFormat */
+	{ "<13>2024-01-15T10:00:00.123456+01:00 web1 app[12]: m", 0,
+	  SYSLOG_3164, 13, "2024-01-15T10:00:00.123456+01:00", "web1", "app",
+	  "12", NULL, NULL, "m" },
+	{ "<13>2024-01-15T10:00:00Z web1 app: m", 0, SYSLOG_3164, 13,
+	  "2024-01-15T10:00:00Z", "web1", "app", NULL, NULL, NULL, "m" },
+	/* Offset optional and lower case accepted outside 5424. */
+	{ "<13>2024-01-15t10:00:00 web1 app: m", 0, SYSLOG_3164, 13,
+	  "2024-01-15t10:00:00", "web1", "app", NULL, NULL, NULL, "m" },
+	{ "2024-01-15T10:00:00.5z web1 app: m", 0, SYSLOG_3164, -1,
+	  "2024-01-15T10:00:00.5z", "web1", "app", NULL, NULL, NULL, "m" },
+};
+
+static void
+test_3164_iso_timestamp_instead_of_bsd(void **state)
+{
+	(void)state;
+	RUN(iso_rows);
+}
+
+static const struct row nohost_rows[] = {
+	{ "<13>Nov 20 12:00:00 su: msg", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", NULL, "su", NULL, NULL, NULL, "msg" },
+	/* Docker's default format: no hostname, tag[pid]. */
+	{ "<30>Nov 20 12:00:00 3f8a1b2c4d5e[1234]: hello", 0, SYSLOG_3164, 30,
+	  "Nov 20 12:00:00", NULL, "3f8a1b2c4d5e", "1234", NULL, NULL,
+	  "hello" },
+	{ "<13>Nov 20 12:00:00 app[1] no colon", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", NULL, "app", "1", NULL, NULL, "no colon" },
+	/* nginx nohostname */
+	{ "<190>Jan 15 10:00:00 nginx: 10.0.0.1 - - \"GET / HTTP/1.1\" 200", 0,
+	  SYSLOG_3164, 190, "Jan 15 10:00:00", NULL, "nginx", NULL, NULL, NULL,
+	  "10.0.0.1 - - \"GET / HTTP/1.1\" 200" },
+	/* A word that is no hostname and no tag: it starts the MSG. */
+	{ "<13>Nov 20 12:00:00 what? happened", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", NULL, NULL, NULL, NULL, NULL, "what? happened" },
+	/* A hostname needs a SP after it; a last lone word is MSG. */
+	{ "<13>Nov 20 12:00:00 lonely", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", NULL, NULL, NULL, NULL, NULL, "lonely" },
+	{ "<13>Nov 20 12:00:00 host ", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", NULL, NULL, NULL, NULL, "" },
+	{ "<13>Nov 20 12:00:00", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", NULL, NULL, NULL, NULL, NULL, "" },
+};
+
+static void
+test_3164_missing_hostname_takes_tag(void **state)
+{
+	(void)state;
+	RUN(nohost_rows);
+}
+
+static const struct row nots_rows[] = {
+	{ "<14>myapp: msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, "myapp", NULL, NULL, NULL, "msg" },
+	{ "<190>nginx: 10.0.0.1 - - [15/Jan/2024:10:00:00 +0000] \"GET /\"", 0,
+	  SYSLOG_3164, 190, NULL, NULL, "nginx", NULL, NULL, NULL,
+	  "10.0.0.1 - - [15/Jan/2024:10:00:00 +0000] \"GET /\"" },
+	{ "<14>myapp[42]: msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, "myapp", "42", NULL, NULL, "msg" },
+	{ "<14>myapp[42] msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, "myapp", "42", NULL, NULL, "msg" },
+	{ "<14>myapp[42]", 0, SYSLOG_3164, 14,
+	  NULL, NULL, "myapp", "42", NULL, NULL, "" },
+	/* Without a timestamp a word is only a tag with ':' or "[pid]". */
+	{ "<14>hello world", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "hello world" },
+	{ "<14>http://example.com/ is down", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "http://example.com/ is down" },
+	{ "<14>myapp[42 msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "myapp[42 msg" },
+	{ "<14>myapp[4 2]: msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "myapp[4 2]: msg" },
+	/* Cisco IOS sequence number: digits are no tag. */
+	{ "<189>36: *Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured", 0,
+	  SYSLOG_3164, 189, NULL, NULL, NULL, NULL, NULL, NULL,
+	  "36: *Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured" },
+};
+
+static void
+test_3164_missing_timestamp(void **state)
+{
+	(void)state;
+	RUN(nots_rows);
+}
+
+#define TAG40 "k8s_nginx-ingress-controller_abcdef12345"
+#define TAG128 "t2345678901234567890123456789012345678901234567890123456789012" \
+	"234567890123456789012345678901234567890123456789012345678901234567"
+static const struct row tag_rows[] = {
+	{ "<13>Nov 20 12:00:00 host " TAG40 "[1]: m", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", TAG40, "1", NULL, NULL, "m" },
+	{ "<14>" TAG128 ": m", 0, SYSLOG_3164, 14,
+	  NULL, NULL, TAG128, NULL, NULL, NULL, "m" },
+	{ "<14>" TAG128 "x: m", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, TAG128 "x: m" },
+};
+
+static void
+test_3164_long_tag(void **state)
+{
+	(void)state;
+	RUN(tag_rows);
+}
+
+static const struct row bare_tag_rows[] = {
+	{ "<13>Nov 20 12:00:00 host myapp hello world", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", "myapp", NULL, NULL, NULL, "hello world" },
+	/* Ambiguous: the first word is taken as hostname (as rsyslog does). */
+	{ "<13>Nov 20 12:00:00 myapp hello world", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "myapp", "hello", NULL, NULL, NULL, "world" },
+	{ "<13>Nov 20 12:00:00 host 1234 x", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", NULL, NULL, NULL, NULL, "1234 x" },
+	{ "<13>Nov 20 12:00:00 host a,b x", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", NULL, NULL, NULL, NULL, "a,b x" },
+};
+
+static void
+test_3164_tag_without_colon(void **state)
+{
+	(void)state;
+	RUN(bare_tag_rows);
+}
+
+static const struct row nopri_rows[] = {
+	{ "Nov 20 12:00:00 host app: m", 0, SYSLOG_3164, -1,
+	  "Nov 20 12:00:00", "host", "app", NULL, NULL, NULL, "m" },
+	{ "Nov  5 12:00:00 su: m", 0, SYSLOG_3164, -1,
+	  "Nov  5 12:00:00", NULL, "su", NULL, NULL, NULL, "m" },
+	{ "Nov 20 12:00:00", 0, SYSLOG_3164, -1,
+	  "Nov 20 12:00:00", NULL, NULL, NULL, NULL, NULL, "" },
+	{ "myapp: m", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static void
+test_3164_without_pri_needs_timestamp(void **state)
+{
+	(void)state;
+	RUN(nopri_rows);
+}
+
+static const struct row prionly_rows[] = {
+	{ "<14>", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "" },
+	{ "<14>!!!", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "!!!" },
+	{ "<14>   ", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "   " },
+	{ "<14>\xff\xfe binary", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "\xff\xfe binary" },
+	{ "<14>\n", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "" },
+};
+
+static void
+test_3164_pri_with_nothing_parseable_is_msg(void **state)
+{
+	(void)state;
+	RUN(prionly_rows);
+}
+
+static const struct row cisco_rows[] = {
+	{ "<189>*Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured from console",
+	  0, SYSLOG_3164, 189, "Mar  1 00:27:07.123", NULL, "%SYS-5-CONFIG_I",
+	  NULL, NULL, NULL, "Configured from console" },
+	{ "<187>.Jan 15 10:00:00.123: %LINK-3-UPDOWN: Interface Gi0/1, down",
+	  0, SYSLOG_3164, 187, "Jan 15 10:00:00.123", NULL, "%LINK-3-UPDOWN",
+	  NULL, NULL, NULL, "Interface Gi0/1, down" },
+	{ "<14>*hello", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "*hello" },
+};
+
+static void
+test_3164_cisco_clock_marker(void **state)
+{
+	(void)state;
+	RUN(cisco_rows);
+}
+
+static const struct row trim_rows[] = {
+	/* Python logging.handlers.SysLogHandler */
+	{ "<14>message\0", 12, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "message" },
+	{ "<11>myscript: something failed\0", 31, SYSLOG_3164, 11,
+	  NULL, NULL, "myscript", NULL, NULL, NULL, "something failed" },
+	/* rsyslog RSYSLOG_SyslogProtocol23Format ends with LF. */
+	{ "<13>1 2024-01-15T10:00:00.123456+01:00 web1 app 12 - -  m\n", 0,
+	  SYSLOG_5424, 13, "2024-01-15T10:00:00.123456+01:00", "web1", "app",
+	  "12", NULL, NULL, " m" },
+	{ "<13>1 - - - - - -\r\n", 0, SYSLOG_5424, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "<13>Jan 15 10:00:00 web1 app[12]: m\n", 0, SYSLOG_3164, 13,
+	  "Jan 15 10:00:00", "web1", "app", "12", NULL, NULL, "m" },
+	/* SYSLOG_NONE keeps every byte. */
+	{ "plain text\n", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static void
+test_trailing_nul_and_newline_are_trimmed(void **state)
+{
+	struct syslog_msg m;
+	char *buf;
+
+	(void)state;
+	RUN(trim_rows);
+	/* Only trailing residue goes; inner NUL/LF stay (not a C string). */
+	buf = dup_exact("<14>a\0b\nc\n\0", 11);
+	assert_int_equal(syslog_parse(buf, 11, &m), SYSLOG_3164);
+	assert_ptr_equal(m.msg.p, buf + 4);
+	assert_int_equal(m.msg.len, 5);
+	free(buf);
+}
+
+static const struct row none_rows[] = {
+	{ "Use the BFG!", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "GET / HTTP/1.1\r\nHost: x\r\n\r\n", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ BOM "hello", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "\0\0\0", 3, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "{\"level\":\"info\",\"msg\":\"json\"}", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+};
+
+static void
+test_none_keeps_whole_buffer(void **state)
+{
+	struct syslog_msg m;
+	char *buf;
+
+	(void)state;
+	RUN(none_rows);
+	/* Empty input, with and without a buffer. */
+	assert_int_equal(syslog_parse(NULL, 0, &m), SYSLOG_NONE);
+	assert_null(m.msg.p);
+	assert_int_equal(m.msg.len, 0);
+	assert_int_equal(m.pri, -1);
+	buf = dup_exact("", 0);
+	assert_int_equal(syslog_parse(buf, 0, &m), SYSLOG_NONE);
+	assert_ptr_equal(m.msg.p, buf);
+	assert_int_equal(m.msg.len, 0);
+	free(buf);
+}
+
+static const struct row pri_rows[] = {
+	{ "<0>x", 0, SYSLOG_3164, 0,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "x" },
+	{ "<191>x", 0, SYSLOG_3164, 191,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "x" },
+	{ "<9>x", 0, SYSLOG_3164, 9,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "x" },
+	{ "<100>x", 0, SYSLOG_3164, 100,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "x" },
+	{ "<0>", 0, SYSLOG_3164, 0,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "" },
+#define BADPRI(s) { s, 0, SYSLOG_NONE, -1, NULL, NULL, NULL, NULL, NULL, \
+	NULL, NULL }
+	BADPRI("<192>Nov 20 12:00:00 host app: m"),
+	BADPRI("<999>x"),
+	BADPRI("<01>x"),
+	BADPRI("<00>x"),
+	BADPRI("<001>x"),
+	BADPRI("<>x"),
+	BADPRI("<1234>x"),
+	BADPRI("<0191>x"),
+	BADPRI("<-1>x"),
+	BADPRI("<+1>x"),
+	BADPRI("< 1>x"),
+	BADPRI("<1 >x"),
+	BADPRI("<1a>x"),
+	BADPRI("<13"),
+	BADPRI("<"),
+	BADPRI("<>"),
+	BADPRI(">13<x"),
+	BADPRI(" <13>x"),
+#undef BADPRI
+};
+
+static void
+test_pri_edge_cases(void **state)
+{
+	struct syslog_msg m;
+
+	(void)state;
+	RUN(pri_rows);
+	assert_int_equal(syslog_parse("<165>x", 6, &m), SYSLOG_3164);
+	assert_int_equal(m.facility, 20);
+	assert_int_equal(m.severity, 5);
+	assert_string_equal(syslog_facility_name(m.facility), "local4");
+	assert_string_equal(syslog_severity_name(m.severity), "notice");
+	/* The '>' past len must not be seen. */
+	assert_int_equal(syslog_parse("<13>", 3, &m), SYSLOG_NONE);
+	assert_int_equal(m.msg.len, 3);
+}
+
+/* Senders seen in the wild, exactly as they put bytes on the wire. */
+#define LOGGER_SD "[timeQuality tzKnown=\"1\" isSynced=\"0\"][zoo@123 " \
+	"tiger=\"hungry\" zebra=\"running\"][manager@123 onduty=\"Jan\"]"
+static const struct row sender_rows[] = {
+	/* util-linux logger 2.38 --rfc3164 */
+	{ "<133>Nov 20 23:27:41 vm myapp: hello from rfc3164", 0, SYSLOG_3164,
+	  133, "Nov 20 23:27:41", "vm", "myapp", NULL, NULL, NULL,
+	  "hello from rfc3164" },
+	/* util-linux logger 2.38 --rfc5424 with --sd-id/--sd-param */
+	{ "<13>1 2026-11-20T23:27:41.878817+00:00 vm myapp - ID47 " LOGGER_SD
+	  " sd message", 0, SYSLOG_5424, 13,
+	  "2026-11-20T23:27:41.878817+00:00", "vm", "myapp", NULL, "ID47",
+	  LOGGER_SD, "sd message" },
+	/* rsyslog RSYSLOG_TraditionalForwardFormat */
+	{ "<30>Jan 15 10:00:00 web1 systemd[1]: Started Session 5 of user a.",
+	  0, SYSLOG_3164, 30, "Jan 15 10:00:00", "web1", "systemd", "1", NULL,
+	  NULL, "Started Session 5 of user a." },
+	/* syslog-ng syslog() destination with sequence id */
+	{ "<14>1 2024-01-15T10:00:00+01:00 web1 prog 4242 - [meta "
+	  "sequenceId=\"17\"] hello", 0, SYSLOG_5424, 14,
+	  "2024-01-15T10:00:00+01:00", "web1", "prog", "4242", NULL,
+	  "[meta sequenceId=\"17\"]", "hello" },
+	/* syslog-ng network() destination */
+	{ "<14>Jan 15 10:00:00 web1 prog[4242]: hello\n", 0, SYSLOG_3164, 14,
+	  "Jan 15 10:00:00", "web1", "prog", "4242", NULL, NULL, "hello" },
+	/* Docker --log-opt syslog-format=rfc5424micro */
+	{ "<30>1 2024-01-15T10:00:00.123456Z dockerhost 3f8a1b2c4d5e 1234 "
+	  "3f8a1b2c4d5e - container says hi", 0, SYSLOG_5424, 30,
+	  "2024-01-15T10:00:00.123456Z", "dockerhost", "3f8a1b2c4d5e", "1234",
+	  "3f8a1b2c4d5e", NULL, "container says hi" },
+	/* nginx access_log syslog: (with hostname) */
+	{ "<190>Jan 15 10:00:00 web1 nginx: 10.0.0.1 - - \"GET / HTTP/1.1\"",
+	  0, SYSLOG_3164, 190, "Jan 15 10:00:00", "web1", "nginx", NULL, NULL,
+	  NULL, "10.0.0.1 - - \"GET / HTTP/1.1\"" },
+};
+
+static void
+test_real_world_senders(void **state)
+{
+	(void)state;
+	RUN(sender_rows);
+}
+
+/* Every prefix of every valid message above: no crash, invariants hold. */
+static void
+prefixes(const struct row *rows, size_t n)
+{
+	struct syslog_msg m;
+	size_t i, k, len;
+	char *buf;
+
+	for (i = 0; i < n; i++) {
+		len = row_len(&rows[i]);
+		for (k = 0; k <= len; k++) {
+			buf = dup_exact(rows[i].in, k);
+			(void)syslog_parse(buf, k, &m);
+			check_invariants(buf, k, &m);
+			free(buf);
+		}
+	}
+}
+
+static void
+test_every_prefix_is_safe(void **state)
+{
+	(void)state;
+#define PREFIXES(rows)	prefixes((rows), NELEM(rows))
+	PREFIXES(rfc5424_examples);
+	PREFIXES(rfc5424_timestamps);
+	PREFIXES(nil_rows);
+	PREFIXES(bom_rows);
+	PREFIXES(sd_rows);
+	PREFIXES(sd_invalid_rows);
+	PREFIXES(broken_rows);
+	PREFIXES(not5424_rows);
+	PREFIXES(rfc3164_rows);
+	PREFIXES(day_rows);
+	PREFIXES(year_rows);
+	PREFIXES(iso_rows);
+	PREFIXES(nohost_rows);
+	PREFIXES(nots_rows);
+	PREFIXES(tag_rows);
+	PREFIXES(bare_tag_rows);
+	PREFIXES(nopri_rows);
+	PREFIXES(prionly_rows);
+	PREFIXES(cisco_rows);
+	PREFIXES(trim_rows);
+	PREFIXES(none_rows);
+	PREFIXES(pri_rows);
+	PREFIXES(sender_rows);
+#undef PREFIXES
+}
+
+/* Prefixes cut inside the 5424 header stay 5424 once committed. */
+static void
+test_5424_truncation_keeps_kind_after_timestamp(void **state)
+{
+	const char *full = rfc5424_examples[2].in;
+	size_t len = strlen(full), k, commit;
+	struct syslog_msg m;
+	char *buf;
+
+	(void)state;
+	/* "<165>1 " + timestamp: committed from there on. */
+	commit = strlen("<165>1 2003-10-11T22:14:15.003Z");
+	for (k = commit; k <= len; k++) {
+		buf = dup_exact(full, k);
+		assert_int_equal(syslog_parse(buf, k, &m), SYSLOG_5424);
+		assert_int_equal(m.pri, 165);
+		assert_int_equal(m.timestamp.len, strlen("2003-10-11T22:14:15.003Z"));
+		free(buf);
+	}
+	for (k = 5; k < commit; k++) {
+		buf = dup_exact(full, k);
+		assert_int_equal(syslog_parse(buf, k, &m), SYSLOG_3164);
+		assert_ptr_equal(m.msg.p, buf + 5);
+		free(buf);
+	}
+}
+
+static void
+expect_elem(struct sd_iter *it, const char *id)
+{
+	struct span s;
+
+	assert_int_equal(sd_next_element(it, &s), 1);
+	assert_true(span_is(s, id));
+}
+
+static void
+expect_param(struct sd_iter *it, const char *name, const char *value)
+{
+	struct span n, v;
+
+	assert_int_equal(sd_next_param(it, &n, &v), 1);
+	assert_true(span_is(n, name));
+	assert_true(span_is(v, value));
+}
+
+static void
+test_sd_iter_walks_elements_and_params(void **state)
+{
+	const char *in = "<13>1 2026-11-20T23:27:41.878817+00:00 vm myapp - "
+	    "ID47 " LOGGER_SD " sd message";
+	struct syslog_msg m;
+	struct sd_iter it;
+	struct span n, v;
+
+	(void)state;
+	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_5424);
+	sd_iter_init(&it, m.sd);
+	expect_elem(&it, "timeQuality");
+	expect_param(&it, "tzKnown", "1");
+	expect_param(&it, "isSynced", "0");
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	expect_elem(&it, "zoo@123");
+	expect_param(&it, "tiger", "hungry");
+	expect_param(&it, "zebra", "running");
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	expect_elem(&it, "manager@123");
+	expect_param(&it, "onduty", "Jan");
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	assert_int_equal(sd_next_element(&it, &n), 0);
+	assert_int_equal(sd_next_element(&it, &n), 0);
+}
+
+static void
+test_sd_iter_skips_unread_params(void **state)
+{
+	struct span sd = { LOGGER_SD, strlen(LOGGER_SD) };
+	struct sd_iter it;
+	struct span n, v;
+
+	(void)state;
+	sd_iter_init(&it, sd);
+	/* Parameters before any element: none. */
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	expect_elem(&it, "timeQuality");
+	expect_elem(&it, "zoo@123");
+	expect_param(&it, "tiger", "hungry");
+	expect_elem(&it, "manager@123");
+	assert_int_equal(sd_next_element(&it, &n), 0);
+}
+
+static void
+test_sd_iter_escaped_values_stay_raw(void **state)
+{
+	const char *sd = "[x@1 a=\"\\\"]\" b=\"]\" c=\"\\\\\" d=\"\"]";
+	struct span s = { sd, strlen(sd) };
+	struct sd_iter it;
+	struct span n, v;
+
+	(void)state;
+	sd_iter_init(&it, s);
+	expect_elem(&it, "x@1");
+	expect_param(&it, "a", "\\\"]");
+	expect_param(&it, "b", "]");
+	expect_param(&it, "c", "\\\\");
+	expect_param(&it, "d", "");
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	assert_int_equal(sd_next_element(&it, &n), 0);
+}
+
+struct bad_sd {
+	const char *sd;
+	int elements_ok;	/* sd_next_element calls returning 1 first */
+	int params_ok;		/* then sd_next_param calls returning 1 */
+};
+
+static const struct bad_sd bad_sds[] = {
+	{ "x", 0, 0 },
+	{ "[", 0, 0 },
+	{ "[]", 0, 0 },
+	{ "[a", 0, 0 },
+	{ "[a=b]", 0, 0 },
+	{ "[a b]", 1, 0 },
+	{ "[a b=c]", 1, 0 },
+	{ "[a b=\"c]", 1, 0 },
+	{ "[a b=\"c\"", 1, 1 },
+	{ "[a b=\"c\"x]", 1, 1 },
+	{ "[a  b=\"c\"]", 1, 0 },
+	{ "[a b=\"c\"] [d]", 1, 1 },
+	{ "[a b=\"c\"\\", 1, 1 },
+	{ "[a =\"c\"]", 1, 0 },
+	{ "[a\"b]", 0, 0 },
+};
+
+static void
+test_sd_iter_reports_malformed(void **state)
+{
+	struct sd_iter it;
+	struct span s, n, v;
+	size_t i;
+	int k;
+
+	(void)state;
+	for (i = 0; i < NELEM(bad_sds); i++) {
+		s.p = bad_sds[i].sd;
+		s.len = strlen(s.p);
+		sd_iter_init(&it, s);
+		for (k = 0; k < bad_sds[i].elements_ok; k++)
+			assert_int_equal(sd_next_element(&it, &n), 1);
+		for (k = 0; k < bad_sds[i].params_ok; k++)
+			assert_int_equal(sd_next_param(&it, &n, &v), 1);
+		/* Whichever call comes next hits the error, then it sticks. */
+		if (bad_sds[i].elements_ok == 0)
+			k = sd_next_element(&it, &n);
+		else if (strcmp(bad_sds[i].sd, "[a b=\"c\"] [d]") == 0) {
+			assert_int_equal(sd_next_param(&it, &n, &v), 0);
+			k = sd_next_element(&it, &n);
+		} else
+			k = sd_next_param(&it, &n, &v);
+		if (k != -1) {
+			print_error("sd \"%s\": got %d, want -1\n",
+			    bad_sds[i].sd, k);
+			fail();
+		}
+		assert_int_equal(sd_next_element(&it, &n), -1);
+		assert_int_equal(sd_next_param(&it, &n, &v), -1);
+	}
+}
+
+static void
+test_sd_iter_absent_and_empty(void **state)
+{
+	struct span none = { NULL, 0 }, empty = { "[", 0 };
+	struct sd_iter it;
+	struct span n, v;
+
+	(void)state;
+	sd_iter_init(&it, none);
+	assert_int_equal(sd_next_element(&it, &n), 0);
+	assert_int_equal(sd_next_param(&it, &n, &v), 0);
+	sd_iter_init(&it, empty);
+	assert_int_equal(sd_next_element(&it, &n), 0);
+}
+
+struct unesc {
+	const char *raw, *want;
+};
+
+static const struct unesc unescs[] = {
+	{ "", "" },
+	{ "plain", "plain" },
+	{ "a\\\"b\\\\c\\]d", "a\"b\\c]d" },	/* logger's esc@1 value */
+	{ "\\\"", "\"" },
+	{ "\\\\", "\\" },
+	{ "\\]", "]" },
+	{ "\\\\\\\"", "\\\"" },
+	/* RFC 5424 6.3.3: other backslashes are literal. */
+	{ "a\\nb", "a\\nb" },
+	{ "c:\\temp", "c:\\temp" },
+	{ "end\\", "end\\" },
+	{ "\\", "\\" },
+	{ "\\\\\\", "\\\\" },
+	{ "caf\xC3\xA9 \\] ok", "caf\xC3\xA9 ] ok" },
+};
+
+static void
+test_sd_unescape_decodes_rfc_escapes(void **state)
+{
+	char out[64];
+	struct span v;
+	size_t i, n;
+	char *raw;
+
+	(void)state;
+	for (i = 0; i < NELEM(unescs); i++) {
+		v.len = strlen(unescs[i].raw);
+		raw = dup_exact(unescs[i].raw, v.len);
+		v.p = raw;
+		n = sd_unescape(v, out, sizeof(out));
+		assert_int_equal(n, strlen(unescs[i].want));
+		assert_memory_equal(out, unescs[i].want, n);
+		assert_int_equal(sd_unescape_len(v), n);
+		assert_int_equal(sd_unescape(v, NULL, 0), n);
+		free(raw);
+	}
+	v.p = NULL;
+	v.len = 0;
+	assert_int_equal(sd_unescape(v, out, sizeof(out)), 0);
+}
+
+static void
+test_sd_unescape_truncates_to_cap(void **state)
+{
+	const char *raw = "a\\\"b\\\\c\\]d";
+	struct span v = { raw, strlen(raw) };
+	char out[8];
+	size_t cap;
+
+	(void)state;
+	for (cap = 0; cap <= 7; cap++) {
+		memset(out, '#', sizeof(out));
+		assert_int_equal(sd_unescape(v, out, cap), 7);
+		assert_memory_equal(out, "a\"b\\c]d", cap);
+		/* Not one byte beyond cap. */
+		assert_int_equal(out[cap], '#');
+	}
+}
+
+static void
+test_facility_and_severity_names(void **state)
+{
+	static const char *const fac[24] = {
+		"kern", "user", "mail", "daemon", "auth", "syslog", "lpr",
+		"news", "uucp", "cron", "authpriv", "ftp", "ntp", "security",
+		"console", "solaris-cron", "local0", "local1", "local2",
+		"local3", "local4", "local5", "local6", "local7",
+	};
+	static const char *const sev[8] = {
+		"emerg", "alert", "crit", "err", "warning", "notice", "info",
+		"debug",
+	};
+	int i;
+
+	(void)state;
+	for (i = 0; i < 24; i++)
+		assert_string_equal(syslog_facility_name(i), fac[i]);
+	for (i = 0; i < 8; i++)
+		assert_string_equal(syslog_severity_name(i), sev[i]);
+	assert_string_equal(syslog_facility_name(-1), "?");
+	assert_string_equal(syslog_facility_name(24), "?");
+	assert_string_equal(syslog_severity_name(-1), "?");
+	assert_string_equal(syslog_severity_name(8), "?");
+}
+
+/* A pathological input must stay linear: 1 MiB of escapes and digits. */
+static void
+test_long_adversarial_inputs_are_handled(void **state)
+{
+	static const char head[] = "<13>1 - h a - - [x@1 k=\"";
+	size_t len = 1 << 20, i;
+	struct syslog_msg m;
+	char *buf;
+
+	(void)state;
+	buf = malloc(len);
+	assert_non_null(buf);
+	memcpy(buf, head, sizeof(head) - 1);
+	for (i = sizeof(head) - 1; i < len; i++)
+		buf[i] = (i % 2) ? '"' : '\\';
+	assert_int_equal(syslog_parse(buf, len, &m), SYSLOG_5424);
+	assert_null(m.sd.p);
+	check_invariants(buf, len, &m);
+	memcpy(buf, "<13>Nov 20 12:00:00.", 20);
+	memset(buf + 20, '1', len - 20);
+	assert_int_equal(syslog_parse(buf, len, &m), SYSLOG_3164);
+	assert_null(m.timestamp.p);
+	memset(buf, 'a', len);
+	assert_int_equal(syslog_parse(buf, len, &m), SYSLOG_NONE);
+	free(buf);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_5424_rfc_section_6_5_examples),
+		cmocka_unit_test(test_5424_timestamp_forms),
+		cmocka_unit_test(test_5424_nil_values_are_absent),
+		cmocka_unit_test(test_bom_is_skipped_at_msg_start),
+		cmocka_unit_test(test_5424_sd_escapes_do_not_end_value),
+		cmocka_unit_test(test_5424_sd_rfc_invalid_examples),
+		cmocka_unit_test(test_5424_broken_header_keeps_parsed_fields),
+		cmocka_unit_test(test_5424_needs_version_and_timestamp_else_3164),
+		cmocka_unit_test(test_5424_truncation_keeps_kind_after_timestamp),
+		cmocka_unit_test(test_3164_rfc_examples_and_plain_header),
+		cmocka_unit_test(test_3164_space_padded_day_and_bad_timestamps),
+		cmocka_unit_test(test_3164_optional_year),
+		cmocka_unit_test(test_3164_iso_timestamp_instead_of_bsd),
+		cmocka_unit_test(test_3164_missing_hostname_takes_tag),
+		cmocka_unit_test(test_3164_missing_timestamp),
+		cmocka_unit_test(test_3164_long_tag),
+		cmocka_unit_test(test_3164_tag_without_colon),
+		cmocka_unit_test(test_3164_without_pri_needs_timestamp),
+		cmocka_unit_test(test_3164_pri_with_nothing_parseable_is_msg),
+		cmocka_unit_test(test_3164_cisco_clock_marker),
+		cmocka_unit_test(test_trailing_nul_and_newline_are_trimmed),
+		cmocka_unit_test(test_none_keeps_whole_buffer),
+		cmocka_unit_test(test_pri_edge_cases),
+		cmocka_unit_test(test_real_world_senders),
+		cmocka_unit_test(test_every_prefix_is_safe),
+		cmocka_unit_test(test_sd_iter_walks_elements_and_params),
+		cmocka_unit_test(test_sd_iter_skips_unread_params),
+		cmocka_unit_test(test_sd_iter_escaped_values_stay_raw),
+		cmocka_unit_test(test_sd_iter_reports_malformed),
+		cmocka_unit_test(test_sd_iter_absent_and_empty),
+		cmocka_unit_test(test_sd_unescape_decodes_rfc_escapes),
+		cmocka_unit_test(test_sd_unescape_truncates_to_cap),
+		cmocka_unit_test(test_facility_and_severity_names),
+		cmocka_unit_test(test_long_adversarial_inputs_are_handled),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
