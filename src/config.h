@@ -28,6 +28,12 @@ struct server_config {
 	long long udp_port;	/* -1: same as port; 0: no UDP */
 	long long udp_rcvbuf;
 	long long stats_interval;
+	char allow[1024];		/* ingest allow-list, "" = everyone */
+	long long query_port;		/* 0: no query service */
+	char query_bind[256];
+	char query_allow[1024];
+	char query_token_file[1024];
+	long long query_max_clients;
 };
 
 extern const struct opt_def server_options[];
@@ -35,7 +41,14 @@ extern const size_t server_noptions;
 
 struct client_config {
 	char host[256];
-	long long port;
+	long long port;			/* 0: 5140 to send, query_port for queries */
+	long long query_port;
+	char token_file[1024];
+	char output[1024];		/* fetch -o */
+	long long offset;		/* fetch --offset, -1 when not given */
+	int resume;
+	int from_start;
+	long long lines;		/* follow --lines, -1 when not given */
 };
 
 extern const struct opt_def client_options[];

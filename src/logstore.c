@@ -179,7 +179,7 @@ start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
 	if (ls->fd != -1)
 		close(ls->fd);
 	ls->fd = fd;
-	ls->sh->seq = seq;
+	__atomic_store_n(&ls->sh->seq, seq, __ATOMIC_RELEASE);
 	ls->sh->ftime = t;
 	ls->sh->size = 0;
 	ls->sh->data = 0;
@@ -415,6 +415,21 @@ logstore_current(struct logstore *ls, char *name, size_t cap, uint64_t *size)
 	snprintf(name, cap, "%s", ls->sh->name);
 	*size = ls->sh->size;
 	lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
+}
+
+int
+logstore_list(struct logstore *ls, struct logfile **files, size_t *nfiles)
+{
+	if (scan_dir(ls, files, nfiles) == -1)
+		return -1;
+	(void)retention_select(*files, *nfiles, *nfiles);	/* sorts oldest first */
+	return 0;
+}
+
+uint64_t
+logstore_current_seq(const struct logstore *ls)
+{
+	return __atomic_load_n(&ls->sh->seq, __ATOMIC_ACQUIRE);
 }
 
 void

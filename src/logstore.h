@@ -79,6 +79,14 @@ int logstore_reopen(struct logstore *ls, char *err, size_t errlen);
 /* The current file's name (read under the lock; for events and tests). */
 void logstore_current(struct logstore *ls, char *name, size_t cap, uint64_t *size);
 
+/* Lists the server's files in the directory, oldest first. *files is
+ * malloc'ed (the caller frees it). Returns 0 or -1 with errno. */
+int logstore_list(struct logstore *ls, struct logfile **files, size_t *nfiles);
+
+/* The sequence number of the current file, read without the lock (a
+ * follower compares it with the file it reads to notice a rotation). */
+uint64_t logstore_current_seq(const struct logstore *ls);
+
 /* Releases everything (supervisor at exit; children just _exit). */
 void logstore_close(struct logstore *ls);
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "client_query.h"
 #include "config.h"
 #include "log.h"
 #include "net.h"
@@ -18,15 +19,28 @@
 
 static const struct cli_program client_program = {
 	.name = "logclient",
-	.usage = "[-c FILE] [-H HOST] [-p PORT] [MESSAGE ...]",
+	.usage = "[-c FILE] [-H HOST] [-p PORT] [[send] MESSAGE ...]\n"
+	    "       logclient [options] list\n"
+	    "       logclient [options] fetch NAME [-o FILE] [--offset N | --resume]\n"
+	    "       logclient [options] follow [NAME] [--from-start | --lines N]",
 	.summary = "Sends MESSAGE (the arguments joined by spaces) to a logserver, or else every\n"
-	    "line of standard input until EOF or a line 'quit'.",
+	    "line of standard input until EOF or a line 'quit'. list, fetch and follow talk\n"
+	    "to the server's query port: list its log files, download one (resumable),\n"
+	    "or print records as they are written. To send a message that starts with\n"
+	    "one of these words, write 'send' before it.",
 	.default_config = "./logclient.conf",
 	.tab = client_options,
 	.help_tail = "exit status: 0 when every message was sent and the server closed the "
 	    "connection cleanly,\n1 when the server cannot be reached or the connection broke, "
 	    "2 on a usage error.\n",
 };
+
+static void
+usage_error(const char *msg)
+{
+	fprintf(stderr, "logclient: %s (see --help)\n", msg);
+	exit(2);
+}
 
 static int
 send_all(int fd, const char *buf, size_t len)
@@ -185,12 +199,40 @@ main(int argc, char **argv)
 		fatalx("out of memory");
 	cli_configure(&prog, &cfg, argc, argv, operands, &noperands);
 	sig_init_client();
-	fd = net_connect(cfg.host, (int)cfg.port, err, sizeof(err));
+	if (noperands > 0 && strcmp(operands[0], "list") == 0) {
+		if (noperands != 1)
+			usage_error("list takes no argument");
+		rc = cq_list(&cfg);
+		free(operands);
+		return rc;
+	}
+	if (noperands > 0 && strcmp(operands[0], "fetch") == 0) {
+		if (noperands != 2)
+			usage_error("fetch takes one file NAME (see 'logclient list')");
+		rc = cq_fetch(&cfg, operands[1]);
+		free(operands);
+		return rc;
+	}
+	if (noperands > 0 && strcmp(operands[0], "follow") == 0) {
+		if (noperands > 2)
+			usage_error("follow takes at most one file NAME");
+		rc = cq_follow(&cfg, noperands == 2 ? operands[1] : NULL);
+		free(operands);
+		return rc;
+	}
+	char **words = operands;
+	if (noperands > 0 && strcmp(operands[0], "send") == 0) {
+		words++;
+		noperands--;
+		if (noperands == 0)
+			usage_error("send needs a MESSAGE");
+	}
+	fd = net_connect(cfg.host, cfg.port != 0 ? (int)cfg.port : 5140, err, sizeof(err));
 	if (fd == -1) {
 		log_warnx("%s (is logserver running there?)", err);
 		return 1;
 	}
-	rc = noperands > 0 ? send_words(fd, operands, noperands) : send_stdin(fd);
+	rc = noperands > 0 ? send_words(fd, words, noperands) : send_stdin(fd);
 	close(fd);
 	free(operands);
 	return rc;

@@ -1,12 +1,17 @@
 /* logserver: start-up only; the supervisor runs the loop. */
 #include <stdio.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
 #include "log.h"
 #include "logstore.h"
 #include "net.h"
+#include "query_proto.h"
 #include "supervisor.h"
 #include "udp.h"
 
@@ -19,6 +24,31 @@ static const struct cli_program server_program = {
 	.help_tail = "exit status: 0 after a graceful stop, 1 on a start-up error "
 	    "(configuration, port, directory), 2 on a command-line usage error.\n",
 };
+
+/* Reads the query token: one line, surrounding white space removed. */
+static size_t
+load_token(const char *path, char *tok, size_t cap)
+{
+	ssize_t n;
+	size_t len;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+
+	if (fd == -1)
+		fatalx("query-token-file %s: %s", path, strerror(errno));
+	n = read(fd, tok, cap);
+	close(fd);
+	if (n == -1)
+		fatalx("query-token-file %s: %s", path, strerror(errno));
+	if ((size_t)n == cap)
+		fatalx("query-token-file %s: the token is longer than %zu bytes", path, cap - 1);
+	len = (size_t)n;
+	while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
+		len--;
+	if (len == 0 || memchr(tok, ' ', len) != NULL || memchr(tok, '\n', len) != NULL)
+		fatalx("query-token-file %s: expected one word on one line", path);
+	tok[len] = '\0';
+	return len;
+}
 
 int
 main(int argc, char **argv)
@@ -43,8 +73,18 @@ main(int argc, char **argv)
 	}
 	free(operands);
 
+	static char token[QUERY_TOKEN_MAX + 1];
+
 	sv.cfg = &cfg;
 	sv.store = &store;
+	if (acl_parse(&sv.allow, cfg.allow, err, sizeof(err)) == -1)
+		fatalx("allow: %s", err);
+	if (acl_parse(&sv.query_allow, cfg.query_allow, err, sizeof(err)) == -1)
+		fatalx("query-allow: %s", err);
+	if (cfg.query_token_file[0] != '\0') {
+		sv.tokenlen = load_token(cfg.query_token_file, token, sizeof(token));
+		sv.token = token;
+	}
 	sv.nlfds = net_listen(cfg.bind, (int)cfg.port, SOCK_STREAM, sv.lfds, sv.listen_note,
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
@@ -71,6 +111,14 @@ main(int argc, char **argv)
 		if (used < sizeof(sv.udp_note))
 			snprintf(sv.udp_note + used, sizeof(sv.udp_note) - used, " udp-rcvbuf=%ld",
 			    granted);
+	}
+	if (cfg.query_port != 0) {
+		char note[256];
+
+		sv.nqfds = net_listen(cfg.query_bind, (int)cfg.query_port, SOCK_STREAM, sv.qfds, note,
+		    sizeof(note), err, sizeof(err));
+		if (sv.nqfds == -1)
+			fatalx("query service: %s (or disable it with --query-port 0)", err);
 	}
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)

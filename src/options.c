@@ -175,6 +175,14 @@ opt_store(const struct opt_def *o, void *cfg, const char *val, size_t vallen, ch
 			    (int)vallen, val, o->choices);
 		memcpy(field, &idx, sizeof(idx));
 		return 0;
+	case OPT_FLAG:
+		idx = choice_index("0|1|no|yes|false|true|off|on", val, vallen);
+		if (idx == -1)
+			return errf(err, errlen, "%s: '%.*s' is not one of yes, no, true, false, on, off, 1, 0",
+			    o->name, (int)vallen, val);
+		idx %= 2;
+		memcpy(field, &idx, sizeof(idx));
+		return 0;
 	case OPT_ACTION:
 		break;
 	}
@@ -191,7 +199,8 @@ opt_defaults(const struct opt_def *tab, size_t n, void *cfg, char *err, size_t e
 			continue;
 		if (tab[i].defval == NULL && tab[i].type != OPT_STRING) {
 			memset((char *)cfg + tab[i].offset, 0,
-			    tab[i].type == OPT_CHOICE ? sizeof(int) : sizeof(long long));
+			    tab[i].type == OPT_CHOICE || tab[i].type == OPT_FLAG ? sizeof(int) :
+			    sizeof(long long));
 			continue;
 		}
 		if (opt_store(&tab[i], cfg, d, strlen(d), err, errlen) == -1)
@@ -342,13 +351,17 @@ opt_take(const struct opt_def *o, void *cfg, const char *val, int apply, struct 
 	}
 	if (!apply)
 		return 0;
+	if (o->type == OPT_FLAG)
+		val = "1";
 	return opt_store(o, cfg, val, strlen(val), err, errlen);
 }
 
-/* Actions take no value except "config". */
+/* Flags and actions take no value, except the action "config". */
 static int
 opt_wants_value(const struct opt_def *o)
 {
+	if (o->type == OPT_FLAG)
+		return 0;
 	return o->type != OPT_ACTION || strcmp(o->name, "config") == 0;
 }
 

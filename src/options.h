@@ -21,6 +21,8 @@ enum opt_type {
 	OPT_SIZE,	/* long long bytes with K/M/G suffix, bounded by [min, max] */
 	OPT_STRING,	/* char[max] inside the struct, NUL-terminated */
 	OPT_CHOICE,	/* int index into the '|'-separated choices */
+	OPT_FLAG,	/* int 0/1: no value on the command line; yes/no, true/false,
+			 * on/off or 1/0 in the configuration file */
 	OPT_ACTION,	/* command line only: -h, -V, -c (see opt_argv) */
 };
 

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "record.h"
 #include "session.h"
+#include "query.h"
 #include "sig.h"
 #include "udp.h"
 
@@ -23,13 +24,15 @@
 
 struct child {
 	pid_t pid;
+	int query;		/* a query connection, not a sender */
 	char peer[REC_PEER_MAX];
 };
 
 struct sv_state {
 	struct supervisor *sv;
-	struct child *kids;
+	struct child *kids;	/* senders and query connections */
 	size_t nkids;
+	size_t nquery;		/* of which query connections */
 	unsigned long long served, refused;
 	int stdin_watch;
 	char stdin_line[64];
@@ -85,6 +88,7 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
 			sv_event(st, "child %ld serving %s exited with status %d", (long)pid,
 			    st->kids[i].peer, WEXITSTATUS(status));
+		st->nquery -= st->kids[i].query != 0;
 		st->kids[i] = st->kids[--st->nkids];
 		return;
 	}
@@ -139,6 +143,8 @@ fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, voi
 
 		for (int i = 0; i < st->sv->nlfds; i++)
 			close(st->sv->lfds[i]);
+		for (int i = 0; i < st->sv->nqfds; i++)
+			close(st->sv->qfds[i]);
 		if (!keep_udp)
 			for (int i = 0; i < st->sv->nufds; i++)
 				close(st->sv->ufds[i]);
@@ -171,10 +177,20 @@ session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 }
 
 static int
+query_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+
+	return query_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	    st->sv->token, st->sv->tokenlen, waitmask);
+}
+
+static int
 udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
 	(void)arg;
-	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, waitmask);
+	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, &st->sv->allow,
+	    waitmask);
 }
 
 static void
@@ -199,43 +215,60 @@ spawn_udp(struct sv_state *st)
 		st->udp_pid = pid;
 }
 
+/* Closes a connection that may not be served, and records why. */
 static void
-spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen)
+refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
+    const char *what, const char *why)
+{
+	char peer[REC_PEER_MAX];
+
+	close(cfd);
+	st->refused++;
+	net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
+	sv_event(st, "refused %s%s: %s", what, peer, why);
+}
+
+static void
+spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen, int query)
 {
 	const struct server_config *cfg = st->sv->cfg;
 	struct conn c = { cfd, ss, sslen };
+	char why[128];
 	struct child *k;
 	pid_t pid;
 
-	if (st->nkids >= (size_t)cfg->max_clients) {
-		char peer[REC_PEER_MAX];
-
-		close(cfd);
-		st->refused++;
-		net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
-		sv_event(st, "refused %s: max-clients (%lld) reached", peer, cfg->max_clients);
+	if (!acl_allows(query ? &st->sv->query_allow : &st->sv->allow, (struct sockaddr *)ss,
+	    sslen)) {
+		refuse(st, cfd, ss, sslen, query ? "query from " : "", query ?
+		    "not in query-allow" : "not in allow");
 		return;
 	}
-	pid = fork_child(st, 0, session_body, &c);
+	if (query ? st->nquery >= (size_t)cfg->query_max_clients :
+	    st->nkids - st->nquery >= (size_t)cfg->max_clients) {
+		snprintf(why, sizeof(why), "%s (%lld) reached",
+		    query ? "query-max-clients" : "max-clients",
+		    query ? cfg->query_max_clients : cfg->max_clients);
+		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
+		return;
+	}
+	pid = fork_child(st, 0, query ? query_body : session_body, &c);
 	if (pid == -1) {
-		char peer[REC_PEER_MAX];
-
-		close(cfd);
-		st->refused++;
-		net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
-		sv_event(st, "refused %s: cannot fork: %s", peer, strerror(errno));
+		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
+		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
 		return;
 	}
 	close(cfd);
 	st->served++;
 	k = &st->kids[st->nkids++];
 	k->pid = pid;
+	k->query = query;
+	st->nquery += query != 0;
 	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
 }
 
 /* Returns -1 when accept() ran out of descriptors (pause accepting). */
 static int
-accept_some(struct sv_state *st, int lfd)
+accept_some(struct sv_state *st, int lfd, int query)
 {
 	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
 		struct sockaddr_storage ss;
@@ -249,7 +282,7 @@ accept_some(struct sv_state *st, int lfd)
 			}
 			return 0;	/* EAGAIN, ECONNABORTED, EINTR ... */
 		}
-		spawn(st, cfd, &ss, sslen);
+		spawn(st, cfd, &ss, sslen, query);
 		if (sig_got_chld)
 			reap(st);
 	}
@@ -279,6 +312,26 @@ read_stdin(struct sv_state *st)
 		else if (st->stdin_len > 0)
 			log_info("type 'quit' to stop the server");
 		st->stdin_len = 0;
+	}
+}
+
+/* Appends label and the local addresses of fds to buf, and makes the
+ * sockets non-blocking for accept_some(). */
+static void
+append_addrs(char *buf, size_t cap, const char *label, const int *fds, int n)
+{
+	size_t used = strlen(buf);
+
+	for (int i = 0; i < n; i++) {
+		const char *sep = i == 0 ? label : ",";
+		size_t seplen = strlen(sep);
+
+		net_set_nonblock(fds[i]);
+		if (used + seplen + 2 >= cap)
+			continue;
+		memcpy(buf + used, sep, seplen + 1);
+		used += seplen;
+		used += net_format_local(fds[i], buf + used, cap - used);
 	}
 }
 
@@ -342,7 +395,8 @@ int
 supervisor_run(struct supervisor *sv)
 {
 	const struct server_config *cfg = sv->cfg;
-	struct pollfd pfds[NET_MAX_LISTEN + 2];
+	struct pollfd pfds[2 * NET_MAX_LISTEN + 2];
+	int query_from;		/* pfds index of the first query listener */
 	struct sv_state st;
 	char name[LOGNAME_LEN + 1], where[256] = "";
 	uint64_t size;
@@ -350,7 +404,7 @@ supervisor_run(struct supervisor *sv)
 
 	memset(&st, 0, sizeof(st));
 	st.sv = sv;
-	st.kids = calloc((size_t)cfg->max_clients, sizeof(*st.kids));
+	st.kids = calloc((size_t)(cfg->max_clients + cfg->query_max_clients), sizeof(*st.kids));
 	if (st.kids == NULL) {
 		log_warnx("out of memory for %lld client slots", cfg->max_clients);
 		return 1;
@@ -362,13 +416,8 @@ supervisor_run(struct supervisor *sv)
 		return 1;
 	}
 	st.stdin_watch = isatty(STDIN_FILENO);
-	for (int i = 0; i < sv->nlfds; i++) {
-		size_t used = strlen(where);
-		if (used > 0 && used < sizeof(where) - 1)
-			where[used++] = ',';
-		net_format_local(sv->lfds[i], where + used, sizeof(where) - used);
-		net_set_nonblock(sv->lfds[i]);
-	}
+	append_addrs(where, sizeof(where), "", sv->lfds, sv->nlfds);
+	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
 	logstore_current(sv->store, name, sizeof(name), &size);
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
 	    "max-files=%lld format=%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
@@ -387,6 +436,10 @@ supervisor_run(struct supervisor *sv)
 		if (paused_ms == 0)
 			for (int i = 0; i < sv->nlfds; i++)
 				pfds[n++] = (struct pollfd){ .fd = sv->lfds[i], .events = POLLIN };
+		query_from = n;
+		if (paused_ms == 0)
+			for (int i = 0; i < sv->nqfds; i++)
+				pfds[n++] = (struct pollfd){ .fd = sv->qfds[i], .events = POLLIN };
 		if (st.stdin_watch) {
 			stdin_i = n;
 			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -410,7 +463,7 @@ supervisor_run(struct supervisor *sv)
 				if (pfds[i].revents & (POLLIN | POLLHUP))
 					read_stdin(&st);
 			} else if (pfds[i].revents & POLLIN) {
-				if (accept_some(&st, pfds[i].fd) == -1)
+				if (accept_some(&st, pfds[i].fd, i >= query_from) == -1)
 					paused_ms = EMFILE_PAUSE_MS;
 			}
 		}
@@ -419,7 +472,9 @@ supervisor_run(struct supervisor *sv)
 		st.stop_reason = sig_got_term == SIGINT ? "SIGINT" : "SIGTERM";
 	for (int i = 0; i < sv->nlfds; i++)
 		close(sv->lfds[i]);
-	sv->nlfds = 0;
+	for (int i = 0; i < sv->nqfds; i++)
+		close(sv->qfds[i]);
+	sv->nlfds = sv->nqfds = 0;
 	shutdown_children(&st, sigfd);
 	for (int i = 0; i < sv->nufds; i++)
 		close(sv->ufds[i]);

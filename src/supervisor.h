@@ -4,6 +4,9 @@
  * listeners), reaps children, enforces --max-clients, and writes the
  * server's own events (start, stop, refusals, abnormal child exits).
  *
+ * The query port is served the same way: one child per connection
+ * (query.h), at most query-max-clients at once. Both ports check their
+ * allow-list before forking; a refusal is a server event.
  * It also runs the UDP receiver (udp.h) as a child of its own, restarted
  * if it dies.
  *
@@ -19,6 +22,7 @@
 
 #include <sys/types.h>
 
+#include "acl.h"
 #include "config.h"
 #include "logstore.h"
 #include "net.h"
@@ -30,6 +34,12 @@ struct supervisor {
 	int nlfds;
 	int ufds[NET_MAX_LISTEN];	/* UDP sockets, served by one receiver process */
 	int nufds;
+	int qfds[NET_MAX_LISTEN];	/* query service listeners */
+	int nqfds;
+	struct acl allow;		/* who may send (TCP here, UDP in udp.c) */
+	struct acl query_allow;		/* who may query */
+	const char *token;		/* query token, or NULL */
+	size_t tokenlen;
 	char listen_note[256];
 	char udp_note[256];
 };

@@ -69,23 +69,66 @@ mkspan(const char *p, const char *q)
 	return s;
 }
 
+/*
+ * Byte classes, one table lookup per byte in the scanning loops.  The table
+ * is computed by the compiler from the CT() rules below.
+ */
+#define C_DIGIT		0x01	/* 0-9 */
+#define C_PRINT		0x02	/* PRINTUSASCII = %d33-126 (RFC 5424 6) */
+#define C_SDNAME	0x04	/* SD-NAME: PRINTUSASCII but '=' ']' '"' (6.3) */
+#define C_HOST		0x08	/* hostname, IPv4 or IPv6 literal */
+#define C_TAG		0x10	/* 3164 TAG, see parse_tag() */
+
+#define CT_DIGIT(c)	((c) >= '0' && (c) <= '9')
+#define CT_ALNUM(c)	(CT_DIGIT(c) || ((c) >= 'a' && (c) <= 'z') || \
+			    ((c) >= 'A' && (c) <= 'Z'))
+#define CT_PRINT(c)	((c) >= 33 && (c) <= 126)
+/*
+ * RFC 3164 4.1.3 says a TAG is alphanumeric; real tags also carry
+ * "postfix/smtpd", "systemd-logind", "sshd(pam_unix)", "com.apple.xpc",
+ * "%ASA-6-302013", "user@host".  Punctuation that usually belongs to prose
+ * (",;!?'\"") is left out so that a sentence is not taken for a tag.
+ */
+#define CT_TAG(c)	(CT_ALNUM(c) || (c) == '-' || (c) == '_' || \
+			    (c) == '.' || (c) == '/' || (c) == '@' || \
+			    (c) == '%' || (c) == '+' || (c) == '#' || \
+			    (c) == '(' || (c) == ')')
+#define CT(c)	((CT_DIGIT(c) ? C_DIGIT : 0) |				\
+		(CT_PRINT(c) ? C_PRINT : 0) |				\
+		(CT_PRINT(c) && (c) != '=' && (c) != ']' && (c) != '"' ?	\
+		    C_SDNAME : 0) |					\
+		(CT_ALNUM(c) || (c) == '.' || (c) == '-' || (c) == '_' ||	\
+		    (c) == ':' ? C_HOST : 0) |				\
+		(CT_TAG(c) ? C_TAG : 0))
+#define CT4(c)	CT(c), CT((c) + 1), CT((c) + 2), CT((c) + 3)
+#define CT16(c)	CT4(c), CT4((c) + 4), CT4((c) + 8), CT4((c) + 12)
+#define CT64(c)	CT16(c), CT16((c) + 16), CT16((c) + 32), CT16((c) + 48)
+
+static const unsigned char ctype[256] = {
+	CT64(0), CT64(64), CT64(128), CT64(192)
+};
+
+static inline int
+is(char c, int cls)
+{
+	return ctype[(unsigned char)c] & cls;
+}
+
 static inline int
 is_digit(char c)
 {
-	return c >= '0' && c <= '9';
+	return is(c, C_DIGIT);
 }
 
-static inline int
-is_alnum(char c)
+/*
+ * End of a scan of at most max bytes from p: p + max, or end if closer.
+ * Loops that run to this limit read at most max bytes, and a run that
+ * reaches p + max with more bytes left is known to be too long.
+ */
+static inline const char *
+limit(const char *p, const char *end, size_t max)
 {
-	return is_digit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
-
-/* RFC 5424 6: PRINTUSASCII = %d33-126. */
-static inline int
-is_printusascii(char c)
-{
-	return c >= 33 && c <= 126;
+	return (size_t)(end - p) > max ? p + max : end;
 }
 
 /* Value of the two digits at p, or -1; the caller guarantees 2 bytes. */
@@ -271,30 +314,29 @@ scan_bsd_time(const char *p, const char *end)
 static const char *
 scan_field(const char *p, const char *end, size_t max)
 {
-	const char *q;
+	const char *q, *lim = limit(p, end, max + 1);
 
-	for (q = p; q < end && *q != ' '; q++)
-		if (!is_printusascii(*q) || (size_t)(q - p) >= max)
-			return NULL;
-	return q == p ? NULL : q;
+	for (q = p; q < lim && is(*q, C_PRINT); q++)
+		;
+	if (q == p || (size_t)(q - p) > max || (q < end && *q != ' '))
+		return NULL;
+	return q;
 }
 
-/* RFC 5424 6.3.2/6.3.3 SD-NAME: 1*32 PRINTUSASCII except '=', SP, ']', '"'. */
-static inline int
-is_sdname_char(char c)
-{
-	return is_printusascii(c) && c != '=' && c != ']' && c != '"';
-}
-
+/*
+ * RFC 5424 6.3.2/6.3.3 SD-NAME: 1*32 PRINTUSASCII except '=', SP, ']', '"'.
+ * Returns its end or NULL; reads at most SDNAME_MAX + 1 bytes.
+ */
 static const char *
 scan_sd_name(const char *p, const char *end)
 {
-	const char *q;
+	const char *q, *lim = limit(p, end, SDNAME_MAX + 1);
 
-	for (q = p; q < end && is_sdname_char(*q); q++)
-		if (q - p >= SDNAME_MAX)
-			return NULL;
-	return q == p ? NULL : q;
+	for (q = p; q < lim && is(*q, C_SDNAME); q++)
+		;
+	if (q == p || q - p > SDNAME_MAX)
+		return NULL;
+	return q;
 }
 
 /*
@@ -427,27 +469,6 @@ broken:
 	return 1;
 }
 
-/* Characters of a hostname, IPv4 or IPv6 literal (RFC 3164 4.1.2). */
-static inline int
-is_host_char(char c)
-{
-	return is_alnum(c) || c == '.' || c == '-' || c == '_' || c == ':';
-}
-
-/*
- * Characters of a 3164 TAG.  RFC 3164 4.1.3 says alphanumeric; real tags
- * also carry "postfix/smtpd", "systemd-logind", "sshd(pam_unix)",
- * "com.apple.xpc", "%ASA-6-302013", "user@host".  Punctuation that usually
- * belongs to prose (",;!?'\"") is left out so a sentence is not a tag.
- */
-static inline int
-is_tag_char(char c)
-{
-	return is_alnum(c) || c == '-' || c == '_' || c == '.' || c == '/' ||
-	    c == '@' || c == '%' || c == '+' || c == '#' || c == '(' ||
-	    c == ')';
-}
-
 /*
  * TAG at p: NAME["[" PID "]"] followed by ": " (or ':' at the end), or
  * NAME[PID] followed by SP or the end, or, when bare is set (a timestamp was
@@ -461,24 +482,22 @@ is_tag_char(char c)
 static const char *
 parse_tag(const char *p, const char *end, int bare, struct syslog_msg *out)
 {
-	const char *n, *t, *pid = NULL, *pid_end = NULL;
-	int letters = 0;
+	const char *n, *t, *lim, *pid = NULL, *pid_end = NULL;
+	int all = C_DIGIT;
 
-	for (n = p; n < end && is_tag_char(*n); n++) {
-		if (n - p >= TAG_MAX)
-			return p;
-		letters |= !is_digit(*n);
-	}
+	lim = limit(p, end, TAG_MAX + 1);
+	for (n = p; n < lim && is(*n, C_TAG); n++)
+		all &= ctype[(unsigned char)*n];
 	/* All digits is a number, not a program: Cisco's "36: " sequence. */
-	if (!letters)
+	if (n == p || n - p > TAG_MAX || all)
 		return p;
 	t = n;
 	if (t < end && *t == '[') {
 		pid = ++t;
-		for (; t < end && *t != ']'; t++)
-			if (!is_printusascii(*t) || t - pid >= PID_MAX)
-				return p;
-		if (t == end)
+		lim = limit(pid, end, PID_MAX + 1);
+		for (; t < lim && *t != ']' && is(*t, C_PRINT); t++)
+			;
+		if (t == lim || *t != ']')
 			return p;
 		pid_end = t++;
 		bare = 1;	/* "tag[pid] msg" is unambiguous */
@@ -524,8 +543,8 @@ static int
 parse_3164(const char *p, const char *end, int have_pri,
     struct syslog_msg *out)
 {
-	const char *ts = p, *te, *q = p, *w;
-	int have_ts = 0, host_ok;
+	const char *ts = p, *te, *q = p, *w, *lim;
+	int have_ts = 0;
 
 	if (ts < end && (*ts == '*' || *ts == '.'))
 		ts++;
@@ -548,13 +567,11 @@ parse_3164(const char *p, const char *end, int have_pri,
 		p = q < end ? q + 1 : q;
 
 		/* One pass over the next word, at most HOSTNAME_MAX + 1 bytes. */
-		host_ok = 1;
-		for (w = p; w < end && *w != ' '; w++)
-			if (!is_host_char(*w) || w - p >= HOSTNAME_MAX) {
-				host_ok = 0;
-				break;
-			}
-		if (host_ok && w > p && w < end && w[-1] != ':') {
+		lim = limit(p, end, HOSTNAME_MAX + 1);
+		for (w = p; w < lim && is(*w, C_HOST); w++)
+			;
+		if (w > p && w - p <= HOSTNAME_MAX && w < end && *w == ' ' &&
+		    w[-1] != ':') {
 			out->host = mkspan(p, w);
 			p = w + 1;
 		}

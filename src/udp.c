@@ -41,7 +41,9 @@ struct udp_state {
 	socklen_t lastlen;
 	char peer[REC_PEER_MAX];
 	struct rec_source src;
-	unsigned long long datagrams, truncated, lost_writes;
+	const struct acl *allow;
+	int last_allowed;		/* the last peer passed the allow-list */
+	unsigned long long datagrams, truncated, lost_writes, denied;
 	uint32_t drops[NET_MAX_LISTEN];
 	int write_failed;
 };
@@ -118,8 +120,8 @@ stats(struct udp_state *u, const char *when)
 	for (int i = 0; i < NET_MAX_LISTEN; i++)
 		drops += u->drops[i];
 	rec_clock_update(&u->clk);
-	event(u, "udp stats (%s): datagrams=%llu truncated=%llu kernel_drops=%llu write_lost=%llu",
-	    when, u->datagrams, u->truncated, drops, u->lost_writes);
+	event(u, "udp stats (%s): datagrams=%llu truncated=%llu kernel_drops=%llu write_lost=%llu "
+	    "denied=%llu", when, u->datagrams, u->truncated, drops, u->lost_writes, u->denied);
 	flush(u);
 }
 
@@ -141,6 +143,14 @@ one_datagram(struct udp_state *u, int sock, struct mmsghdr *mh)
 		memcpy(&u->last, mh->msg_hdr.msg_name, u->lastlen);
 		u->src.peerlen = net_format_peer(mh->msg_hdr.msg_name, u->lastlen, u->peer,
 		    sizeof(u->peer));
+		u->last_allowed = acl_allows(u->allow, mh->msg_hdr.msg_name, u->lastlen);
+		if (!u->last_allowed)
+			event(u, "refused UDP from %s: not in allow (further datagrams are counted)",
+			    u->peer);
+	}
+	if (!u->last_allowed) {
+		u->denied++;
+		return;
 	}
 	if (!trunc) {
 		/* One trailer: senders differ in adding LF, CRLF or NUL. */
@@ -197,7 +207,7 @@ receive(struct udp_state *u, int sock, int fd, int rounds)
 
 int
 udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logstore *store,
-    const sigset_t *waitmask)
+    const struct acl *allow, const sigset_t *waitmask)
 {
 	struct pollfd pfds[NET_MAX_LISTEN];
 	struct udp_state *u;
@@ -208,6 +218,7 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 		return 1;
 	u->cfg = cfg;
 	u->store = store;
+	u->allow = allow;
 	u->format = (enum rec_format)cfg->format;
 	u->bufsize = (size_t)cfg->max_line + 1 < DGRAM_MAX ? (size_t)cfg->max_line + 1 : DGRAM_MAX;
 	u->slab = malloc(u->bufsize * BATCH);

@@ -18,6 +18,7 @@
 #include <signal.h>
 #include <stddef.h>
 
+#include "acl.h"
 #include "config.h"
 #include "logstore.h"
 
@@ -25,7 +26,10 @@
  * receive buffer the kernel granted (bytes), or -1 with err. */
 long udp_setup(int fd, long long rcvbuf, char *err, size_t errlen);
 
+/* Datagrams from senders that allow does not list are dropped, counted in
+ * the statistics, and the first one from each run of such datagrams is
+ * recorded as an event. */
 int udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logstore *store,
-    const sigset_t *waitmask);
+    const struct acl *allow, const sigset_t *waitmask);
 
 #endif

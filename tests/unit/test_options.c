@@ -227,7 +227,33 @@ test_client_table_defaults(void **state)
 
 	assert_int_equal(opt_defaults(client_options, client_noptions, &c, err, sizeof(err)), 0);
 	assert_string_equal(c.host, "localhost");
-	assert_int_equal(c.port, 5140);
+	assert_int_equal(c.port, 0);	/* 5140 to send, query_port to query */
+	assert_int_equal(c.query_port, 5141);
+	assert_int_equal(c.offset, -1);
+	assert_int_equal(c.resume, 0);
+}
+
+static void
+test_flag_options_take_no_value_on_the_command_line_and_yes_no_in_files(void **state)
+{
+	struct client_config c;
+	struct opt_actions act;
+	char err[OPT_ERRLEN];
+	char *argv[] = { "logclient", "--resume", "fetch", "x", NULL };
+	char *ops[5];
+	int nops;
+	(void)state;
+
+	assert_int_equal(opt_defaults(client_options, client_noptions, &c, err, sizeof(err)), 0);
+	assert_int_equal(opt_argv(client_options, client_noptions, &c, 4, argv, 1, &act, ops, &nops,
+	    err, sizeof(err)), 0);
+	assert_int_equal(c.resume, 1);
+	assert_int_equal(nops, 2);
+	assert_int_equal(opt_parse_config(client_options, client_noptions, &c, "resume = no\n", 12,
+	    "c.conf", err, sizeof(err)), 0);
+	assert_int_equal(c.resume, 0);
+	assert_int_equal(opt_parse_config(client_options, client_noptions, &c, "resume = maybe\n",
+	    15, "c.conf", err, sizeof(err)), -1);
 }
 
 int
@@ -245,6 +271,7 @@ main(void)
 		cmocka_unit_test(test_command_line_errors_are_explained),
 		cmocka_unit_test(test_string_option_longer_than_field_is_refused),
 		cmocka_unit_test(test_client_table_defaults),
+		cmocka_unit_test(test_flag_options_take_no_value_on_the_command_line_and_yes_no_in_files),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

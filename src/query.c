@@ -1,0 +1,576 @@
+/* query: LIST, FETCH, SUM and FOLLOW over the query port. */
+#include "query.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/sendfile.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "net.h"
+#include "query_proto.h"
+#include "record.h"
+#include "sha256.h"
+#include "sig.h"
+
+#define IDLE_TIMEOUT_MS (300 * 1000)	/* between requests */
+#define FOLLOW_BUF (256 * 1024)
+#define FOLLOW_POLL_MS 1000		/* re-check even without inotify news */
+#define LINES_MAX 1000000		/* FOLLOW LINES n, at most */
+
+struct qsess {
+	int fd;
+	char peer[REC_PEER_MAX];
+	const struct server_config *cfg;
+	struct logstore *store;
+	const sigset_t *waitmask;
+	char in[QUERY_LINE_MAX + 2];
+	size_t inlen;
+	size_t used;			/* bytes of in[] the current request took */
+	int gone;			/* the client closed or broke the connection */
+};
+
+static int
+send_all(struct qsess *q, const char *buf, size_t len)
+{
+	while (len > 0) {
+		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL);
+
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			q->gone = 1;
+			return -1;
+		}
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static int
+reply(struct qsess *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int
+reply(struct qsess *q, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(line, sizeof(line) - 1, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		return -1;
+	if ((size_t)n > sizeof(line) - 2)
+		n = (int)sizeof(line) - 2;
+	line[n++] = '\n';
+	return send_all(q, line, (size_t)n);
+}
+
+static int
+reply_err(struct qsess *q, enum q_err e, const char *text)
+{
+	return reply(q, "ERR %s %s", query_err_word(e), text);
+}
+
+/* A server event about this query connection. */
+static void
+audit(struct qsess *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+audit(struct qsess *q, const char *fmt, ...)
+{
+	char text[512], rec[REC_EVENT_MAX];
+	struct rec_clock clk = { 0 };
+	size_t n, written;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rec_clock_update(&clk);
+	n = record_event(rec, &clk, (enum rec_format)q->cfg->format, (long)getpid(), "query %s: %s",
+	    q->peer, text);
+	if (logstore_append(q->store, rec, n, &written) == -1)
+		log_warn("cannot record query event");
+}
+
+/* Reads one request line. Returns its length, or -1 when the connection
+ * ended, idled out, was too long, or the server stops. */
+static ssize_t
+read_line(struct qsess *q, char **line)
+{
+	for (;;) {
+		char *nl = memchr(q->in, '\n', q->inlen);
+		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+		struct timespec idle = { IDLE_TIMEOUT_MS / 1000, 0 };
+		ssize_t n;
+
+		if (nl != NULL) {
+			size_t len = (size_t)(nl - q->in);
+
+			*nl = '\0';
+			*line = q->in;
+			q->used = len + 1;
+			return len > 0 && q->in[len - 1] == '\r' ? (ssize_t)len - 1 : (ssize_t)len;
+		}
+		if (q->inlen > QUERY_LINE_MAX) {
+			reply_err(q, Q_ERR_BADREQ, "request line longer than 1024 bytes");
+			return -1;
+		}
+		if (sig_got_term)
+			return -1;
+		n = ppoll(&pfd, 1, &idle, q->waitmask);
+		if (n == 0) {
+			reply_err(q, Q_ERR_BADREQ, "idle for too long; closing");
+			return -1;
+		}
+		if (n == -1)
+			continue;	/* EINTR: the loop checks the flag */
+		n = recv(q->fd, q->in + q->inlen, sizeof(q->in) - q->inlen, 0);
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		q->inlen += (size_t)n;
+	}
+}
+
+static void
+consume_line(struct qsess *q)
+{
+	memmove(q->in, q->in + q->used, q->inlen - q->used);
+	q->inlen -= q->used;
+	q->used = 0;
+}
+
+/* Opens one of our files read-only, never through a symlink. */
+static enum q_err
+open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err, size_t errlen)
+{
+	*fd = openat(q->store->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (*fd == -1) {
+		if (errno == ENOENT) {
+			snprintf(err, errlen, "no log file named %s (see LIST)", name);
+			return Q_ERR_NOFILE;
+		}
+		if (errno == ELOOP) {
+			snprintf(err, errlen, "%s is a symbolic link; refused", name);
+			return Q_ERR_DENIED;
+		}
+		snprintf(err, errlen, "cannot open %s: %s", name, strerror(errno));
+		return Q_ERR_INTERNAL;
+	}
+	if (fstat(*fd, st) == -1 || !S_ISREG(st->st_mode)) {
+		close(*fd);
+		*fd = -1;
+		snprintf(err, errlen, "%s is not a regular file; refused", name);
+		return Q_ERR_DENIED;
+	}
+	return Q_OK;
+}
+
+/* The receive time at the start of a record line, or "-". */
+static void
+line_time(const char *line, size_t len, char out[REC_TIME_LEN + 1])
+{
+	static const char jprefix[] = "{\"time\":\"";
+	const size_t jlen = sizeof(jprefix) - 1;
+
+	if (len >= REC_TIME_LEN && line[0] >= '0' && line[0] <= '9' && line[4] == '-') {
+		memcpy(out, line, REC_TIME_LEN);
+		out[REC_TIME_LEN] = '\0';
+	} else if (len >= jlen + REC_TIME_LEN && memcmp(line, jprefix, jlen) == 0) {
+		memcpy(out, line + jlen, REC_TIME_LEN);
+		out[REC_TIME_LEN] = '\0';
+	} else {
+		snprintf(out, REC_TIME_LEN + 1, "-");
+	}
+}
+
+static void
+file_times(int fd, off_t size, char first[REC_TIME_LEN + 1], char last[REC_TIME_LEN + 1])
+{
+	char buf[8192];
+	ssize_t n;
+	off_t from;
+
+	snprintf(first, REC_TIME_LEN + 1, "-");
+	snprintf(last, REC_TIME_LEN + 1, "-");
+	n = pread(fd, buf, 64, 0);
+	if (n > 0)
+		line_time(buf, (size_t)n, first);
+	from = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
+	n = pread(fd, buf, sizeof(buf), from);
+	if (n <= 0)
+		return;
+	size_t end = (size_t)n;
+	if (buf[end - 1] == '\n')
+		end--;
+	char *nl = memrchr(buf, '\n', end);
+	if (nl != NULL)
+		line_time(nl + 1, end - (size_t)(nl + 1 - buf), last);
+	else if (from == 0)
+		line_time(buf, end, last);
+}
+
+static int
+do_list(struct qsess *q)
+{
+	struct logfile *files;
+	size_t n;
+
+	if (logstore_list(q->store, &files, &n) == -1)
+		return reply_err(q, Q_ERR_INTERNAL, "cannot read the log directory");
+	if (reply(q, "OK %zu", n) == -1) {
+		free(files);
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char first[REC_TIME_LEN + 1], last[REC_TIME_LEN + 1], err[256];
+		struct stat st;
+		int fd;
+
+		if (open_log(q, files[i].name, &fd, &st, err, sizeof(err)) != Q_OK) {
+			/* Deleted between the scan and now: still one line per file. */
+			reply(q, "%s 0 - -", files[i].name);
+			continue;
+		}
+		file_times(fd, st.st_size, first, last);
+		close(fd);
+		if (reply(q, "%s %lld %s %s", files[i].name, (long long)st.st_size, first, last) == -1)
+			break;
+	}
+	free(files);
+	return q->gone ? -1 : 0;
+}
+
+static int
+do_fetch(struct qsess *q, const struct q_request *rq)
+{
+	char err[256];
+	struct stat st;
+	enum q_err e;
+	off_t off;
+	unsigned long long left;
+	int fd;
+
+	if ((e = open_log(q, rq->name, &fd, &st, err, sizeof(err))) != Q_OK)
+		return reply_err(q, e, err);
+	if (rq->offset > (unsigned long long)st.st_size) {
+		close(fd);
+		snprintf(err, sizeof(err), "offset %llu is past the end of %s (%lld bytes)",
+		    rq->offset, rq->name, (long long)st.st_size);
+		return reply_err(q, Q_ERR_RANGE, err);
+	}
+	/* The size now is what is sent, even while the file grows. */
+	left = (unsigned long long)st.st_size - rq->offset;
+	audit(q, "FETCH %s offset=%llu bytes=%llu", rq->name, rq->offset, left);
+	if (reply(q, "OK %llu", left) == -1) {
+		close(fd);
+		return -1;
+	}
+	off = (off_t)rq->offset;
+	while (left > 0 && !sig_got_term) {
+		size_t chunk = left > (1U << 30) ? (1U << 30) : (size_t)left;
+		ssize_t n = sendfile(q->fd, fd, &off, chunk);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			/* The client went away, or the file shrank: the reply cannot be completed. */
+			q->gone = 1;
+			break;
+		}
+		left -= (unsigned long long)n;
+	}
+	close(fd);
+	return left == 0 ? 0 : -1;
+}
+
+static int
+do_sum(struct qsess *q, const struct q_request *rq)
+{
+	unsigned char digest[32], buf[64 * 1024];
+	char err[256], hex[65];
+	struct sha256 h;
+	struct stat st;
+	enum q_err e;
+	unsigned long long off = rq->offset, left = rq->length;
+	int fd;
+
+	if ((e = open_log(q, rq->name, &fd, &st, err, sizeof(err))) != Q_OK)
+		return reply_err(q, e, err);
+	if (rq->offset > (unsigned long long)st.st_size ||
+	    rq->length > (unsigned long long)st.st_size - rq->offset) {
+		close(fd);
+		snprintf(err, sizeof(err), "range %llu+%llu is past the end of %s (%lld bytes)",
+		    rq->offset, rq->length, rq->name, (long long)st.st_size);
+		return reply_err(q, Q_ERR_RANGE, err);
+	}
+	sha256_init(&h);
+	while (left > 0) {
+		ssize_t n = pread(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf), (off_t)off);
+
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			close(fd);
+			return reply_err(q, Q_ERR_INTERNAL, "the file changed while it was read");
+		}
+		sha256_update(&h, buf, (size_t)n);
+		off += (unsigned long long)n;
+		left -= (unsigned long long)n;
+	}
+	close(fd);
+	sha256_final(&h, digest);
+	sha256_hex(digest, hex);
+	return reply(q, "OK %s", hex);
+}
+
+/* Offset where the last n lines of the file start. */
+static off_t
+last_lines(int fd, off_t size, unsigned long long n, char *buf, size_t cap)
+{
+	off_t pos = size;
+	unsigned long long seen = 0;
+	int skip_final = 1;
+
+	if (n == 0)
+		return size;
+	while (pos > 0) {
+		size_t want = pos > (off_t)cap ? cap : (size_t)pos;
+		ssize_t got = pread(fd, buf, want, pos - (off_t)want);
+
+		if (got != (ssize_t)want)
+			return 0;
+		for (size_t i = want; i > 0; i--) {
+			if (buf[i - 1] != '\n')
+				continue;
+			if (skip_final && pos - (off_t)want + (off_t)i == size) {
+				skip_final = 0;	/* the file's final newline ends the last line */
+				continue;
+			}
+			if (++seen == n)
+				return pos - (off_t)want + (off_t)i;
+		}
+		skip_final = 0;
+		pos -= (off_t)want;
+	}
+	return 0;
+}
+
+/* The oldest of our files with a sequence number above seq, or -1. */
+static int
+open_next(struct qsess *q, uint64_t seq, char *name, uint64_t *nseq)
+{
+	struct logfile *files;
+	size_t n;
+	int fd = -1;
+
+	if (logstore_list(q->store, &files, &n) == -1)
+		return -1;
+	for (size_t i = 0; i < n && fd == -1; i++) {
+		if (files[i].seq <= seq)
+			continue;
+		fd = openat(q->store->dirfd, files[i].name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+		if (fd != -1) {
+			memcpy(name, files[i].name, LOGNAME_LEN + 1);
+			*nseq = files[i].seq;
+		}
+	}
+	free(files);
+	return fd;
+}
+
+static int
+do_follow(struct qsess *q, const struct q_request *rq)
+{
+	char name[LOGNAME_LEN + 1], err[256];
+	struct stat st;
+	enum q_err e;
+	uint64_t seq, size;
+	time_t t;
+	off_t off;
+	char *buf;
+	int fd, ino;
+
+	if (rq->name[0] != '\0')
+		memcpy(name, rq->name, sizeof(name));
+	else
+		logstore_current(q->store, name, sizeof(name), &size);
+	if ((e = open_log(q, name, &fd, &st, err, sizeof(err))) != Q_OK)
+		return reply_err(q, e, err);
+	(void)logname_parse(name, &t, &seq);
+	buf = malloc(FOLLOW_BUF);
+	if (buf == NULL) {
+		close(fd);
+		return reply_err(q, Q_ERR_INTERNAL, "out of memory");
+	}
+	switch (rq->from) {
+	case Q_FROM_START: off = 0; break;
+	case Q_FROM_END: off = st.st_size; break;
+	case Q_FROM_OFFSET: off = (off_t)rq->offset; break;
+	case Q_FROM_LINES:
+	default:
+		off = last_lines(fd, st.st_size, rq->length > LINES_MAX ? LINES_MAX : rq->length, buf,
+		    FOLLOW_BUF);
+		break;
+	}
+	if (off > st.st_size) {
+		free(buf);
+		close(fd);
+		snprintf(err, sizeof(err), "offset %lld is past the end of %s (%lld bytes)",
+		    (long long)off, name, (long long)st.st_size);
+		return reply_err(q, Q_ERR_RANGE, err);
+	}
+	audit(q, "FOLLOW %s offset=%lld", name, (long long)off);
+	if (reply(q, "OK %s %lld", name, (long long)off) == -1) {
+		free(buf);
+		close(fd);
+		return -1;
+	}
+	ino = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (ino != -1 && inotify_add_watch(ino, q->cfg->dir, IN_MODIFY | IN_CREATE | IN_MOVED_TO) == -1) {
+		close(ino);
+		ino = -1;	/* polling alone still works */
+	}
+	while (!sig_got_term && !q->gone) {
+		/* Read the current sequence before the file: if it moved on, the
+		 * file we hold is complete by the time we read it to its end. */
+		uint64_t cur = logstore_current_seq(q->store);
+		ssize_t n = pread(fd, buf, FOLLOW_BUF, off);
+
+		if (n > 0) {
+			char *nl = memrchr(buf, '\n', (size_t)n);
+			size_t take = nl != NULL ? (size_t)(nl - buf) + 1 :
+			    n == FOLLOW_BUF ? (size_t)n : 0;
+
+			if (take > 0) {
+				if (send_all(q, buf, take) == -1)
+					break;
+				off += (off_t)take;
+				continue;
+			}
+		}
+		if (n >= 0 && cur > seq) {
+			uint64_t nseq;
+			int nfd = open_next(q, seq, name, &nseq);
+
+			if (nfd != -1) {
+				if (nseq != seq + 1)
+					audit(q, "FOLLOW skipped %llu file(s) deleted before they were read",
+					    (unsigned long long)(nseq - seq - 1));
+				close(fd);
+				fd = nfd;
+				seq = nseq;
+				off = 0;
+				continue;
+			}
+		}
+		struct pollfd pfds[2] = {
+			{ .fd = q->fd, .events = POLLIN },
+			{ .fd = ino, .events = POLLIN },
+		};
+		struct timespec tmo = { 0, FOLLOW_POLL_MS * 1000000L };
+		if (ppoll(pfds, ino != -1 ? 2 : 1, &tmo, q->waitmask) > 0) {
+			if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
+				char tmp[256];
+				ssize_t r = recv(q->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+				if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
+					q->gone = 1;
+			}
+			if (ino != -1 && (pfds[1].revents & POLLIN))
+				while (read(ino, buf, 4096) > 0)
+					;
+		}
+	}
+	if (ino != -1)
+		close(ino);
+	free(buf);
+	close(fd);
+	return -1;	/* the stream ends only with the connection */
+}
+
+int
+query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
+    const struct server_config *cfg, struct logstore *store, const char *token,
+    size_t tokenlen, const sigset_t *waitmask)
+{
+	struct qsess q;
+	int authed = tokenlen == 0;
+
+	memset(&q, 0, sizeof(q));
+	q.fd = fd;
+	q.cfg = cfg;
+	q.store = store;
+	q.waitmask = waitmask;
+	net_format_peer(peer, peerlen, q.peer, sizeof(q.peer));
+
+	for (;;) {
+		struct q_request rq;
+		char err[256], *line;
+		ssize_t len = read_line(&q, &line);
+		enum q_err e;
+		int rc = 0;
+
+		if (len < 0)
+			break;
+		e = query_parse(line, (size_t)len, &rq, err, sizeof(err));
+		consume_line(&q);
+		if (e == Q_OK && !authed && rq.cmd != Q_AUTH) {
+			e = Q_ERR_AUTH;
+			snprintf(err, sizeof(err), "this server wants AUTH <token> first");
+		}
+		if (e == Q_OK && rq.cmd == Q_AUTH && tokenlen > 0 &&
+		    !query_token_equal(rq.token, rq.tokenlen, token, tokenlen)) {
+			e = Q_ERR_AUTH;
+			snprintf(err, sizeof(err), "wrong token");
+		}
+		if (e != Q_OK) {
+			reply_err(&q, e, err);
+			if (e == Q_ERR_AUTH) {
+				audit(&q, "refused: %s", err);
+				break;
+			}
+			if (e == Q_ERR_DENIED)
+				audit(&q, "refused request: %s", err);
+			continue;
+		}
+		switch (rq.cmd) {
+		case Q_AUTH:
+			authed = 1;
+			rc = reply(&q, "OK authenticated");
+			break;
+		case Q_LIST:
+			rc = do_list(&q);
+			break;
+		case Q_FETCH:
+			rc = do_fetch(&q, &rq);
+			break;
+		case Q_SUM:
+			rc = do_sum(&q, &rq);
+			break;
+		case Q_FOLLOW:
+			rc = do_follow(&q, &rq);
+			break;
+		case Q_QUIT:
+			reply(&q, "OK bye");
+			rc = -1;
+			break;
+		}
+		if (rc == -1 || q.gone)
+			break;
+	}
+	close(fd);
+	return 0;
+}
