@@ -47,8 +47,10 @@ deps:
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
+# Each suite runs in its own pytest process (own conftest, no module-name clashes).
+PYTEST_DIRS := $(wildcard tests/integration tests/query tests/interop)
 integration: all
-	$(PYTHON) -m pytest -q tests/integration
+	@set -e; for d in $(PYTEST_DIRS); do echo "== pytest $$d"; $(PYTHON) -m pytest -q $$d; done
 
 test: deps
 	$(MAKE) all
