@@ -1,0 +1,181 @@
+/* Unit tests: record layout in text, json and raw; events; time format. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "record.h"
+
+static char out[1 << 16];
+
+static const char *
+rec(enum rec_format f, const char *msg, size_t len, int truncated)
+{
+	struct rec_clock c = { 0 };
+	struct rec_source src = { f, "127.0.0.1:5555", 14, "tcp" };
+	size_t n;
+
+	rec_clock_set(&c, 1795735486, 7);
+	n = record_message(out, &c, &src, msg, len, truncated);
+	assert_true(n <= RECORD_MSG_MAX(len));
+	out[n] = '\0';
+	return out;
+}
+
+#define REC(f, s) rec(f, s, sizeof(s) - 1, 0)
+
+static void
+test_time_is_rfc3339_utc_with_milliseconds(void **state)
+{
+	struct rec_clock c = { 0 };
+	(void)state;
+
+	rec_clock_set(&c, 0, 999);
+	assert_string_equal(c.text, "1970-01-01T00:00:00.999Z");
+	rec_clock_set(&c, 1795735486, 7);
+	assert_string_equal(c.text, "2026-11-26T23:24:46.007Z");
+	rec_clock_set(&c, 1795735486, 120);	/* same second: only the milliseconds change */
+	assert_string_equal(c.text, "2026-11-26T23:24:46.120Z");
+}
+
+static void
+test_plain_text_line_has_time_peer_message(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_TEXT, "hello world"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 hello world\n");
+}
+
+static void
+test_text_adds_facility_severity_host_app_for_syslog(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_TEXT, "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com "
+	    "evntslog 99 ID47 [exampleSDID@32473 iut=\"3\"] An application event"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 local4.notice mymachine.example.com "
+	    "evntslog[99]: [exampleSDID@32473 iut=\"3\"] An application event\n");
+	assert_string_equal(REC(REC_TEXT, "<34>Oct 11 22:14:15 mymachine su: 'su root' failed"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 auth.crit mymachine su: 'su root' failed\n");
+}
+
+static void
+test_truncated_message_is_marked(void **state)
+{
+	(void)state;
+	assert_string_equal(rec(REC_TEXT, "abc", 3, 1),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 abc [truncated]\n");
+	assert_non_null(strstr(rec(REC_JSON, "abc", 3, 1), ",\"truncated\":true}"));
+}
+
+static void
+test_a_message_cannot_forge_a_second_record(void **state)
+{
+	static const char forged[] = "x\n2026-11-26T23:24:46.007Z - logserver[1]: stop";
+	(void)state;
+
+	const char *r = rec(REC_TEXT, forged, sizeof(forged) - 1, 0);
+	assert_ptr_equal(strchr(r, '\n'), r + strlen(r) - 1);
+	r = rec(REC_RAW, forged, sizeof(forged) - 1, 0);
+	assert_ptr_equal(strchr(r, '\n'), r + strlen(r) - 1);
+	r = rec(REC_JSON, forged, sizeof(forged) - 1, 0);
+	assert_ptr_equal(strchr(r, '\n'), r + strlen(r) - 1);
+}
+
+static void
+test_json_has_every_syslog_field(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_JSON, "<165>1 2003-10-11T22:14:15.003Z host app 99 ID47 "
+	    "[a@1 k=\"v\\\"q\" e=\"x\\]y\"][b@2] \xef\xbb\xbfhi \"there\""),
+	    "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"127.0.0.1:5555\",\"transport\":\"tcp\","
+	    "\"pri\":165,\"facility\":\"local4\",\"severity\":\"notice\","
+	    "\"timestamp\":\"2003-10-11T22:14:15.003Z\",\"host\":\"host\",\"app\":\"app\","
+	    "\"procid\":\"99\",\"msgid\":\"ID47\",\"sd\":{\"a@1\":{\"k\":\"v\\\"q\",\"e\":\"x]y\"},"
+	    "\"b@2\":{}},\"msg\":\"hi \\\"there\\\"\"}\n");
+}
+
+static void
+test_json_plain_message_has_only_time_peer_transport_msg(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_JSON, "plain \x01 \xff"),
+	    "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"127.0.0.1:5555\",\"transport\":\"tcp\","
+	    "\"msg\":\"plain \\u0001 \\u00ff\"}\n");
+}
+
+static void
+test_raw_is_the_escaped_message_alone(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_RAW, "<13>Nov 20 12:00:00 h app: m\tx"),
+	    "<13>Nov 20 12:00:00 h app: m\\tx\n");
+}
+
+static void
+test_events_use_the_dash_peer_and_escape_their_text(void **state)
+{
+	struct rec_clock c = { 0 };
+	char buf[REC_EVENT_MAX];
+	size_t n;
+	(void)state;
+
+	rec_clock_set(&c, 1795735486, 7);
+	n = record_event(buf, &c, REC_TEXT, 42, "connect %s", "a\nb");
+	buf[n] = '\0';
+	assert_string_equal(buf, "2026-11-26T23:24:46.007Z - logserver[42]: connect a\\nb\n");
+	n = record_event(buf, &c, REC_JSON, 42, "stop");
+	buf[n] = '\0';
+	assert_string_equal(buf, "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"-\","
+	    "\"transport\":\"-\",\"app\":\"logserver\",\"procid\":\"42\",\"msg\":\"stop\"}\n");
+}
+
+static void
+test_event_text_is_cut_to_fit_its_bound(void **state)
+{
+	struct rec_clock c = { 0 };
+	char buf[REC_EVENT_MAX], big[4000];
+	(void)state;
+
+	memset(big, 1, sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	rec_clock_set(&c, 0, 0);
+	assert_true(record_event(buf, &c, REC_JSON, 1, "%s", big) <= REC_EVENT_MAX);
+	assert_true(record_event(buf, &c, REC_TEXT, 1, "%s", big) <= REC_EVENT_MAX);
+}
+
+static void
+test_worst_case_message_stays_within_bound(void **state)
+{
+	static char msg[4096];
+	(void)state;
+
+	/* Structured data full of escapes and control bytes. */
+	strcpy(msg, "<1>1 - - - - - [a b=\"");
+	size_t n = strlen(msg);
+	for (; n < sizeof(msg) - 4; n++)
+		msg[n] = (n % 2) ? '\x01' : '"';
+	for (int f = REC_TEXT; f <= REC_RAW; f++)
+		rec((enum rec_format)f, msg, n, 1);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_time_is_rfc3339_utc_with_milliseconds),
+		cmocka_unit_test(test_plain_text_line_has_time_peer_message),
+		cmocka_unit_test(test_text_adds_facility_severity_host_app_for_syslog),
+		cmocka_unit_test(test_truncated_message_is_marked),
+		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),
+		cmocka_unit_test(test_json_has_every_syslog_field),
+		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
+		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
+		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
+		cmocka_unit_test(test_event_text_is_cut_to_fit_its_bound),
+		cmocka_unit_test(test_worst_case_message_stays_within_bound),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
