@@ -99,6 +99,27 @@ test_json_escapes_quotes_controls_and_invalid_bytes(void **state)
 	assert_string_equal(json("\x7f", 1), "\\u007f");
 }
 
+static void
+test_special_byte_is_found_at_every_position_of_a_long_run(void **state)
+{
+	static const char specials[] = { '\x01', '\\', '"', '\x7f', '\n' };
+	static const char *escaped[] = { "\\x01", "\\\\", "\"", "\\x7f", "\\n" };
+	char in[48], want[64];
+	(void)state;
+
+	for (size_t k = 0; k < sizeof(specials); k++) {
+		for (size_t i = 0; i < sizeof(in); i++) {
+			memset(in, 'a', sizeof(in));
+			in[i] = specials[k];
+			memset(want, 'a', i);
+			strcpy(want + i, escaped[k]);
+			memset(want + strlen(want), 'a', sizeof(in) - i - 1);
+			want[i + strlen(escaped[k]) + sizeof(in) - i - 1] = '\0';
+			assert_string_equal(text(in, sizeof(in)), want);
+		}
+	}
+}
+
 int
 main(void)
 {
@@ -110,6 +131,7 @@ main(void)
 		cmocka_unit_test(test_c1_controls_are_escaped),
 		cmocka_unit_test(test_text_output_never_contains_a_control_byte),
 		cmocka_unit_test(test_json_escapes_quotes_controls_and_invalid_bytes),
+		cmocka_unit_test(test_special_byte_is_found_at_every_position_of_a_long_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
