@@ -105,10 +105,26 @@ put_json_sd_value(char *d, struct span v)
 	return d;
 }
 
-/* "sd":{"id":{"name":"value",...},...} */
+#define SD_GROUP_MAX 128	/* params per element grouped by name */
+
+static int
+span_eq(struct span a, struct span b)
+{
+	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+}
+
+/*
+ * "sd":{"id":{"name":"value",...},...}. RFC 5424 7.2.2 lets a name repeat
+ * inside one element (origin ip=... ip=...): such a name gets an array of
+ * its values, in order, so no value is lost to duplicate keys. Grouping
+ * looks at the first SD_GROUP_MAX params of an element (real elements have a
+ * handful); any beyond that are written one by one, which bounds the work
+ * per message.
+ */
 static char *
 put_json_sd(char *d, struct span sd)
 {
+	struct span names[SD_GROUP_MAX], values[SD_GROUP_MAX];
 	struct sd_iter it;
 	struct span id, name, value;
 	int first_el = 1;
@@ -116,7 +132,8 @@ put_json_sd(char *d, struct span sd)
 	d = PUTS(d, ",\"sd\":{");
 	sd_iter_init(&it, sd);
 	while (sd_next_element(&it, &id) == 1) {
-		int first_p = 1;
+		size_t n = 0;
+		int first_p = 1, r;
 
 		if (!first_el)
 			*d++ = ',';
@@ -124,10 +141,39 @@ put_json_sd(char *d, struct span sd)
 		*d++ = '"';
 		d += escape_json(d, id.p, id.len);
 		d = PUTS(d, "\":{");
-		while (sd_next_param(&it, &name, &value) == 1) {
+		while (n < SD_GROUP_MAX && (r = sd_next_param(&it, &names[n], &values[n])) == 1)
+			n++;
+		for (size_t i = 0; i < n; i++) {
+			size_t same = 0, j;
+
+			for (j = 0; j < i && !span_eq(names[j], names[i]); j++)
+				;
+			if (j < i)
+				continue;	/* written with the first of its name */
+			for (j = i + 1; j < n; j++)
+				same += span_eq(names[j], names[i]);
 			if (!first_p)
 				*d++ = ',';
 			first_p = 0;
+			*d++ = '"';
+			d += escape_json(d, names[i].p, names[i].len);
+			d = PUTS(d, "\":");
+			if (same == 0) {
+				d = put_json_sd_value(d, values[i]);
+				continue;
+			}
+			*d++ = '[';
+			d = put_json_sd_value(d, values[i]);
+			for (j = i + 1; j < n; j++) {
+				if (!span_eq(names[j], names[i]))
+					continue;
+				*d++ = ',';
+				d = put_json_sd_value(d, values[j]);
+			}
+			*d++ = ']';
+		}
+		while (n == SD_GROUP_MAX && sd_next_param(&it, &name, &value) == 1) {
+			*d++ = ',';
 			*d++ = '"';
 			d += escape_json(d, name.p, name.len);
 			d = PUTS(d, "\":");

@@ -98,6 +98,15 @@ test_json_has_every_syslog_field(void **state)
 }
 
 static void
+test_json_repeated_sd_param_becomes_an_array(void **state)
+{
+	(void)state;
+	assert_non_null(strstr(REC(REC_JSON, "<13>1 - h a - - [origin ip=\"192.0.2.1\" "
+	    "software=\"x\" ip=\"2001:db8::1\"] m"),
+	    "\"sd\":{\"origin\":{\"ip\":[\"192.0.2.1\",\"2001:db8::1\"],\"software\":\"x\"}}"));
+}
+
+static void
 test_json_plain_message_has_only_time_peer_transport_msg(void **state)
 {
 	(void)state;
@@ -171,6 +180,7 @@ main(void)
 		cmocka_unit_test(test_truncated_message_is_marked),
 		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),
 		cmocka_unit_test(test_json_has_every_syslog_field),
+		cmocka_unit_test(test_json_repeated_sd_param_becomes_an_array),
 		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
 		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
 		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
