@@ -13,8 +13,8 @@
 #include "record.h"
 #include "sig.h"
 
-#define READ_CHUNK (128 * 1024)		/* bytes asked of one read() */
-#define OUT_BATCH (256 * 1024)		/* flush once a batch is this large */
+#define READ_CHUNK (64 * 1024)		/* bytes asked of one read() */
+#define OUT_BATCH (96 * 1024)		/* flush once a batch is this large */
 #define RETRY_MS 1000			/* wait between retries of a failed write */
 #define DRAIN_READS 256			/* reads at shutdown, at most */
 
