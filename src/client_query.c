@@ -281,19 +281,25 @@ cq_fetch(const struct client_config *cfg, const char *name)
 	if (to_stdout) {
 		out = STDOUT_FILENO;
 		offset = cfg->offset > 0 ? (off_t)cfg->offset : 0;
-	} else {
+	} else if (cfg->resume || cfg->offset > 0) {
+		/* The local part must exist; it is read, never changed, until the
+		 * server has said yes. */
 		struct stat st;
 
-		out = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-		if (out == -1 || fstat(out, &st) == -1) {
+		out = open(path, O_RDWR | O_CLOEXEC);
+		if (out == -1 && !(errno == ENOENT && cfg->resume)) {
 			log_warnx("fetch: cannot open %s: %s", path, strerror(errno));
 			goto done;
 		}
+		if (out != -1 && fstat(out, &st) == -1) {
+			log_warnx("fetch: cannot read %s: %s", path, strerror(errno));
+			goto done;
+		}
 		if (cfg->resume) {
-			offset = st.st_size;
+			offset = out != -1 ? st.st_size : 0;
 			if (offset > 0 && check_prefix(&c, name, path, out, offset) == -1)
 				goto done;
-		} else if (cfg->offset > 0) {
+		} else {
 			offset = (off_t)cfg->offset;
 			if (st.st_size < offset) {
 				log_warnx("fetch: %s has %lld bytes, fewer than --offset %lld; the bytes "
@@ -301,10 +307,6 @@ cq_fetch(const struct client_config *cfg, const char *name)
 				    (long long)st.st_size, (long long)offset);
 				goto done;
 			}
-		}
-		if (ftruncate(out, offset) == -1 || lseek(out, offset, SEEK_SET) == -1) {
-			log_warnx("fetch: cannot prepare %s: %s", path, strerror(errno));
-			goto done;
 		}
 	}
 	snprintf(req, sizeof(req), "FETCH %s %lld\n", name, (long long)offset);
@@ -316,6 +318,15 @@ cq_fetch(const struct client_config *cfg, const char *name)
 	    &v) == -1) {
 		server_error("fetch", line);
 		goto done;
+	}
+	/* Only now is the local file created or cut to the offset. */
+	if (!to_stdout) {
+		if (out == -1)
+			out = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+		if (out == -1 || ftruncate(out, offset) == -1 || lseek(out, offset, SEEK_SET) == -1) {
+			log_warnx("fetch: cannot write %s: %s", path, strerror(errno));
+			goto done;
+		}
 	}
 	total = (unsigned long long)v;
 	while (done < total && !sig_got_term) {

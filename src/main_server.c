@@ -25,27 +25,35 @@ static const struct cli_program server_program = {
 	    "(configuration, port, directory), 2 on a command-line usage error.\n",
 };
 
-/* Reads the query token: one line, surrounding white space removed. */
+/* Reads the query token: one word on one line, surrounding white space
+ * removed. tok has cap bytes; the token may be cap - 1 bytes long. */
 static size_t
 load_token(const char *path, char *tok, size_t cap)
 {
+	char buf[QUERY_TOKEN_MAX + 64];
+	size_t len = 0;
 	ssize_t n;
-	size_t len;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
 	if (fd == -1)
 		fatalx("query-token-file %s: %s", path, strerror(errno));
-	n = read(fd, tok, cap);
+	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
+		if (n == -1 && errno == EINTR)
+			continue;
+		if (n == -1)
+			fatalx("query-token-file %s: %s", path, strerror(errno));
+		len += (size_t)n;
+	}
 	close(fd);
-	if (n == -1)
-		fatalx("query-token-file %s: %s", path, strerror(errno));
-	if ((size_t)n == cap)
-		fatalx("query-token-file %s: the token is longer than %zu bytes", path, cap - 1);
-	len = (size_t)n;
-	while (len > 0 && (tok[len - 1] == '\n' || tok[len - 1] == '\r' || tok[len - 1] == ' '))
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r' || buf[len - 1] == ' ' ||
+	    buf[len - 1] == '\t'))
 		len--;
-	if (len == 0 || memchr(tok, ' ', len) != NULL || memchr(tok, '\n', len) != NULL)
+	if (len == 0 || memchr(buf, ' ', len) != NULL || memchr(buf, '\n', len) != NULL ||
+	    memchr(buf, '\t', len) != NULL || memchr(buf, '\0', len) != NULL)
 		fatalx("query-token-file %s: expected one word on one line", path);
+	if (len >= cap)
+		fatalx("query-token-file %s: the token is longer than %zu bytes", path, cap - 1);
+	memcpy(tok, buf, len);
 	tok[len] = '\0';
 	return len;
 }

@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -153,11 +155,15 @@ consume_line(struct qsess *q)
 	q->used = 0;
 }
 
-/* Opens one of our files read-only, never through a symlink. */
+/*
+ * Opens one of our files read-only: never through a symlink, and without
+ * blocking (a FIFO named like a log file would otherwise hang the open);
+ * anything but a regular file is refused. A refusal is recorded.
+ */
 static enum q_err
 open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err, size_t errlen)
 {
-	*fd = openat(q->store->dirfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	*fd = openat(q->store->dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
 	if (*fd == -1) {
 		if (errno == ENOENT) {
 			snprintf(err, errlen, "no log file named %s (see LIST)", name);
@@ -165,6 +171,7 @@ open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err,
 		}
 		if (errno == ELOOP) {
 			snprintf(err, errlen, "%s is a symbolic link; refused", name);
+			audit(q, "refused request: %s", err);
 			return Q_ERR_DENIED;
 		}
 		snprintf(err, errlen, "cannot open %s: %s", name, strerror(errno));
@@ -174,23 +181,40 @@ open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err,
 		close(*fd);
 		*fd = -1;
 		snprintf(err, errlen, "%s is not a regular file; refused", name);
+		audit(q, "refused request: %s", err);
 		return Q_ERR_DENIED;
 	}
 	return Q_OK;
 }
 
-/* The receive time at the start of a record line, or "-". */
+/* 1 when p holds a receive time exactly as record.c writes it. */
+static int
+is_rec_time(const char *p)
+{
+	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+
+	for (int i = 0; i < REC_TIME_LEN; i++)
+		if (shape[i] == 'd' ? p[i] < '0' || p[i] > '9' : p[i] != shape[i])
+			return 0;
+	return 1;
+}
+
+/* The receive time at the start of a record line (text or json), or "-"
+ * (raw lines and anything else carry no time of ours). */
 static void
 line_time(const char *line, size_t len, char out[REC_TIME_LEN + 1])
 {
 	static const char jprefix[] = "{\"time\":\"";
 	const size_t jlen = sizeof(jprefix) - 1;
+	const char *t = NULL;
 
-	if (len >= REC_TIME_LEN && line[0] >= '0' && line[0] <= '9' && line[4] == '-') {
-		memcpy(out, line, REC_TIME_LEN);
-		out[REC_TIME_LEN] = '\0';
-	} else if (len >= jlen + REC_TIME_LEN && memcmp(line, jprefix, jlen) == 0) {
-		memcpy(out, line + jlen, REC_TIME_LEN);
+	if (len >= REC_TIME_LEN + 1 && line[REC_TIME_LEN] == ' ' && is_rec_time(line))
+		t = line;
+	else if (len >= jlen + REC_TIME_LEN && memcmp(line, jprefix, jlen) == 0 &&
+	    is_rec_time(line + jlen))
+		t = line + jlen;
+	if (t != NULL) {
+		memcpy(out, t, REC_TIME_LEN);
 		out[REC_TIME_LEN] = '\0';
 	} else {
 		snprintf(out, REC_TIME_LEN + 1, "-");
@@ -481,7 +505,7 @@ do_follow(struct qsess *q, const struct q_request *rq)
 			{ .fd = q->fd, .events = POLLIN },
 			{ .fd = ino, .events = POLLIN },
 		};
-		struct timespec tmo = { 0, FOLLOW_POLL_MS * 1000000L };
+		struct timespec tmo = { FOLLOW_POLL_MS / 1000, (FOLLOW_POLL_MS % 1000) * 1000000L };
 		if (ppoll(pfds, ino != -1 ? 2 : 1, &tmo, q->waitmask) > 0) {
 			if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 				char tmp[256];
@@ -515,6 +539,8 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	q.store = store;
 	q.waitmask = waitmask;
 	net_format_peer(peer, peerlen, q.peer, sizeof(q.peer));
+	/* Replies are whole lines or whole files: no reason to wait for more. */
+	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 
 	for (;;) {
 		struct q_request rq;

@@ -260,7 +260,9 @@ static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
  * Also accepted, as real senders emit them: any letter case in the month,
  * an unpadded single-digit day ("Nov 5"), fractional seconds, and a year
  * either after the day ("Mar 01 2024 10:00:00", Cisco ASA) or after the time
- * ("Nov 20 12:00:00 2024").  Returns the end of the timestamp or NULL.
+ * ("Nov 20 12:00:00 2024"; a hostname of exactly four digits right after
+ * the time would be taken for that year).  Returns the end of the timestamp
+ * or NULL.
  */
 static const char *
 scan_bsd_time(const char *p, const char *end)
@@ -470,14 +472,15 @@ broken:
 }
 
 /*
- * TAG at p: NAME["[" PID "]"] followed by ": " (or ':' at the end), or
- * NAME[PID] followed by SP or the end, or, when bare is set (a timestamp was
- * seen, so the header is known to continue), NAME followed by SP.  NAME is
- * 1..TAG_MAX tag characters, not all digits; PID is 0..PID_MAX PRINTUSASCII
- * ("[]" gives an absent procid).  A ':' not followed by SP or the end
- * ("http://...") does not end a tag.  Fills app and
- * procid and returns the start of the content, or returns p unchanged when
- * there is no tag.  Bounded by TAG_MAX + PID_MAX + 3 bytes of reading.
+ * TAG at p: NAME followed by ": " (or ':' at the end), NAME[PID] followed
+ * by ':', SP or the end, or, when bare is set (a timestamp was seen, so the
+ * header is known to continue), NAME followed by SP.  NAME is 1..TAG_MAX
+ * tag characters (CT_TAG), not all digits; PID is 0..PID_MAX PRINTUSASCII
+ * ("[]" gives an absent procid).  A bare "name:" not followed by SP or the
+ * end ("http://...") is no tag.  One SP after the TAG belongs to the
+ * header, further ones to the content.  Fills app and procid and returns
+ * the start of the content, or returns p unchanged when there is no tag.
+ * Reads at most TAG_MAX + PID_MAX + 4 bytes.
  */
 static const char *
 parse_tag(const char *p, const char *end, int bare, struct syslog_msg *out)
@@ -504,9 +507,10 @@ parse_tag(const char *p, const char *end, int bare, struct syslog_msg *out)
 	}
 	if (t < end && *t == ':') {
 		t++;
-		if (t < end && *t != ' ')	/* "http://..." is prose */
+		/* "name:x" is prose ("http://..."); after "[pid]:" it is not. */
+		if (t < end && *t != ' ' && pid == NULL)
 			return p;
-		if (t < end)
+		if (t < end && *t == ' ')
 			t++;
 	} else if (t < end && *t == ' ' && bare)
 		t++;
@@ -529,7 +533,8 @@ parse_tag(const char *p, const char *end, int bare, struct syslog_msg *out)
  *   HOSTNAME either, and a TAG is only recognised by its ':' or "[pid]".
  * - HOSTNAME missing ("<13>Nov 20 12:00:00 su: msg", Docker's default
  *   "<30>Nov 20 12:00:00 abc123[42]: msg"): the word after the timestamp is
- *   the TAG, not a hostname, if it ends with ':' or contains '['.  Otherwise
+ *   the TAG, not a hostname, if it ends with ':' or contains '[' (or any
+ *   other byte that cannot be in a hostname or IP literal).  Otherwise
  *   it is the hostname if it is made of hostname characters, is at most 255
  *   bytes and is followed by SP.  A hostname that is really a bare tag
  *   ("<13>Nov 20 12:00:00 myapp text") cannot be told apart; like rsyslog we
@@ -590,13 +595,15 @@ syslog_parse(const char *buf, size_t len, struct syslog_msg *out)
 	/* Adding even 0 to a null pointer is undefined, hence the test. */
 	end = len > 0 ? buf + len : buf;
 
-	memset(out, 0, sizeof(*out));
-	out->kind = SYSLOG_NONE;
-	out->pri = out->facility = out->severity = -1;
-	out->version = 0;
-	out->timestamp = out->host = out->app = out->procid = SPAN_NONE;
-	out->msgid = out->sd = SPAN_NONE;
-	out->msg = mkspan(buf, end);
+	/* One plain store of every field: all spans absent but msg. */
+	*out = (struct syslog_msg){
+		.kind = SYSLOG_NONE,
+		.pri = -1,
+		.facility = -1,
+		.severity = -1,
+		.version = 0,
+		.msg = { buf, len },
+	};
 
 	/* Framing residue, see the top of the file. */
 	while (end > p && (end[-1] == '\0' || end[-1] == '\n' ||

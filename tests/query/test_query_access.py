@@ -142,11 +142,6 @@ def test_token_longer_than_512_bytes_is_refused_at_start_up(tmp_path):
     assert b"longer than 512 bytes" in res.stderr
 
 
-@pytest.mark.xfail(reason="BUG: src/main_server.c load_token() reads at most 513 bytes (the "
-                   "token buffer) and calls the file too long when it got all 513, before "
-                   "removing the line end: a token of 512 bytes, which AUTH accepts, cannot "
-                   "be written with its newline (nor a 511-byte one with CRLF); the server "
-                   "exits with 'the token is longer than 512 bytes'", strict=True)
 def test_token_of_512_bytes_on_a_line_of_its_own_is_accepted(start_server, tmp_path):
     token = "k" * 512
     tf = tmp_path / "query.token"

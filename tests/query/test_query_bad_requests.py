@@ -191,10 +191,6 @@ def test_fetch_of_the_static_file_is_exact_and_the_secret_never_shows(env):
     assert env.srv.proc.poll() is None
 
 
-@pytest.mark.xfail(reason="BUG: src/query.c: an ERR denied that open_log() gives (a symbolic "
-                   "link, a directory) is not recorded as a refusal event; only names refused "
-                   "by query_parse() are (query_run audits Q_ERR_DENIED from the parser only)",
-                   strict=True)
 def test_symlink_refusal_is_recorded_as_an_event(env):
     with env.srv.query() as q:
         assert q.request("FETCH %s" % LINK_ABS).startswith("ERR denied ")
@@ -206,10 +202,6 @@ def test_symlink_refusal_is_recorded_as_an_event(env):
     assert any(LINK_ABS in e for e in evs), evs
 
 
-@pytest.mark.xfail(reason="BUG: src/query.c open_log() opens with O_RDONLY but without "
-                   "O_NONBLOCK, so a FIFO named like a log file blocks the query child in "
-                   "open() forever: FETCH (and LIST, which opens every file) never replies, "
-                   "instead of 'ERR denied ... is not a regular file'", strict=True)
 def test_fifo_named_like_a_log_file_is_refused_without_hanging(start_server, procs):
     srv = start_server()
     fifo = srv.logdir / logname(0, "20250106T000000Z")

@@ -101,11 +101,6 @@ def test_list_reads_record_times_in_json_format(start_server):
         assert TIME_RE.match(first) and TIME_RE.match(last), line
 
 
-@pytest.mark.xfail(reason="BUG: src/query.c line_time() takes any line starting with a digit "
-                   "and '-' at index 4 as a text record and copies its first 24 bytes as the "
-                   "time; with --format raw a client's message (here over UDP, last in the "
-                   "file) becomes the LIST 'last record time', spaces included, so the LIST "
-                   "line has more than 4 fields", strict=True)
 def test_list_line_has_four_fields_in_raw_format(start_server):
     import socket
     srv = start_server("--format", "raw", udp_port=None)

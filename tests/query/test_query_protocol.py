@@ -91,15 +91,7 @@ def test_query_max_clients_refuses_one_more_and_a_closed_follower_frees_its_slot
     wait_until(served, what="the closed follower's slot to be free again")
 
 
-FOLLOW_SPIN_BUG = ("BUG: src/query.c do_follow() waits with ppoll() and a timeout of "
-                   "{0, FOLLOW_POLL_MS * 1000000L} = {0 s, 1000000000 ns}; tv_nsec must be "
-                   "below 1e9, so every ppoll() fails with EINVAL at once: a FOLLOW child "
-                   "spins at full CPU while idle, never waits with SIGTERM unblocked (the "
-                   "server must SIGKILL it after --shutdown-timeout), and does not notice "
-                   "its client leaving until new data makes a send fail")
 
-
-@pytest.mark.xfail(reason=FOLLOW_SPIN_BUG, strict=True)
 def test_followers_end_promptly_when_the_server_stops(start_server, procs, tmp_path):
     srv = start_server("--shutdown-timeout", "30")
     q = srv.query()
@@ -124,7 +116,6 @@ def test_followers_end_promptly_when_the_server_stops(start_server, procs, tmp_p
     assert not srv.events("did not finish")
 
 
-@pytest.mark.xfail(reason=FOLLOW_SPIN_BUG, strict=True)
 def test_an_idle_follower_does_not_burn_cpu(start_server):
     srv = start_server()
     before = set(child_pids(srv.pid))

@@ -192,10 +192,6 @@ def test_fetch_of_a_missing_or_foreign_name_fails_with_one_line(two):
     assert res.returncode == 2, "fetch without NAME is a usage error"
 
 
-@pytest.mark.xfail(reason="BUG: logclient fetch (src/client_query.c cq_fetch) creates and "
-                   "truncates the output file (ftruncate to the offset) before sending FETCH, "
-                   "so a request the server refuses (nofile, denied) leaves an empty file "
-                   "and destroys an existing local copy", strict=True)
 def test_refused_fetch_leaves_an_existing_local_copy_untouched(two):
     # A copy fetched earlier, of a file that retention has since deleted.
     gone = logname(9, "20250101T000000Z")
