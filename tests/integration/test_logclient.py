@@ -221,14 +221,16 @@ def test_logclient_quit_as_last_line_without_newline_stops(start_server, tmp_pat
     assert only_connection(srv, before) == ["a"]
 
 
-def tcp_state(local_port):
-    """State (hex, as in /proc/net/tcp) of the IPv4 socket bound to local_port."""
+def tcp_states(local_port, remote_port):
+    """States (hex, as in /proc/net/tcp) of the IPv4 sockets local_port -> remote_port."""
+    states = []
     with open("/proc/net/tcp") as f:
         for line in f.read().splitlines()[1:]:
             fields = line.split()
-            if int(fields[1].split(":")[1], 16) == local_port:
-                return fields[3]
-    return None
+            if (int(fields[1].split(":")[1], 16) == local_port and
+                    int(fields[2].split(":")[1], 16) == remote_port):
+                states.append(fields[3])
+    return states
 
 
 @pytest.mark.xfail(reason="BUG: logclient exits 0 ('messages are in the file') even when the "
@@ -250,7 +252,8 @@ def test_logclient_fails_when_server_closed_before_messages_were_sent(tmp_path, 
         with conn:
             conn.shutdown(socket.SHUT_WR)
             # 08 = CLOSE_WAIT: logclient's side has received the FIN
-            wait_until(lambda: tcp_state(addr[1]) == "08", what="FIN at logclient")
+            wait_until(lambda: "08" in tcp_states(addr[1], lst.getsockname()[1]),
+                       what="FIN at logclient")
             p.stdin.write(b"never confirmed\n")
             p.stdin.close()
             rc = p.wait(15)
