@@ -598,6 +598,11 @@ static const struct row nots_rows[] = {
 	  NULL, NULL, "myapp", "42", NULL, NULL, "msg" },
 	{ "<14>myapp[42]", 0, SYSLOG_3164, 14,
 	  NULL, NULL, "myapp", "42", NULL, NULL, "" },
+	/* After "[pid]:" the SP is optional; after a bare "name:" it is not. */
+	{ "<14>myapp[42]:msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, "myapp", "42", NULL, NULL, "msg" },
+	{ "<14>myapp:msg", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "myapp:msg" },
 	/* Without a timestamp a word is only a tag with ':' or "[pid]". */
 	{ "<14>hello world", 0, SYSLOG_3164, 14,
 	  NULL, NULL, NULL, NULL, NULL, NULL, "hello world" },
