@@ -55,9 +55,19 @@ octet_header(const char *buf, size_t len, int eof, size_t *hdr, unsigned long lo
 		v = v * 10 + (unsigned)(buf[i] - '0');
 		i++;
 	}
+	/* SP, then a PRI: '<', one to three digits, '>' (RFC 5424 6.2.1). */
 	if (i + 2 > len)
 		return eof ? 0 : -1;
 	if (buf[i] != ' ' || buf[i + 1] != '<')
+		return 0;
+	size_t j = i + 2, k = 0;
+	while (j < len && k < 3 && buf[j] >= '0' && buf[j] <= '9') {
+		j++;
+		k++;
+	}
+	if (j == len)
+		return eof ? 0 : -1;
+	if (k == 0 || buf[j] != '>')
 		return 0;
 	*hdr = i + 1;
 	*count = v;

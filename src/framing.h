@@ -7,8 +7,9 @@
  * never reads outside the buffer and never allocates; fr->p points into buf.
  * Framing is detected per message (RFC 6587):
  *   - octet counting (3.4.1), "LEN SP MSG": taken when the message starts
- *     with a non-zero digit, at most 10 digits, a space and '<' (the start of
- *     a syslog PRI), so a plain line such as "404 not found" stays a line;
+ *     with a non-zero digit, at most 10 digits, a space and a syslog PRI
+ *     ("<" 1-3 digits ">"), so plain lines such as "404 not found" or
+ *     "3 <b>bold</b>" stay lines;
  *   - otherwise a line ended by LF (CRLF accepted, the CR removed) or by NUL
  *     (3.4.2 trailers). An LF right after a NUL trailer or right after an
  *     octet-counted frame belongs to that message (senders add one).
@@ -26,7 +27,7 @@
 
 #include <stddef.h>
 
-#define FRAMER_SLACK 16
+#define FRAMER_SLACK 20
 
 enum frame_type {
 	FRAME_MSG,		/* a message in fr->p, fr->len */

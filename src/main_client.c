@@ -59,14 +59,37 @@ send_all(int fd, const char *buf, size_t len)
 	return 0;
 }
 
-/* After our last byte: half-close and wait until the server has closed too,
- * which it does only after writing everything it received. */
+/* Reports what the server said: it only ever speaks to refuse. */
+static int
+refused(const char *buf, size_t n)
+{
+	size_t len = n;
+
+	while (len > 0 && (buf[len - 1] == '\n' || buf[len - 1] == '\r'))
+		len--;
+	log_warnx("the server refused the messages: %.*s", (int)(len > 200 ? 200 : len), buf);
+	return 1;
+}
+
+/*
+ * After our last byte: half-close and wait until the server has closed too,
+ * which it does only after writing everything it received. A server closing
+ * before our half-close, or sending anything, did not take the messages.
+ */
 static int
 finish(int fd)
 {
 	char buf[512];
 	int waited = 0;
+	ssize_t n;
 
+	n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (n == 0) {
+		log_warnx("the server closed the connection before all messages were sent");
+		return 1;
+	}
+	if (n > 0)
+		return refused(buf, (size_t)n);
 	if (shutdown(fd, SHUT_WR) == -1) {
 		log_warn("connection lost before all messages were sent");
 		return 1;
@@ -74,7 +97,6 @@ finish(int fd)
 	while (waited < CONFIRM_TIMEOUT_MS) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
 		int r = poll(&pfd, 1, 100);
-		ssize_t n;
 
 		waited += 100;
 		if (r <= 0)
@@ -82,7 +104,9 @@ finish(int fd)
 		n = read(fd, buf, sizeof(buf));
 		if (n == 0)
 			return 0;
-		if (n == -1 && errno != EINTR) {
+		if (n > 0)
+			return refused(buf, (size_t)n);
+		if (errno != EINTR) {
 			log_warn("connection broke before the server confirmed the messages");
 			return 1;
 		}
@@ -114,8 +138,9 @@ send_stdin(int fd)
 		if (n <= 0) {
 			if (n == -1 && errno != EINTR)
 				log_warn("cannot read standard input");
-			/* EOF or a signal: a last line without newline still goes. */
-			if (len > 0) {
+			/* EOF or a signal: a last line without newline still goes,
+			 * unless it is "quit". */
+			if (len > 0 && !(len == 4 && memcmp(buf, "quit", 4) == 0)) {
 				buf[len++] = '\n';
 				if (send_all(fd, buf, len) == -1)
 					goto lost;

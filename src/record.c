@@ -185,6 +185,17 @@ put_json_sd(char *d, struct span sd)
 	return d;
 }
 
+/*
+ * A message is treated as syslog only when it starts with a PRI. A plain
+ * line that happens to begin with a time ("2026-01-02T03:04:05Z disk full",
+ * "Nov 20 23:29:19 text") is written as it came, not taken apart.
+ */
+static int
+parse_syslog(const char *msg, size_t len, struct syslog_msg *m)
+{
+	return syslog_parse(msg, len, m) != SYSLOG_NONE && m->pri >= 0;
+}
+
 static char *
 put_json_int(char *d, int v)
 {
@@ -208,18 +219,14 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	d = PUTS(d, "\",\"transport\":\"");
 	d = put(d, src->transport, strlen(src->transport));
 	*d++ = '"';
-	if (syslog_parse(msg, len, &m) != SYSLOG_NONE) {
-		if (m.pri >= 0) {
-			d = PUTS(d, ",\"pri\":");
-			d = put_json_int(d, m.pri);
-			d = PUTS(d, ",\"facility\":\"");
-			d = put(d, syslog_facility_name(m.facility),
-			    strlen(syslog_facility_name(m.facility)));
-			d = PUTS(d, "\",\"severity\":\"");
-			d = put(d, syslog_severity_name(m.severity),
-			    strlen(syslog_severity_name(m.severity)));
-			*d++ = '"';
-		}
+	if (parse_syslog(msg, len, &m)) {
+		d = PUTS(d, ",\"pri\":");
+		d = put_json_int(d, m.pri);
+		d = PUTS(d, ",\"facility\":\"");
+		d = put(d, syslog_facility_name(m.facility), strlen(syslog_facility_name(m.facility)));
+		d = PUTS(d, "\",\"severity\":\"");
+		d = put(d, syslog_severity_name(m.severity), strlen(syslog_severity_name(m.severity)));
+		*d++ = '"';
 		d = JSON_FIELD(d, "timestamp", m.timestamp);
 		d = JSON_FIELD(d, "host", m.host);
 		d = JSON_FIELD(d, "app", m.app);
@@ -251,30 +258,38 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	*d++ = ' ';
 	d = put(d, src->peer, peerlen);
 	*d++ = ' ';
-	if (syslog_parse(msg, len, &m) != SYSLOG_NONE) {
-		if (m.pri >= 0) {
-			const char *f = syslog_facility_name(m.facility);
-			const char *s = syslog_severity_name(m.severity);
-			d = put(d, f, strlen(f));
-			*d++ = '.';
-			d = put(d, s, strlen(s));
-			*d++ = ' ';
-		}
-		d = put_text_span(d, m.host);
+	if (parse_syslog(msg, len, &m)) {
+		const char *f = syslog_facility_name(m.facility);
+		const char *s = syslog_severity_name(m.severity);
+
+		d = put(d, f, strlen(f));
+		*d++ = '.';
+		d = put(d, s, strlen(s));
 		*d++ = ' ';
-		d = put_text_span(d, m.app);
-		if (m.procid.p != NULL) {
-			*d++ = '[';
-			d += escape_text(d, m.procid.p, m.procid.len);
-			*d++ = ']';
-		}
-		*d++ = ':';
-		if (m.sd.p != NULL) {
+		/* "host app[procid]:", with "-" for one that is missing; nothing
+		 * when both are (a bare "<13>text"). */
+		int sep = 0;
+		if (m.host.p != NULL || m.app.p != NULL || m.procid.p != NULL) {
+			d = put_text_span(d, m.host);
 			*d++ = ' ';
+			d = put_text_span(d, m.app);
+			if (m.procid.p != NULL) {
+				*d++ = '[';
+				d += escape_text(d, m.procid.p, m.procid.len);
+				*d++ = ']';
+			}
+			*d++ = ':';
+			sep = 1;
+		}
+		if (m.sd.p != NULL) {
+			if (sep)
+				*d++ = ' ';
 			d += escape_text(d, m.sd.p, m.sd.len);
+			sep = 1;
 		}
 		if (m.msg.p != NULL && m.msg.len > 0) {
-			*d++ = ' ';
+			if (sep)
+				*d++ = ' ';
 			d += escape_text(d, m.msg.p, m.msg.len);
 		}
 	} else {

@@ -3,6 +3,7 @@
  *
  * Contract: pure apart from reading the clock in rec_clock_update(). Three
  * formats (--format):
+ * A message is syslog when it starts with a PRI ("<13>...") and parses.
  *   text  TIME PEER MESSAGE                         (not syslog)
  *         TIME PEER FAC.SEV HOST APP[PROCID]: MSG   (syslog; "[SD] " before
  *                                                   MSG when it has any)

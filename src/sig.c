@@ -69,24 +69,25 @@ sig_drain(void)
 }
 
 void
-sig_init_child(sigset_t *waitmask)
+sig_init_child(const sigset_t *parent_mask, sigset_t *waitmask)
 {
-	sigset_t block;
+	sigset_t run;
 
 	if (selfpipe[0] != -1) {
 		close(selfpipe[0]);
 		close(selfpipe[1]);
 		selfpipe[0] = selfpipe[1] = -1;
 	}
-	sig_got_term = sig_got_hup = sig_got_chld = 0;
+	sig_got_hup = sig_got_chld = 0;
 	set_handler(SIGHUP, SIG_IGN, 0);
 	set_handler(SIGCHLD, SIG_DFL, 0);
 	set_handler(SIGTERM, on_signal, 0);
 	set_handler(SIGINT, on_signal, 0);
-	sigemptyset(&block);
-	sigaddset(&block, SIGTERM);
-	sigaddset(&block, SIGINT);
-	sigprocmask(SIG_BLOCK, &block, waitmask);
+	run = *parent_mask;
+	sigaddset(&run, SIGTERM);
+	sigaddset(&run, SIGINT);
+	sigprocmask(SIG_SETMASK, &run, NULL);
+	*waitmask = *parent_mask;
 	sigdelset(waitmask, SIGTERM);
 	sigdelset(waitmask, SIGINT);
 }

@@ -22,12 +22,16 @@ int sig_init_supervisor(void);
 void sig_drain(void);
 
 /*
- * Child after fork(): closes the self-pipe, restores HUP and CHLD to their
- * defaults, makes TERM and INT set sig_got_term only, and blocks them; the
- * child unblocks them inside ppoll() with the mask stored in *waitmask, so a
- * signal can never slip in between a flag check and the wait.
+ * Child after fork(), called while every signal is still blocked (as the
+ * supervisor forks): closes the self-pipe, ignores HUP, restores CHLD, makes
+ * TERM and INT set sig_got_term only, then restores parent_mask with TERM
+ * and INT still blocked, so a SIGTERM sent around the fork stays pending
+ * instead of being lost. The child unblocks them inside ppoll() with the
+ * mask stored in *waitmask, so a signal can never slip in between a flag
+ * check and the wait. sig_got_term keeps what it had: a child forked after
+ * the supervisor was told to stop stops too.
  */
-void sig_init_child(sigset_t *waitmask);
+void sig_init_child(const sigset_t *parent_mask, sigset_t *waitmask);
 
 /* Client: TERM and INT set sig_got_term, without SA_RESTART, so a blocking
  * read returns EINTR. */

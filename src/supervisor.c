@@ -153,8 +153,7 @@ fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, voi
 			dup2(devnull, STDIN_FILENO);
 			close(devnull);
 		}
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		sig_init_child(&waitmask);
+		sig_init_child(&old, &waitmask);
 		_exit(body(st, arg, &waitmask));
 	}
 	sigprocmask(SIG_SETMASK, &old, NULL);
@@ -215,13 +214,24 @@ spawn_udp(struct sv_state *st)
 		st->udp_pid = pid;
 }
 
-/* Closes a connection that may not be served, and records why. */
+/*
+ * Closes a connection that may not be served, and records why. The client
+ * is told in one line first: a sender never gets bytes from the server
+ * otherwise, so logclient knows its messages were not taken.
+ */
 static void
 refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
     const char *what, const char *why)
 {
-	char peer[REC_PEER_MAX];
+	char peer[REC_PEER_MAX], line[192];
+	int n;
 
+	/* On the query port in the protocol's own words (docs/PROTOCOL.md). */
+	n = snprintf(line, sizeof(line), what[0] != '\0' ? "ERR denied %s\n" :
+	    "logserver: refused: %s\n", why);
+	if (n > 0)
+		(void)!send(cfd, line, (size_t)n < sizeof(line) ? (size_t)n : sizeof(line) - 1,
+		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(cfd);
 	st->refused++;
 	net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));

@@ -237,11 +237,6 @@ def test_max_clients_refuses_extra_connection_with_record(start_server):
     assert recs[-1].event == "stop: SIGTERM; clients served=3 refused=1"
 
 
-@pytest.mark.xfail(reason="BUG: a child forked just before SIGTERM loses the signal "
-                          "(sig_init_child() resets sig_got_term after the supervisor's "
-                          "handler already took the pending SIGTERM), so it keeps serving; "
-                          "shutdown waits --shutdown-timeout, SIGKILLs it and its client "
-                          "gets no disconnect record", strict=True)
 def test_sigterm_during_connection_burst_stops_every_child_gracefully(start_server,
                                                                       tmp_path):
     # The race is timing-dependent: up to TRIALS servers, each stopped while

@@ -174,10 +174,6 @@ def test_logclient_many_lines_all_recorded_in_order(start_server, tmp_path):
     assert only_connection(srv, before) == [x.decode() for x in lines]
 
 
-@pytest.mark.xfail(reason="BUG: logclient sends a message as a plain line, so a message "
-                          "that starts like an RFC 6587 octet count ('10 <b>bold</b>') is "
-                          "re-framed by the server: cut after 10 bytes, the rest becomes a "
-                          "second record", strict=True)
 def test_logclient_message_that_looks_like_octet_count_stays_one_record(start_server,
                                                                         tmp_path):
     srv = start_server()
@@ -188,8 +184,6 @@ def test_logclient_message_that_looks_like_octet_count_stays_one_record(start_se
     assert only_connection(srv, before) == ["10 <b>bold</b> text"]
 
 
-@pytest.mark.xfail(reason="BUG: logclient stdin lines that start like an RFC 6587 octet "
-                          "count ('3 <x>...') are re-framed by the server", strict=True)
 def test_logclient_stdin_line_that_looks_like_octet_count_stays_one_record(start_server,
                                                                            tmp_path):
     srv = start_server()
@@ -210,9 +204,6 @@ def test_logclient_line_longer_than_its_buffer_is_sent_whole(start_server, tmp_p
     assert only_connection(srv, before) == [big.decode(), "short"]
 
 
-@pytest.mark.xfail(reason="BUG: a last stdin line 'quit' without a newline is sent as a "
-                          "message, although an unterminated last line counts as a line "
-                          "everywhere else", strict=True)
 def test_logclient_quit_as_last_line_without_newline_stops(start_server, tmp_path):
     srv = start_server()
     before = known_peers(srv)
@@ -233,11 +224,6 @@ def tcp_states(local_port, remote_port):
     return states
 
 
-@pytest.mark.xfail(reason="BUG: logclient exits 0 ('messages are in the file') even when the "
-                          "server closed the connection before logclient sent its messages; "
-                          "seen with the real server as a rare race (about 3 in 1000 runs "
-                          "against --max-clients refusal: FIN arrives before the RST)",
-                   strict=True)
 def test_logclient_fails_when_server_closed_before_messages_were_sent(tmp_path, procs):
     # A peer that closes its side at once and never reads stands for a server
     # that refused or dropped the connection without the RST reaching us.

@@ -53,12 +53,12 @@ def test_lf_crlf_nul_and_unterminated_last_line_each_make_one_record(start_serve
 
 def test_octet_counted_frame_is_one_message_with_newlines_escaped(start_server):
     srv = start_server()
-    msg = b"<x> two\nlines\x00and a NUL"   # '<' but no syslog PRI: kept as it is
+    msg = b"<13>x two\nlines\x00and a NUL"   # a frame starts with a syslog PRI
     peer = srv.send(b"%d %s" % (len(msg), msg) + b"\n" + b"404 not found\n" +
                     b"%d %s" % (len(msg), msg))
     assert client_msgs(srv.records(), peer) == [
-        "<x> two\\nlines\\x00and a NUL", "404 not found",
-        "<x> two\\nlines\\x00and a NUL"]
+        "user.notice x two\\nlines\\x00and a NUL", "404 not found",
+        "user.notice x two\\nlines\\x00and a NUL"]
 
 
 def test_octet_counted_syslog_frame_with_newline_is_one_record(start_server):
@@ -164,7 +164,7 @@ def test_forged_record_inside_message_never_starts_a_line(start_server):
     srv = start_server()
     forged = FORGED_TIME + " - logserver[1]: stop: SIGTERM; clients served=0 refused=0"
     fb = forged.encode()
-    octet_msg = b"<x>\n" + fb + b"\n" + fb
+    octet_msg = b"<13>\n" + fb + b"\n" + fb
     payload = (b"a\r" + fb + b"\n" +                  # bare CR inside a line
                b"b\x0b\x0c" + fb + b"\n" +            # VT, FF
                b"c\xc2\x85" + fb + b"\n" +            # NEL (C1 line break)
@@ -182,7 +182,7 @@ def test_forged_record_inside_message_never_starts_a_line(start_server):
     mine = client_msgs(recs, peer)
     assert len(mine) == 8
     assert mine[0] == "a\\r" + forged
-    assert mine[4] == "<x>\\n" + forged + "\\n" + forged
+    assert mine[4] == "user.notice \\n" + forged + "\\n" + forged
     # a line of its own, but after "TIME PEER ": attributed to its sender
     assert mine[5].endswith("logserver[1]: stop: SIGTERM; clients served=0 refused=0")
     assert mine[6].endswith("x\\n" + forged)
@@ -193,11 +193,6 @@ def test_forged_record_inside_message_never_starts_a_line(start_server):
     assert len(lines) == len(recs)
 
 
-@pytest.mark.xfail(reason="BUG: a plain line (no <PRI>) that starts with a timestamp is "
-                          "parsed as RFC 3164 and re-rendered in the text record: "
-                          "'2026-01-02T03:04:05.678Z foo bar' is written as 'foo -: bar' and "
-                          "'Nov 20 23:29:19 plain text here' as 'plain text: here' (the "
-                          "sender's timestamp is lost, '-' and ':' are invented)", strict=True)
 def test_plain_line_starting_with_a_timestamp_is_recorded_unchanged(start_server):
     srv = start_server()
     lines = ["2026-01-02T03:04:05.678Z foo bar",
@@ -233,10 +228,10 @@ def test_overlong_line_is_truncated_with_marker_and_event(start_server):
 
 def test_overlong_octet_counted_frame_is_truncated_and_stream_stays_in_sync(start_server):
     srv = start_server("--max-line", "16")
-    body = b"<x>" + b"z" * 40 + b"\nstill inside"
+    body = b"<13>" + b"z" * 40 + b"\nstill inside"
     peer = srv.send(b"%d %s" % (len(body), body) + b"next line\n")
     recs = srv.records()
-    assert client_msgs(recs, peer) == ["<x>" + "z" * 13 + " [truncated]", "next line"]
+    assert client_msgs(recs, peer) == ["user.notice " + "z" * 12 + " [truncated]", "next line"]
     assert [r.event for r in events(recs, "truncated message from %s" % peer)] == \
         ["truncated message from %s: kept the first 16 bytes, dropped %d (max-line)"
          % (peer, len(body) - 16)]

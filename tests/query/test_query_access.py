@@ -34,7 +34,8 @@ def test_query_from_an_address_outside_query_allow_is_refused_and_logged(start_s
     with srv.query(source=OTHER) as q:
         peer = q.local
         assert peer.startswith(OTHER + ":")
-        assert refused_silently(q.sock, b"LIST\n") == b"", "a refused client gets no reply"
+        assert refused_silently(q.sock, b"LIST\n") == b"ERR denied not in query-allow\n", \
+            "a refused client is told why, then closed"
     srv.wait_event("refused query from %s: not in query-allow" % peer)
     assert not srv.events("query %s: " % peer), "the refused client was never served"
     with srv.query() as q:                                   # 127.0.0.1 is allowed
@@ -158,7 +159,7 @@ def test_ingest_allow_refuses_tcp_from_another_address_and_logs_it(start_server)
         s.settimeout(TIMEOUT)
         s.connect((LOOP, srv.port))
         peer = "%s:%d" % s.getsockname()
-        assert refused_silently(s, b"refused tcp message\n") == b""
+        assert refused_silently(s, b"refused tcp message\n") == b"logserver: refused: not in allow\n"
     srv.wait_event("refused %s: not in allow" % peer)
     srv.send_lines([b"allowed tcp message"])
     text = all_bytes(srv)

@@ -78,7 +78,7 @@ def test_query_max_clients_refuses_one_more_and_a_closed_follower_frees_its_slot
     srv.wait_event("FOLLOW ", count=2)
     with srv.query() as q:
         peer = q.local
-        assert read_to_eof(q.sock) == b""
+        assert read_to_eof(q.sock) == b"ERR denied query-max-clients (2) reached\n"
     srv.wait_event("refused query from %s: query-max-clients (2) reached" % peer)
     followers[0].close()
 

@@ -117,6 +117,9 @@ test_plain_line_starting_with_digits_is_not_a_count(void **state)
 	(void)state;
 	assert_string_equal(RUN("404 not found\n2026-11-20 x\n0 <13>zero\n", 100),
 	    "M[404 not found]M[2026-11-20 x]M[0 <13>zero]");
+	/* A '<' that does not start a PRI is text too. */
+	assert_string_equal(RUN("10 <b>bold</b> text\n3 <x> three\n5 <1234>\n", 100),
+	    "M[10 <b>bold</b> text]M[3 <x> three]M[5 <1234>]");
 }
 
 static void

@@ -62,6 +62,24 @@ test_text_adds_facility_severity_host_app_for_syslog(void **state)
 }
 
 static void
+test_plain_line_starting_with_a_time_is_not_taken_apart(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_TEXT, "Nov 20 23:29:19 plain text here"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 Nov 20 23:29:19 plain text here\n");
+	assert_string_equal(REC(REC_TEXT, "2026-01-02T03:04:05.678Z foo bar"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 2026-01-02T03:04:05.678Z foo bar\n");
+}
+
+static void
+test_bare_pri_message_has_no_placeholder_host_or_app(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_TEXT, "<13>just text"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice just text\n");
+}
+
+static void
 test_truncated_message_is_marked(void **state)
 {
 	(void)state;
@@ -177,6 +195,8 @@ main(void)
 		cmocka_unit_test(test_time_is_rfc3339_utc_with_milliseconds),
 		cmocka_unit_test(test_plain_text_line_has_time_peer_message),
 		cmocka_unit_test(test_text_adds_facility_severity_host_app_for_syslog),
+		cmocka_unit_test(test_plain_line_starting_with_a_time_is_not_taken_apart),
+		cmocka_unit_test(test_bare_pri_message_has_no_placeholder_host_or_app),
 		cmocka_unit_test(test_truncated_message_is_marked),
 		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),
 		cmocka_unit_test(test_json_has_every_syslog_field),
