@@ -58,6 +58,17 @@ test: deps
 	$(MAKE) fuzz-regress
 	$(MAKE) asan-unit
 	$(MAKE) integration
+	$(MAKE) integration-asan
+
+# The core and query suites again, against binaries built with ASan/UBSan;
+# any report the sanitizers write fails the run.
+integration-asan: bin-asan/logserver bin-asan/logclient
+	@rm -rf build/asan-logs && mkdir -p build/asan-logs
+	@set -e; for d in tests/integration tests/query; do echo "== pytest $$d (ASan/UBSan)"; \
+	  LOGSERVER_BIN=$(CURDIR)/bin-asan ASAN_OPTIONS=log_path=$(CURDIR)/build/asan-logs/asan:detect_leaks=0 \
+	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build/asan-logs/ubsan \
+	  $(PYTHON) -m pytest -q $$d; done
+	@if [ -n "$$(ls build/asan-logs)" ]; then cat build/asan-logs/*; echo "sanitizer reports above"; exit 1; fi
 
 # Each fuzz target's corpus, run once under ASan/UBSan as a regression test.
 FUZZ_CC     ?= clang
@@ -104,4 +115,4 @@ bench: all
 clean:
 	rm -rf build build-asan bin bin-asan
 
-.PHONY: asan-unit build_dir_asan
+.PHONY: asan-unit build_dir_asan integration-asan
