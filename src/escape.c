@@ -33,6 +33,17 @@ plain_run(const unsigned char *s, size_t len)
 		if (m != 0)
 			return i + (size_t)__builtin_ctz(m);
 	}
+	if (i < len && len >= 16) {
+		/* The tail: the last 16 bytes again, overlapping what was seen. */
+		size_t from = len - 16;
+		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + from));
+		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space),
+		    _mm_cmpeq_epi8(x, del)), _mm_or_si128(_mm_cmpeq_epi8(x, bslash),
+		    _mm_cmpeq_epi8(x, quote)));
+		unsigned m = (unsigned)_mm_movemask_epi8(bad) >> (i - from);
+
+		return m != 0 ? i + (size_t)__builtin_ctz(m) : len;
+	}
 	return i;
 }
 #else

@@ -56,6 +56,15 @@ put(char *d, const char *s, size_t n)
 
 #define PUTS(d, lit) put(d, lit, sizeof(lit) - 1)
 
+/* A facility or severity keyword: short, NUL-terminated, ours. */
+static char *
+put_name(char *d, const char *name)
+{
+	while (*name != '\0')
+		*d++ = *name++;
+	return d;
+}
+
 static char *
 put_text_span(char *d, struct span s)
 {
@@ -246,6 +255,36 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	return (size_t)(d - dst);
 }
 
+/*
+ * 1 when an RFC 3164 message's bytes from HOSTNAME to the end are already
+ * laid out as the text format writes them, "host app[pid]: msg" (or
+ * "host app: msg"), so they can be escaped in one piece. This is the common
+ * case and saves escaping four short fields one by one; the output is the
+ * same byte for byte.
+ */
+static int
+verbatim_3164(const struct syslog_msg *m)
+{
+	const char *p;
+
+	if (m->kind != SYSLOG_3164 || m->host.p == NULL || m->app.p == NULL ||
+	    m->msg.p == NULL || m->sd.p != NULL || m->msg.len == 0)
+		return 0;
+	p = m->host.p + m->host.len;
+	if (*p != ' ' || p + 1 != m->app.p)
+		return 0;
+	p = m->app.p + m->app.len;
+	if (m->procid.p != NULL) {
+		if (*p != '[' || p + 1 != m->procid.p)
+			return 0;
+		p = m->procid.p + m->procid.len;
+		if (*p++ != ']')
+			return 0;
+	}
+	/* ": " then the message; p stays below msg.p, inside the buffer. */
+	return p + 2 == m->msg.p && p[0] == ':' && p[1] == ' ';
+}
+
 static size_t
 format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
     const char *msg, size_t len, int truncated)
@@ -259,16 +298,18 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	d = put(d, src->peer, peerlen);
 	*d++ = ' ';
 	if (parse_syslog(msg, len, &m)) {
-		const char *f = syslog_facility_name(m.facility);
-		const char *s = syslog_severity_name(m.severity);
-
-		d = put(d, f, strlen(f));
+		d = put_name(d, syslog_facility_name(m.facility));
 		*d++ = '.';
-		d = put(d, s, strlen(s));
+		d = put_name(d, syslog_severity_name(m.severity));
 		*d++ = ' ';
 		/* "host app[procid]:", with "-" for one that is missing; nothing
 		 * when both are (a bare "<13>text"). */
 		int sep = 0;
+		if (verbatim_3164(&m)) {
+			/* The sender's bytes are already "host app[pid]: msg". */
+			d += escape_text(d, m.host.p, (size_t)(m.msg.p + m.msg.len - m.host.p));
+			goto done;
+		}
 		if (m.host.p != NULL || m.app.p != NULL || m.procid.p != NULL) {
 			d = put_text_span(d, m.host);
 			*d++ = ' ';
@@ -295,6 +336,7 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	} else {
 		d += escape_text(d, msg, len);
 	}
+done:
 	if (truncated)
 		d = PUTS(d, REC_TRUNC_MARK);
 	*d++ = '\n';

@@ -253,7 +253,13 @@ scan_rfc3339(const char *p, const char *end, int strict)
 	return strict ? NULL : p;
 }
 
-static const char months[] = "janfebmaraprmayjunjulaugsepoctnovdec";
+/* The month abbreviations, three lower-case letters packed in one word. */
+#define MON(a, b, c) ((unsigned)(a) << 16 | (unsigned)(b) << 8 | (unsigned)(c))
+static const unsigned months[12] = {
+	MON('j', 'a', 'n'), MON('f', 'e', 'b'), MON('m', 'a', 'r'), MON('a', 'p', 'r'),
+	MON('m', 'a', 'y'), MON('j', 'u', 'n'), MON('j', 'u', 'l'), MON('a', 'u', 'g'),
+	MON('s', 'e', 'p'), MON('o', 'c', 't'), MON('n', 'o', 'v'), MON('d', 'e', 'c'),
+};
 
 /*
  * RFC 3164 4.1.2 TIMESTAMP "Mmm dd hh:mm:ss", the day padded with a space.
@@ -278,10 +284,11 @@ scan_bsd_time(const char *p, const char *end)
 	a = p[0] | 0x20;
 	b = p[1] | 0x20;
 	c = p[2] | 0x20;
-	for (i = 0; i < 36; i += 3)
-		if (months[i] == a && months[i + 1] == b && months[i + 2] == c)
+	unsigned key = MON((unsigned char)a, (unsigned char)b, (unsigned char)c);
+	for (i = 0; i < 12; i++)
+		if (months[i] == key)
 			break;
-	if (i == 36)
+	if (i == 12)
 		return NULL;
 	q = p + 4;
 	if (*q == ' ')		/* "Nov  5": padding, the digit must follow */

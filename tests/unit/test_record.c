@@ -80,6 +80,22 @@ test_bare_pri_message_has_no_placeholder_host_or_app(void **state)
 }
 
 static void
+test_3164_header_layouts_render_the_same_way(void **state)
+{
+	(void)state;
+	/* already in our layout: copied in one piece */
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app[12]: m \\ x"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app[12]: m \\\\ x\n");
+	/* other layouts: rebuilt field by field to the same shape */
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app[12] m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app[12]: m\n");
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app[12]:m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app[12]: m\n");
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app:"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app:\n");
+}
+
+static void
 test_truncated_message_is_marked(void **state)
 {
 	(void)state;
@@ -197,6 +213,7 @@ main(void)
 		cmocka_unit_test(test_text_adds_facility_severity_host_app_for_syslog),
 		cmocka_unit_test(test_plain_line_starting_with_a_time_is_not_taken_apart),
 		cmocka_unit_test(test_bare_pri_message_has_no_placeholder_host_or_app),
+		cmocka_unit_test(test_3164_header_layouts_render_the_same_way),
 		cmocka_unit_test(test_truncated_message_is_marked),
 		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),
 		cmocka_unit_test(test_json_has_every_syslog_field),
