@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "options.h"
@@ -33,18 +34,7 @@ struct qconn {
 static int
 send_line(struct qconn *c, const char *line)
 {
-	size_t len = strlen(line);
-
-	while (len > 0) {
-		ssize_t n = send(c->fd, line, len, MSG_NOSIGNAL);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1)
-			return -1;
-		line += n;
-		len -= (size_t)n;
-	}
-	return 0;
+	return io_write_all(c->fd, line, strlen(line));
 }
 
 /* Fills the buffer; 0 at EOF, -1 on error or a signal. */

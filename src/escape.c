@@ -134,52 +134,34 @@ put_hex(char *d, unsigned char c)
 	return d;
 }
 
-size_t
-escape_text(char *dst, const char *src, size_t len)
+/* Text: one byte, or UTF-8 sequence, that is not plain. Advances *sp. */
+static char *
+text_special(char *d, const unsigned char **sp, const unsigned char *end)
 {
-	const unsigned char *s = (const unsigned char *)src;
-	const unsigned char *end = s + len;
-	char *d = dst;
+	const unsigned char *s = *sp;
+	size_t k;
 
-	while (s < end) {
-		const unsigned char *run = s;
-		size_t k;
-
-		s += plain_run(s, (size_t)(end - s));
-		while (s < end && plain[*s])
-			s++;
-		if (s > run) {
-			memcpy(d, run, (size_t)(s - run));
-			d += s - run;
-			if (s == end)
-				break;
-		}
-		switch (*s) {
-		case '"':
-			*d++ = '"';
-			s++;
-			continue;
-		case '\\':
-			*d++ = '\\';
-			*d++ = '\\';
-			s++;
-			continue;
-		case '\t':
-			*d++ = '\\';
-			*d++ = 't';
-			s++;
-			continue;
-		case '\n':
-			*d++ = '\\';
-			*d++ = 'n';
-			s++;
-			continue;
-		case '\r':
-			*d++ = '\\';
-			*d++ = 'r';
-			s++;
-			continue;
-		}
+	switch (*s) {
+	case '"':
+		*d++ = '"';
+		break;
+	case '\\':
+		*d++ = '\\';
+		*d++ = '\\';
+		break;
+	case '\t':
+		*d++ = '\\';
+		*d++ = 't';
+		break;
+	case '\n':
+		*d++ = '\\';
+		*d++ = 'n';
+		break;
+	case '\r':
+		*d++ = '\\';
+		*d++ = 'r';
+		break;
+	default:
 		if (*s >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
 			/* C1 controls (U+0080..U+009F) can drive terminals. */
 			if (k == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
@@ -189,16 +171,51 @@ escape_text(char *dst, const char *src, size_t len)
 				memcpy(d, s, k);
 				d += k;
 			}
-			s += k;
-			continue;
+			*sp = s + k;
+			return d;
 		}
-		d = put_hex(d, *s++);
+		d = put_hex(d, *s);
+		break;
 	}
-	return (size_t)(d - dst);
+	*sp = s + 1;
+	return d;
 }
 
-size_t
-escape_json(char *dst, const char *src, size_t len)
+/* JSON: the same for the inside of a JSON string. */
+static char *
+json_special(char *d, const unsigned char **sp, const unsigned char *end)
+{
+	const unsigned char *s = *sp;
+	unsigned c = *s;
+	size_t k;
+
+	if (c == '"' || c == '\\') {
+		*d++ = '\\';
+		*d++ = (char)c;
+	} else if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
+		*d++ = '\\';
+		*d++ = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
+	} else if (c >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
+		memcpy(d, s, k);
+		*sp = s + k;
+		return d + k;
+	} else {
+		/* Control, DEL, or a byte outside valid UTF-8: \u00XX. */
+		*d++ = '\\';
+		*d++ = 'u';
+		*d++ = '0';
+		*d++ = '0';
+		*d++ = hexdig[c >> 4];
+		*d++ = hexdig[c & 15];
+	}
+	*sp = s + 1;
+	return d;
+}
+
+/* Copies plain runs whole and hands every other byte to special(). */
+static inline size_t
+escape_with(char *dst, const char *src, size_t len,
+    char *(*special)(char *, const unsigned char **, const unsigned char *))
 {
 	const unsigned char *s = (const unsigned char *)src;
 	const unsigned char *end = s + len;
@@ -206,8 +223,6 @@ escape_json(char *dst, const char *src, size_t len)
 
 	while (s < end) {
 		const unsigned char *run = s;
-		size_t k;
-		unsigned c;
 
 		s += plain_run(s, (size_t)(end - s));
 		while (s < end && plain[*s])
@@ -218,34 +233,19 @@ escape_json(char *dst, const char *src, size_t len)
 			if (s == end)
 				break;
 		}
-		c = *s;
-		if (c == '"' || c == '\\') {
-			*d++ = '\\';
-			*d++ = (char)c;
-			s++;
-			continue;
-		}
-		if (c == '\n' || c == '\r' || c == '\t' || c == '\b' || c == '\f') {
-			*d++ = '\\';
-			*d++ = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' :
-			    c == '\b' ? 'b' : 'f';
-			s++;
-			continue;
-		}
-		if (c >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
-			memcpy(d, s, k);
-			d += k;
-			s += k;
-			continue;
-		}
-		/* Control, DEL, or a byte outside valid UTF-8: \u00XX. */
-		*d++ = '\\';
-		*d++ = 'u';
-		*d++ = '0';
-		*d++ = '0';
-		*d++ = hexdig[c >> 4];
-		*d++ = hexdig[c & 15];
-		s++;
+		d = special(d, &s, end);
 	}
 	return (size_t)(d - dst);
+}
+
+size_t
+escape_text(char *dst, const char *src, size_t len)
+{
+	return escape_with(dst, src, len, text_special);
+}
+
+size_t
+escape_json(char *dst, const char *src, size_t len)
+{
+	return escape_with(dst, src, len, json_special);
 }

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "record.h"
 
 #define LOCK_NAME ".logserver.lock"
@@ -35,23 +36,6 @@ lock_byte(int fd, short type, off_t which, int wait)
 		if (errno != EINTR)
 			return -1;
 	}
-}
-
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, buf, len);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* mkdir -p */
@@ -207,7 +191,7 @@ rotate(struct logstore *ls)
 	    "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s", prev,
 	    (unsigned long long)prev_size, (unsigned long long)ls->max_size, ls->max_files,
 	    deleted[0] ? "; deleted " : "", deleted);
-	if (write_all(ls->fd, rec, n) == -1)
+	if (io_write_all(ls->fd, rec, n) == -1)
 		return -1;
 	ls->sh->size += n;
 	return 0;
@@ -347,7 +331,7 @@ logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *writte
 				continue;
 			}
 		}
-		if (write_all(ls->fd, buf, n) == -1) {
+		if (io_write_all(ls->fd, buf, n) == -1) {
 			saved = errno;
 			/* Cut back whatever part of the batch reached the file. */
 			(void)!ftruncate(ls->fd, (off_t)sh->size);

@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "client_query.h"
 #include "config.h"
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "sig.h"
@@ -40,23 +41,6 @@ usage_error(const char *msg)
 {
 	fprintf(stderr, "logclient: %s (see --help)\n", msg);
 	exit(2);
-}
-
-static int
-send_all(int fd, const char *buf, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
-	}
-	return 0;
 }
 
 /* Reports what the server said: it only ever speaks to refuse. */
@@ -142,7 +126,7 @@ send_stdin(int fd)
 			 * unless it is "quit". */
 			if (len > 0 && !(len == 4 && memcmp(buf, "quit", 4) == 0)) {
 				buf[len++] = '\n';
-				if (send_all(fd, buf, len) == -1)
+				if (io_write_all(fd, buf, len) == -1)
 					goto lost;
 			}
 			break;
@@ -163,7 +147,7 @@ send_stdin(int fd)
 		}
 		if (!done && sendto == 0 && len == IN_CHUNK)
 			sendto = len;	/* a line longer than the buffer goes in pieces */
-		if (sendto > 0 && send_all(fd, buf, sendto) == -1)
+		if (sendto > 0 && io_write_all(fd, buf, sendto) == -1)
 			goto lost;
 		memmove(buf, buf + sendto, len - sendto);
 		len -= sendto;
@@ -199,7 +183,7 @@ send_words(int fd, char **words, int n)
 	for (char *q = msg; q < p - 1; q++)
 		if (*q == '\n' || *q == '\r')
 			*q = ' ';
-	rc = send_all(fd, msg, (size_t)(p - msg));
+	rc = io_write_all(fd, msg, (size_t)(p - msg));
 	free(msg);
 	if (rc == -1) {
 		log_warn("cannot send the message");

@@ -15,6 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "query_proto.h"
@@ -42,17 +43,9 @@ struct qsess {
 static int
 send_all(struct qsess *q, const char *buf, size_t len)
 {
-	while (len > 0) {
-		ssize_t n = send(q->fd, buf, len, MSG_NOSIGNAL);
-
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			q->gone = 1;
-			return -1;
-		}
-		buf += n;
-		len -= (size_t)n;
+	if (io_write_all(q->fd, buf, len) == -1) {
+		q->gone = 1;
+		return -1;
 	}
 	return 0;
 }
