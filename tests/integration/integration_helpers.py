@@ -15,12 +15,12 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("LOGSERVER_BIN", str(REPO / "bin"))).resolve()
-SERVER = str(BIN / "logserver")
-CLIENT = str(BIN / "logclient")
+import sys as _sys
+_sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import lstest_common as _common  # noqa: E402
 
-LOGNAME_RE = re.compile(r"^logserver-(\d{8}T\d{6}Z)-(\d{8})\.log$")
+REPO, BIN, SERVER, CLIENT = _common.REPO, _common.BIN, _common.SERVER, _common.CLIENT
+LOGNAME_RE = _common.LOGNAME_RE
 TIME_RE = r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z"
 RECORD_RE = re.compile(r"^(" + TIME_RE + r") (\S+) (.*)$", re.S)
 EVENT_RE = re.compile(r"^logserver\[(\d+)\]: (.*)$", re.S)
@@ -51,25 +51,11 @@ if "--udp-port" in SERVER_HELP:
 # polling
 
 def wait_until(pred, timeout=DEFAULT_TIMEOUT, interval=0.01, what=None):
-    """Calls pred() until it returns something truthy; returns that value.
-    Fails the test when the deadline passes."""
-    deadline = time.monotonic() + timeout
-    delay = interval
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s"
-                                 % (timeout, what or getattr(pred, "__name__", "condition")))
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(delay * 1.5, 0.2)
+    return _common.wait_until(pred, timeout, what, interval=interval, max_interval=0.2)
 
 
 def free_port(family=socket.AF_INET, host="127.0.0.1"):
-    with socket.socket(family, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    return _common.free_port(socket.SOCK_STREAM, host)
 
 
 # --------------------------------------------------------------------------
@@ -191,20 +177,7 @@ def events(records, prefix=""):
 # --------------------------------------------------------------------------
 # processes
 
-def child_pids(pid):
-    """Direct children of pid (from /proc/PID/task/*/children)."""
-    kids = []
-    try:
-        tasks = os.listdir("/proc/%d/task" % pid)
-    except FileNotFoundError:
-        return kids
-    for t in tasks:
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, t)) as f:
-                kids.extend(int(x) for x in f.read().split())
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return kids
+child_pids = _common.child_pids
 
 
 def proc_state(pid):
@@ -228,11 +201,7 @@ def vm_rss_kb(pid):
     return None
 
 
-def _kill_pid(pid, sig=signal.SIGKILL):
-    try:
-        os.kill(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+_kill_pid = _common.kill_pid
 
 
 class Procs:

@@ -5,8 +5,11 @@ import re
 import signal
 import socket
 import subprocess
-import time
 from pathlib import Path
+
+import sys as _sys
+_sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import lstest_common as _common  # noqa: E402
 
 import pytest
 
@@ -25,26 +28,10 @@ TIMEOUT = 15.0
 # polling and ports
 
 def wait_until(pred, timeout=TIMEOUT, what="condition"):
-    """Calls pred() until it returns something truthy, which it returns.
-    Fails the test when the deadline passes."""
-    deadline = time.monotonic() + timeout
-    delay = 0.005
-    while True:
-        value = pred()
-        if value:
-            return value
-        left = deadline - time.monotonic()
-        if left <= 0:
-            raise AssertionError("timed out after %.1fs waiting for %s" % (timeout, what))
-        time.sleep(min(delay, left))
-        delay = min(delay * 1.5, 0.1)
+    return _common.wait_until(pred, timeout, what)
 
 
-def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
-    fam = socket.AF_INET6 if ":" in host else socket.AF_INET
-    with socket.socket(fam, kind) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+free_port = _common.free_port
 
 
 def _proc_net_ports(proto):
@@ -72,26 +59,8 @@ def port_bound(proto, port):
 # --------------------------------------------------------------------------
 # processes
 
-def _children(pid):
-    kids = []
-    try:
-        tasks = os.listdir("/proc/%d/task" % pid)
-    except FileNotFoundError:
-        return kids
-    for t in tasks:
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, t)) as f:
-                kids.extend(int(x) for x in f.read().split())
-        except OSError:
-            pass
-    return kids
-
-
-def _kill(pid, sig):
-    try:
-        os.kill(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+_children = _common.child_pids
+_kill = _common.kill_pid
 
 
 class Procs:

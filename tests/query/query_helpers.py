@@ -19,12 +19,12 @@ import threading
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-BIN = Path(os.environ.get("LOGSERVER_BIN", str(REPO / "bin"))).resolve()
-SERVER = str(BIN / "logserver")
-CLIENT = str(BIN / "logclient")
+import sys as _sys
+_sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import lstest_common as _common  # noqa: E402
 
-LOGNAME_RE = re.compile(r"^logserver-(\d{8}T\d{6}Z)-(\d{8})\.log$")
+REPO, BIN, SERVER, CLIENT = _common.REPO, _common.BIN, _common.SERVER, _common.CLIENT
+LOGNAME_RE = _common.LOGNAME_RE
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 TIMEOUT = 20.0
 LOOP = "127.0.0.1"
@@ -34,25 +34,11 @@ LOOP = "127.0.0.1"
 # polling
 
 def wait_until(pred, timeout=TIMEOUT, what=None):
-    """Calls pred() until it returns something truthy and returns that value;
-    fails the test when the deadline passes."""
-    deadline = time.monotonic() + timeout
-    delay = 0.002
-    while True:
-        value = pred()
-        if value:
-            return value
-        if time.monotonic() >= deadline:
-            raise AssertionError("timed out after %.1fs waiting for %s"
-                                 % (timeout, what or getattr(pred, "__name__", "condition")))
-        time.sleep(min(delay, max(0.0, deadline - time.monotonic())))
-        delay = min(delay * 1.5, 0.1)
+    return _common.wait_until(pred, timeout, what, interval=0.002)
 
 
 def free_port(kind=socket.SOCK_STREAM):
-    with socket.socket(socket.AF_INET, kind) as s:
-        s.bind((LOOP, 0))
-        return s.getsockname()[1]
+    return _common.free_port(kind, LOOP)
 
 
 # --------------------------------------------------------------------------
@@ -112,26 +98,8 @@ def event_text(line):
 # --------------------------------------------------------------------------
 # processes
 
-def child_pids(pid):
-    kids = []
-    try:
-        tasks = os.listdir("/proc/%d/task" % pid)
-    except (FileNotFoundError, ProcessLookupError):
-        return kids
-    for t in tasks:
-        try:
-            with open("/proc/%d/task/%s/children" % (pid, t)) as f:
-                kids.extend(int(x) for x in f.read().split())
-        except (FileNotFoundError, ProcessLookupError):
-            pass
-    return kids
-
-
-def kill_pid(pid, sig=signal.SIGKILL):
-    try:
-        os.kill(pid, sig)
-    except (ProcessLookupError, PermissionError):
-        pass
+child_pids = _common.child_pids
+kill_pid = _common.kill_pid
 
 
 class Procs:
