@@ -71,7 +71,9 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 {
 	if (pid == st->udp_pid) {
 		st->udp_pid = 0;
-		if (st->stopping)
+		/* Ctrl-C reaches the whole process group: the receiver may end
+		 * before this process has seen its own SIGINT. */
+		if (st->stopping || sig_got_term)
 			return;
 		sv_event(st, "UDP receiver %ld ended unexpectedly (%s %d); restarting it", (long)pid,
 		    WIFSIGNALED(status) ? "signal" : "status",

@@ -300,3 +300,32 @@ def test_sigterm_with_udp_and_query_services_on_stops_everything(start_server):
     assert recs[-1].event == "stop: SIGTERM; clients served=1 refused=0"
     wait_until(lambda: all(proc_state(p) in (None, "Z") for p in helpers),
                what="helper processes gone")
+
+
+def test_ctrl_c_to_the_process_group_stops_every_process_without_restarts(tmp_path, procs):
+    # Ctrl-C at a terminal sends SIGINT to the whole process group: children
+    # (a sender's session, the UDP receiver) get it too, maybe before the
+    # supervisor; nothing may be taken for a crash and restarted.
+    from integration_helpers import SERVER, read_records, run_client
+    port = free_port()
+    err = tmp_path / "server.stderr"
+    with open(err, "wb") as ef:
+        p = procs.popen([SERVER, "-c", "/dev/null", "--bind", "127.0.0.1", "-p", str(port),
+                         "--udp-port", str(port), "--query-port", "0",
+                         "-d", str(tmp_path / "logs")],
+                        cwd=str(tmp_path), stdin=subprocess.DEVNULL,
+                        stdout=subprocess.DEVNULL, stderr=ef, start_new_session=True)
+    wait_until(lambda: p.poll() is not None or "listening on" in err.read_text(),
+               what="server start-up")
+    assert run_client(["-H", "127.0.0.1", "-p", str(port), "before", "ctrl-c"],
+                      tmp_path).returncode == 0
+    with socket.create_connection(("127.0.0.1", port)) as held:
+        held.sendall(b"held open\n")
+        wait_until(lambda: any(r.msg == "held open" for r in read_records(tmp_path / "logs")),
+                   what="the held connection's line")
+        os.killpg(p.pid, signal.SIGINT)
+        assert p.wait(15) == 0
+    recs = read_records(tmp_path / "logs")
+    texts = [r.event for r in recs if r.event]
+    assert not [t for t in texts if "unexpectedly" in t or "killed by signal" in t], texts
+    assert texts[-1].startswith("stop: SIGINT")
