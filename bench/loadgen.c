@@ -3,7 +3,7 @@
  *
  *   loadgen --host 127.0.0.1 --port P (--tcp N [--active K] [--sequential] | --udp)
  *           [--count TOTAL] [--size BYTES] [--format 3164|5424] [--rate MSGS_PER_SEC]
- *           [--framing lf|octet] [--timeout SECONDS]
+ *           [--framing lf|octet] [--timeout SECONDS] [--hold-ms MS]
  *
  * Every message is exactly --size bytes (framing excluded) and carries the
  * sending connection's id and a per-connection sequence number in a fixed,
@@ -23,12 +23,18 @@
  * idle ones stay open, silent, until every active one is done.
  * With --sequential, the N connections are made one after another, each
  * sending its share and closing before the next one opens.
+ * With --hold-ms, concurrent TCP connections stay open that long after the
+ * last byte was sent (so that the receiver's memory can be sampled while it
+ * still serves all of them); end_ns is taken before the hold.
  *
  * Output on stdout, one key=value per line:
  *   first_byte_ns=<CLOCK_REALTIME when the first byte was handed to the kernel>
  *   sent=<messages handed to the kernel>
  *   end_ns=<CLOCK_REALTIME after the last byte was handed to the kernel>
- *   plus send_errors=, connections=, bytes=.
+ *   plus send_errors=, connections=, bytes=, cpu_s= (loadgen's own CPU time,
+ *   building the messages included), connect_max_ms= (slowest TCP connect)
+ *   and connect_slow= (connects that took over 100 ms: a SYN was dropped
+ *   and retransmitted).
  * Exit status 0 on success, 1 on any error (message on stderr).
  */
 #include <errno.h>
@@ -44,6 +50,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -71,6 +78,7 @@ static struct {
 	double rate;		/* 0 = unpaced */
 	int octet;		/* 1 = octet-counted framing */
 	long timeout;		/* seconds without progress before giving up */
+	long hold_ms;		/* keep the connections open this long after sending */
 } opt = {
 	.host = "127.0.0.1", .port = -1, .count = 100000, .size = 100,
 	.format = 3164, .timeout = 120,
@@ -223,13 +231,21 @@ static void resolve(void)
 		die("--host must be an IPv4 address, got '%s'", opt.host);
 }
 
+static uint64_t connect_max_ns, connect_slow;	/* slow: > 100 ms (a SYN retransmitted) */
+
 static int tcp_connect(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		die("socket: %s", strerror(errno));
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
 	if (connect(fd, (struct sockaddr *)&dest, sizeof dest) < 0)
 		die("connect %s:%ld: %s", opt.host, opt.port, strerror(errno));
+	uint64_t dt = now_ns(CLOCK_MONOTONIC) - t0;
+	if (dt > connect_max_ns)
+		connect_max_ns = dt;
+	if (dt > 100000000u)
+		connect_slow++;
 	return fd;
 }
 
@@ -440,7 +456,7 @@ static void usage(void)
 {
 	fputs("usage: loadgen --port P (--tcp N [--active K] [--sequential] | --udp) [--host 127.0.0.1]\n"
 	      "               [--count TOTAL] [--size BYTES] [--format 3164|5424] [--rate MSGS_PER_SEC]\n"
-	      "               [--framing lf|octet] [--timeout SECONDS]\n", stderr);
+	      "               [--framing lf|octet] [--timeout SECONDS] [--hold-ms MS]\n", stderr);
 	exit(1);
 }
 
@@ -489,6 +505,9 @@ int main(int argc, char **argv)
 				opt.octet = 1;
 			else
 				die("--framing must be lf or octet");
+		} else if (!strcmp(a, "--hold-ms")) {
+			NEEDV();
+			opt.hold_ms = (long)parse_ll(a, v, 0, 3600000);
 		} else if (!strcmp(a, "--timeout")) {
 			NEEDV();
 			opt.timeout = (long)parse_ll(a, v, 1, 86400);
@@ -539,13 +558,24 @@ int main(int argc, char **argv)
 	else
 		run_tcp_concurrent(conns, nconn, senders, total);
 	uint64_t end = now_ns(CLOCK_REALTIME);
+	if (opt.hold_ms > 0 && !opt.udp && !opt.sequential) {
+		struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
+		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+			;
+	}
 	for (long i = 0; i < nconn; i++)
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
 
 	uint64_t sent = sent_bytes / tpl.framed;
-	printf("first_byte_ns=%llu\nsent=%llu\nend_ns=%llu\nsend_errors=%llu\nconnections=%ld\nbytes=%llu\n",
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	printf("first_byte_ns=%llu\nsent=%llu\nend_ns=%llu\nsend_errors=%llu\nconnections=%ld\nbytes=%llu\ncpu_s=%.3f\n"
+	       "connect_max_ms=%.1f\nconnect_slow=%llu\n",
 	       (unsigned long long)first_byte_ns, (unsigned long long)sent, (unsigned long long)end,
-	       (unsigned long long)send_errors, nconn, (unsigned long long)sent_bytes);
+	       (unsigned long long)send_errors, nconn, (unsigned long long)sent_bytes, cpu,
+	       (double)connect_max_ns / 1e6, (unsigned long long)connect_slow);
 	return 0;
 }

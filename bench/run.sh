@@ -9,11 +9,18 @@
 #   BENCH_COUNT      messages per run (default 2000000)
 #   BENCH_REPEAT     repetitions of every run, medians are reported (default 3)
 #   BENCH_RECEIVERS  subset of: rsyslog syslog-ng logserver sink (default: all)
-#   BENCH_MODES      subset of the modes below (default: the five common modes
-#                    for everyone, plus the logserver-only variants for logserver)
+#   BENCH_MODES      subset of the modes below (default: all of them; the last
+#                    two are logserver-only and skipped for the others)
 #   BENCH_SIZE       message size in bytes (default 100)
 #   BENCH_FORMAT     3164 or 5424 (default 3164)
 #   BENCH_PORT       first port used (default 15140; runs use 15140..15239)
+#   BENCH_QUIET_PCT  before each run, wait until the machine's CPUs are less
+#   BENCH_QUIET_WAIT than this % busy (default 10), at most this long (default
+#                    120 s); the busy % seen is recorded in results.csv
+#   BENCH_MAX_OTHER  a run during which other processes (or the hypervisor's
+#   BENCH_ATTEMPTS   steal) took more than this % of the CPUs (default 10) is
+#                    measured again, at most this many times in all (default 3);
+#                    the last attempt is kept, its other_pct is in results.csv
 #
 # Modes:
 #   tcp1          1 TCP connection
@@ -22,7 +29,8 @@
 #   udp-flood     1 UDP sender, as fast as it can
 #   udp-paced     1 UDP sender paced at 100,000 msg/s
 #   short2000     2000 TCP connections one after another, each sends COUNT/2000
-#                 messages and closes (logserver's fork-per-connection path)
+#                 messages and closes (logserver's fork-per-connection path;
+#                 compare with tcp1, one long connection)
 #   tcp50-rot16m  tcp50, logserver with --max-size 16M (rotation every 16 MB)
 #   tcp50-json    tcp50, logserver with --format json
 #
@@ -44,10 +52,11 @@ RECEIVERS=${BENCH_RECEIVERS:-"rsyslog syslog-ng logserver sink"}
 SIZE=${BENCH_SIZE:-100}
 FORMAT=${BENCH_FORMAT:-3164}
 PORT0=${BENCH_PORT:-15140}
-COMMON_MODES="tcp1 tcp50 tcp1000 udp-flood udp-paced"
-LOGSERVER_MODES="short2000 tcp50-rot16m tcp50-json"
+COMMON_MODES="tcp1 tcp50 tcp1000 udp-flood udp-paced short2000"
+LOGSERVER_MODES="tcp50-rot16m tcp50-json"
 UDP_RCVBUF=4194304	# asked of every receiver; net.core.rmem_max is 4 MiB here
 IDLE_MS=2000		# "stopped growing" = no new bytes for this long after the sender finished
+HOLD_MS=2000		# TCP: connections stay open this long after sending, for the PSS samples
 
 for v in COUNT REPEAT SIZE FORMAT PORT0; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "bench: $v must be a number, got '${!v}'" >&2; exit 1; }
@@ -69,7 +78,9 @@ done
 # ---------------------------------------------------------------- peers, gnuplot
 want() { [[ " $RECEIVERS " == *" $1 "* ]]; }
 if want rsyslog || want syslog-ng; then
-	bash "$here/peers.sh" >&2
+	if ! bash "$here/peers.sh" >&2; then
+		log "bench/peers.sh failed (apt-get needs root and the Debian mirror): rsyslog and syslog-ng will be skipped"
+	fi
 fi
 if ! command -v gnuplot >/dev/null; then
 	log "installing gnuplot-nox for the chart"
@@ -87,7 +98,6 @@ LOGSERVER=$root/bin/logserver
 # ---------------------------------------------------------------- process control
 tmp=$(mktemp -d /tmp/logbench.XXXXXX)
 RPID="" WPID="" LPID=""
-declare -a RDESC=()
 
 # Descendants of $1 (pids), from /proc/*/stat.
 descendants() {
@@ -150,11 +160,37 @@ listening() {
 	fi
 }
 
+# busy_pct: CPU busy percentage of the whole machine over the next 0.5 s.
+busy_pct() {
+	local a b
+	a=$(awk '/^cpu / { print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8 }' /proc/stat)
+	sleep 0.5
+	b=$(awk '/^cpu / { print $2+$3+$4+$6+$7+$8, $2+$3+$4+$5+$6+$7+$8 }' /proc/stat)
+	awk -v a="$a" -v b="$b" 'BEGIN { split(a, x, " "); split(b, y, " "); t = y[2] - x[2];
+		printf "%.0f", (t > 0 ? 100 * (y[1] - x[1]) / t : 0) }'
+}
+
+# wait_quiet: the machine is shared; before a run, wait (at most
+# BENCH_QUIET_WAIT s, default 120) until other processes use < BENCH_QUIET_PCT %
+# (default 10) of the CPUs. Sets BUSY to the last measurement.
+wait_quiet() {
+	local deadline=$((SECONDS + ${BENCH_QUIET_WAIT:-120})) warned=0
+	while :; do
+		BUSY=$(busy_pct)
+		((BUSY < ${BENCH_QUIET_PCT:-10})) && return 0
+		if ((SECONDS >= deadline)); then
+			log "machine still ${BUSY}% busy with other work; running anyway (noted in results.csv)"
+			return 0
+		fi
+		((warned)) || { log "machine ${BUSY}% busy with other work; waiting up to ${BENCH_QUIET_WAIT:-120} s for it to calm down"; warned=1; }
+		sleep 2
+	done
+}
+
 # ---------------------------------------------------------------- receivers
 # start_receiver NAME MODE TCPPORT UDPPORT OUTDIR STATEDIR
 # Sets RPID and MATCH (substring of the output file names); returns 1 with
 # SKIP set to the reason when the receiver cannot run this mode.
-LS_UDP=unknown	# does bin/logserver accept --udp-port/--udp-rcvbuf?
 start_receiver() {
 	local name=$1 mode=$2 tport=$3 uport=$4 out=$5 st=$6
 	local err=$res/logs/$name-$mode.stderr
@@ -206,21 +242,29 @@ start_receiver() {
 		cmd=("$bin/sink" --bind 127.0.0.1 --port "$tport" --udp-port "$uport" --udp-rcvbuf "$UDP_RCVBUF" --out "$out/sink.log")
 		;;
 	logserver)
-		[[ -x $LOGSERVER ]] || { SKIP="bin/logserver not built yet"; return 1; }
+		[[ -x $LOGSERVER ]] || { SKIP="bin/logserver not built yet (run make)"; return 1; }
+		# The server is young: use an option only when its --help lists it,
+		# and skip the modes that need a missing one.
+		[[ -n ${LS_HELP+x} ]] || LS_HELP=$("$LOGSERVER" --help 2>&1 || true)
+		has() { [[ $LS_HELP == *"$1"* ]]; }
 		MATCH=logserver-
-		local -a extra=() udp=()
+		local -a opt=()
+		local maxsize=1G
 		case $mode in
-		tcp50-rot16m) extra=(--max-size 16M) ;;
-		tcp50-json) extra=(--format json) ;;
+		tcp50-rot16m) maxsize=16M ;;
+		tcp50-json) has --format || { SKIP="bin/logserver has no --format yet"; return 1; }
+			opt+=(--format json) ;;
 		esac
-		[[ $mode == udp-* || $LS_UDP != no ]] && udp=(--udp-port "$uport" --udp-rcvbuf "$UDP_RCVBUF")
-		cmd=("$LOGSERVER" -c /dev/null -p "$tport" "${udp[@]}" -d "$out" --max-size 1G --max-files 100
-			--on-start new --max-clients 2000 --bind 127.0.0.1 "${extra[@]}")
-		# later options override earlier ones: --max-size 16M after 1G
-		if [[ $mode == tcp50-rot16m ]]; then
-			cmd=("$LOGSERVER" -c /dev/null -p "$tport" "${udp[@]}" -d "$out" --max-size 16M --max-files 100
-				--on-start new --max-clients 2000 --bind 127.0.0.1)
+		if has --udp-port; then
+			opt+=(--udp-port "$uport")
+			has --udp-rcvbuf && opt+=(--udp-rcvbuf "$UDP_RCVBUF")
+		elif [[ $mode == udp-* ]]; then
+			SKIP="bin/logserver has no --udp-port yet"; return 1
 		fi
+		# no query service: not measured, and its default port could collide
+		has --query-port && opt+=(--query-port 0)
+		cmd=("$LOGSERVER" -c /dev/null -p "$tport" -d "$out" --max-size "$maxsize" --max-files 100
+			--on-start new --max-clients 2000 --bind 127.0.0.1 "${opt[@]}")
 		;;
 	*)
 		SKIP="unknown receiver"; return 1 ;;
@@ -233,21 +277,11 @@ start_receiver() {
 		if listening tcp "$tport" && { [[ $mode != udp-* ]] || listening udp "$uport"; }; then ok=1; break; fi
 		sleep 0.05
 	done
-	if ((ok)); then
-		[[ $name == logserver && ${#udp[@]} -gt 0 ]] && LS_UDP=yes
-		return 0
-	fi
+	((ok)) && return 0
 	local why
 	why=$(tail -n 3 "$err" | tr '\n' ' ')
 	stop_pid "$RPID" 5
 	RPID=""
-	# logserver may not accept the UDP options yet: retry TCP modes without them.
-	if [[ $name == logserver && $LS_UDP == unknown && $mode != udp-* ]]; then
-		LS_UDP=no
-		log "logserver did not start with --udp-port/--udp-rcvbuf ($why); retrying without them"
-		start_receiver "$@" && return 0
-		return 1
-	fi
 	SKIP="$name did not start listening within 15 s: ${why:-no output} (see $err)"
 	return 1
 }
@@ -280,7 +314,7 @@ modes_for() {
 
 # ---------------------------------------------------------------- one run
 CSV=$res/results.csv
-echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,load1,status,note" >"$CSV"
+echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,status,note" >"$CSV"
 runno=0
 
 kv() { sed -n "s/^$1=//p" "$2" | head -1; }
@@ -288,31 +322,51 @@ kv() { sed -n "s/^$1=//p" "$2" | head -1; }
 record() { # record RECEIVER MODE REP STATUS NOTE [fields...]
 	local r=$1 m=$2 rep=$3 status=$4 note=${5//,/;}
 	shift 5
-	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
-	echo "$r,$m,$rep,$COUNT,$1,$2,$3,$4,$5,$6,$7,$8,$9,${10},${11},${12},${13},$status,$note" >>"$CSV"
+	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
+	echo "$r,$m,$rep,$COUNT,$1,$2,$3,$4,$5,$6,$7,$8,$9,${10},${11},${12},${13},${14},${15},${16},$status,$note" >>"$CSV"
 }
 
+# run_one RECEIVER MODE REP: one measurement, repeated (at most
+# BENCH_ATTEMPTS times, default 3) while other work on the machine took more
+# than BENCH_MAX_OTHER % (default 10) of its CPUs during the run.
 run_one() {
 	local r=$1 m=$2 rep=$3
 	mode_setup "$m" || { log "unknown mode $m"; return 0; }
 	if [[ $m == tcp50-rot16m || $m == tcp50-json ]] && [[ $r != logserver ]]; then return 0; fi
-	local count=$COUNT
 	if [[ $m == short2000 ]] && ((COUNT < 2000)); then
 		log "$r $m: BENCH_COUNT < 2000, skipped"; return 0
 	fi
+	local attempt max=${BENCH_ATTEMPTS:-3}
+	for ((attempt = 1; attempt <= max; attempt++)); do
+		ROW=() OTHER=0
+		run_attempt "$r" "$m" "$rep"
+		((${#ROW[@]})) || return 0	# skipped or failed: already recorded
+		if ((attempt < max)) && awk -v o="$OTHER" -v l="${BENCH_MAX_OTHER:-10}" 'BEGIN { exit !(o > l) }'; then
+			log "$r $m rep $rep: other work took ${OTHER}% of the CPUs during the run; measuring again"
+			continue
+		fi
+		break
+	done
+	record "$r" "$m" "$rep" "${ROW[@]:0:2}" "${ROW[@]:2}" "$OTHER" "$attempt"
+}
+
+# run_attempt RECEIVER MODE REP: sets ROW (status, note, fields) and OTHER,
+# or records a skipped/failed run itself and leaves ROW empty.
+run_attempt() {
+	local r=$1 m=$2 rep=$3
+	local count=$COUNT
 	local tport=$((PORT0 + (runno % 50) * 2)) uport=$((PORT0 + (runno % 50) * 2 + 1))
 	runno=$((runno + 1))
 	local rd=$tmp/run
 	rm -rf "$rd"
 	mkdir -p "$rd/out" "$rd/state"
 	sync
+	wait_quiet
 	if ! start_receiver "$r" "$m" "$tport" "$uport" "$rd/out" "$rd/state"; then
 		log "$r $m: SKIPPED: $SKIP"
 		record "$r" "$m" "$rep" skipped "$SKIP"
 		return 0
 	fi
-	local load1
-	load1=$(cut -d' ' -f1 /proc/loadavg)
 	# Generous deadline: 20k msg/s worst case, or the paced duration, plus 60 s.
 	local tmo=$((60 + count / 20000))
 	"$bin/watch" --dir "$rd/out" --match "$MATCH" --expect "$count" --pid "$RPID" \
@@ -331,7 +385,7 @@ run_one() {
 	done
 	local lrc=0
 	timeout -k 5 "$tmo" "$bin/loadgen" --host 127.0.0.1 --port "$([[ $PROTO == udp ]] && echo "$uport" || echo "$tport")" \
-		"${LG[@]}" --count "$count" --size "$SIZE" --format "$FORMAT" --timeout 60 \
+		"${LG[@]}" --count "$count" --size "$SIZE" --format "$FORMAT" --timeout 60 --hold-ms "$HOLD_MS" \
 		>"$rd/loadgen.out" 2>"$rd/loadgen.err" &
 	LPID=$!
 	wait "$LPID" || lrc=$?
@@ -350,8 +404,9 @@ run_one() {
 
 	local vout=$rd/verify.out
 	"$bin/verify" --conns "$CONNS" --count "$count" --match "$MATCH" "$rd/out" >"$vout" 2>&1 || true
-	local first end sent
+	local first end sent lend
 	first=$(kv first_byte_ns "$rd/loadgen.out")
+	lend=$(kv end_ns "$rd/loadgen.out")
 	sent=$(kv sent "$rd/loadgen.out")
 	end=$(kv end_ns "$rd/watch.out")
 	local written unique lost dup ooo
@@ -370,22 +425,43 @@ run_one() {
 		return 0
 	fi
 	((ralive)) || { status=crashed; note="receiver exited during the run"; }
-	[[ $reached == 1 ]] || note="${note:+$note; }stopped growing before all lines arrived"
+	[[ $reached == 1 || $PROTO == udp ]] || note="${note:+$note; }stopped growing before all lines arrived"
 	[[ $(kv timeout "$rd/watch.out") == 1 ]] && note="${note:+$note; }watcher timed out"
-	local secs rate lostpct pssmb
+	local slow
+	slow=$(kv connect_slow "$rd/loadgen.out")
+	((${slow:-0} > 0)) && note="${note:+$note; }$slow connects took > 100 ms (SYN dropped: listen queue overflow)"
+	local secs rate lostpct pssmb sends
+	sends=$(awk -v a="$first" -v b="$lend" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
 	secs=$(awk -v a="$first" -v b="$end" 'BEGIN { d = (b - a) / 1e9; if (d <= 0) d = 1e-9; printf "%.3f", d }')
 	rate=$(awk -v u="$unique" -v s="$secs" 'BEGIN { printf "%.0f", u / s }')
 	lostpct=$(awk -v l="$lost" -v c="$count" 'BEGIN { printf "%.2f", 100 * l / c }')
 	pssmb=$(awk -v k="$pss" 'BEGIN { printf "%.1f", k / 1024 }')
-	log "$r $m rep $rep: $(printf '%8.3f s %10s msg/s lost %s%% dup %s ooo %s cpu %ss pss %sMB procs %s' \
-		"$secs" "$rate" "$lostpct" "$dup" "$ooo" "$cpu" "$pssmb" "$procs")${note:+ ($note)}"
-	record "$r" "$m" "$rep" "$status" "$note" "$sent" "$written" "$unique" "$lost" "$lostpct" "$dup" "$ooo" \
-		"$secs" "$rate" "$cpu" "$pssmb" "$procs" "$load1"
+	# Interference: CPU time of processes outside the harness and the
+	# receiver, plus hypervisor steal, as a share of all CPUs over the run.
+	local ocpu steal window
+	ocpu=$(kv other_cpu_s "$rd/watch.out") steal=$(kv steal_s "$rd/watch.out") window=$(kv window_s "$rd/watch.out")
+	OTHER=$(awk -v o="${ocpu:-0}" -v s="${steal:-0}" -v t="${window:-0}" -v n="$(nproc)" \
+		'BEGIN { printf "%.0f", (t > 0 ? 100 * (o + s) / (t * n) : 0) }')
+	log "$r $m rep $rep: $(printf '%8.3f s %10s msg/s lost %s%% dup %s ooo %s cpu %ss pss %sMB procs %s other %s%%' \
+		"$secs" "$rate" "$lostpct" "$dup" "$ooo" "$cpu" "$pssmb" "$procs" "$OTHER")${note:+ ($note)}"
+	ROW=("$status" "$note" "$sent" "$written" "$unique" "$lost" "$lostpct" "$dup" "$ooo"
+		"$sends" "$secs" "$rate" "$cpu" "$pssmb" "$procs" "$BUSY")
 	rm -rf "$rd"
 }
 
-log "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), kernel $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg)"
-log "workload: $COUNT messages of $SIZE bytes, RFC $FORMAT, $REPEAT repetition(s); receivers: $RECEIVERS"
+# What was measured, for the report.
+META=$res/meta.txt
+{
+	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null)"
+	echo "workload: $COUNT messages of $SIZE bytes, RFC $FORMAT, $REPEAT repetition(s)"
+	[[ -x $RS_ROOT/usr/sbin/rsyslogd ]] && echo "rsyslog: $("$RS_ROOT/usr/sbin/rsyslogd" -v 2>/dev/null | head -1 | awk '{ print $2 }')"
+	[[ -x $SNG_ROOT/usr/sbin/syslog-ng ]] && echo "syslog-ng: $(LD_LIBRARY_PATH=$SNG_ROOT/usr/lib/syslog-ng "$SNG_ROOT/usr/sbin/syslog-ng" --version 2>/dev/null | head -1 | sed 's/^syslog-ng [0-9]* //; s/[()]//g')"
+	if [[ -x $LOGSERVER ]]; then
+		echo "logserver: $("$LOGSERVER" --version 2>/dev/null | head -1), built $(date -u -r "$LOGSERVER" +%Y-%m-%dT%H:%M:%SZ), repository at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$root" status --porcelain -- src 2>/dev/null) ]] && echo ' (src/ has uncommitted changes)')"
+	fi
+} >"$META"
+while read -r line; do log "$line"; done <"$META"
 for rep in $(seq 1 "$REPEAT"); do
 	for r in $RECEIVERS; do
 		for m in $(modes_for "$r"); do
@@ -394,7 +470,7 @@ for rep in $(seq 1 "$REPEAT"); do
 	done
 done
 
-/usr/bin/python3 "$here/report.py" "$CSV" "$res/summary.csv" "$res/results.md"
+/usr/bin/python3 "$here/report.py" "$CSV" "$res/summary.csv" "$res/results.md" "$META"
 if command -v gnuplot >/dev/null; then
 	bash "$here/chart.sh" "$res/summary.csv" "$res/chart.png" && log "chart: $res/chart.png"
 fi

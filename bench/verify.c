@@ -182,8 +182,10 @@ static int scan_path(const char *path, const char *match)
 		if (de->d_name[0] == '.' || (match && !strstr(de->d_name, match)))
 			continue;
 		char *fp;
-		if (asprintf(&fp, "%s/%s", path, de->d_name) < 0)
-			return -1;
+		if (asprintf(&fp, "%s/%s", path, de->d_name) < 0) {
+			fprintf(stderr, "verify: out of memory\n");
+			exit(1);
+		}
 		struct stat fst;
 		if (stat(fp, &fst) < 0 || !S_ISREG(fst.st_mode)) {
 			free(fp);
@@ -191,15 +193,20 @@ static int scan_path(const char *path, const char *match)
 		}
 		if (n == cap) {
 			cap = cap ? cap * 2 : 16;
-			fs = realloc(fs, cap * sizeof *fs);
-			if (!fs)
-				return -1;
+			struct fent *nfs = realloc(fs, cap * sizeof *fs);
+			if (!nfs) {
+				fprintf(stderr, "verify: out of memory\n");
+				exit(1);
+			}
+			fs = nfs;
 		}
 		fs[n].path = fp;
 		fs[n].mtime = fst.st_mtim;
 		n++;
 	}
 	closedir(d);
+	if (n == 0)
+		return 0;
 	qsort(fs, n, sizeof *fs, fent_cmp);
 	int rc = 0;
 	for (size_t i = 0; i < n; i++) {

@@ -16,7 +16,9 @@
  *  - samples PSS (/proc/PID/smaps_rollup) summed over the receiver's tree
  *    every --pss-ms (stretched to 20x the time one sample takes, so that
  *    trees of a thousand processes cost at most ~5% of a core) and keeps
- *    the peak;
+ *    the peak; sampling goes on after the last line arrived until the load
+ *    generator is done (loadgen --hold-ms keeps its connections open a
+ *    moment so that the receiver is sampled while serving all of them);
  *  - finishes when N marker lines are on disk, or when the load generator is
  *    done (SIGUSR1) and nothing has been written for --idle-ms, or at
  *    --timeout (default 600 s) after its start.
@@ -34,7 +36,13 @@
  * disconnected are included.
  *
  * Prints key=value lines: ready=1 first, then end_ns, lines, reached, idle,
- * timeout, peak_pss_kb, pss_samples, cpu_s, max_procs, receiver_alive.
+ * timeout, peak_pss_kb, pss_samples, cpu_s, max_procs, receiver_alive, and
+ * for judging interference by other work on the machine: other_cpu_s, the
+ * CPU time used by every process outside the harness (our parent's tree) and
+ * the receiver's tree, kernel threads excluded (see note_others), over
+ * window_s (from the baseline to the last CPU sample); steal_s, the CPU time the hypervisor
+ * gave to other guests (/proc/stat) over the same window; and watch_cpu_s,
+ * its own CPU time.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -44,6 +52,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -172,9 +181,11 @@ static void count_new(void)
 
 struct pinfo {
 	int pid, ppid;
+	uint64_t start;		/* start time (clock ticks after boot), against pid reuse */
 	uint64_t ticks;		/* utime+stime+cutime+cstime */
+	uint64_t self;		/* utime+stime */
 };
-static struct pinfo *procs;
+static struct pinfo *procs;	/* the receiver's tree, from the last scan */
 static int nprocs, capprocs;
 static int root_pid;
 
@@ -194,14 +205,16 @@ static int read_stat(int pid, struct pinfo *pi)
 	if (!p)
 		return -1;
 	p += 2;			/* field 3: state */
-	unsigned long long f[20] = { 0 };
+	unsigned long long f[23] = { 0 };
 	int k = 3;
 	char *save = NULL;
-	for (char *t = strtok_r(p, " ", &save); t && k <= 17; t = strtok_r(NULL, " ", &save), k++)
+	for (char *t = strtok_r(p, " ", &save); t && k <= 22; t = strtok_r(NULL, " ", &save), k++)
 		f[k] = strtoull(t, NULL, 10);
 	pi->pid = pid;
 	pi->ppid = (int)f[4];
 	pi->ticks = f[14] + f[15] + f[16] + f[17];
+	pi->self = f[14] + f[15];
+	pi->start = f[22];
 	return 0;
 }
 
@@ -211,48 +224,122 @@ static int pinfo_cmp(const void *a, const void *b)
 	return (x->pid > y->pid) - (x->pid < y->pid);
 }
 
-/* Fills procs[] with root_pid and all its descendants; returns the count. */
-static int scan_tree(void)
+struct snap {
+	struct pinfo *p;
+	int n, cap;
+};
+
+/* Every process on the machine, sorted by pid. */
+static void snap_all(struct snap *sn)
 {
-	static struct pinfo *all;
-	static int capall;
-	int nall = 0;
+	sn->n = 0;
 	DIR *d = opendir("/proc");
 	if (!d)
-		return 0;
+		return;
 	struct dirent *de;
 	while ((de = readdir(d))) {
 		char *e;
 		long pid = strtol(de->d_name, &e, 10);
 		if (*e || pid <= 0)
 			continue;
-		if (nall == capall) {
-			capall = capall ? capall * 2 : 1024;
-			all = realloc(all, (size_t)capall * sizeof *all);
-			if (!all)
+		if (sn->n == sn->cap) {
+			sn->cap = sn->cap ? sn->cap * 2 : 1024;
+			sn->p = realloc(sn->p, (size_t)sn->cap * sizeof *sn->p);
+			if (!sn->p)
 				die("out of memory");
 		}
-		if (read_stat((int)pid, &all[nall]) == 0)
-			nall++;
+		if (read_stat((int)pid, &sn->p[sn->n]) == 0)
+			sn->n++;
 	}
 	closedir(d);
-	qsort(all, (size_t)nall, sizeof *all, pinfo_cmp);
-	nprocs = 0;
-	for (int i = 0; i < nall; i++) {
-		/* walk up the parent chain (bounded) looking for root_pid */
-		int p = all[i].pid, depth = 0, in = 0;
-		while (p > 1 && depth++ < 64) {
-			if (p == root_pid) {
-				in = 1;
+	qsort(sn->p, (size_t)sn->n, sizeof *sn->p, pinfo_cmp);
+}
+
+static struct pinfo *snap_find(const struct snap *sn, int pid)
+{
+	struct pinfo key = { .pid = pid };
+	return bsearch(&key, sn->p, (size_t)sn->n, sizeof *sn->p, pinfo_cmp);
+}
+
+/* Is `root` the process `pid` itself or one of its ancestors in the snapshot? */
+static int under(const struct snap *sn, int pid, int root)
+{
+	for (int depth = 0; pid > 1 && depth < 64; depth++) {
+		if (pid == root)
+			return 1;
+		struct pinfo *f = snap_find(sn, pid);
+		if (!f)
+			return 0;
+		pid = f->ppid;
+	}
+	return 0;
+}
+
+/*
+ * Other work on the machine: every process except kernel threads, the
+ * receiver's tree and the tree of whoever started this program (the run
+ * script: load generator, receiver, ourselves), followed across the samples
+ * by (pid, start time). Its CPU is the growth of its own utime+stime between
+ * the first and the last sample that saw it (from 0 if it started after the
+ * baseline). cutime/cstime are not used: a shell reaping a child that ran
+ * for minutes before the run would count all of it. A process that lives
+ * less than one sampling interval is missed.
+ */
+struct other {
+	int pid;
+	uint64_t start, first, last;
+};
+static struct other *others;
+static size_t nothers, capothers;
+static int harness_pid, baseline_done;
+
+static void note_others(const struct snap *sn)
+{
+	for (int i = 0; i < sn->n; i++) {
+		const struct pinfo *q = &sn->p[i];
+		if (q->pid == 2 || q->ppid == 2 || under(sn, q->pid, harness_pid) || under(sn, q->pid, root_pid))
+			continue;
+		size_t j;
+		for (j = 0; j < nothers; j++)
+			if (others[j].pid == q->pid && others[j].start == q->start)
 				break;
+		if (j == nothers) {
+			if (nothers == capothers) {
+				capothers = capothers ? capothers * 2 : 256;
+				others = realloc(others, capothers * sizeof *others);
+				if (!others)
+					die("out of memory");
 			}
-			struct pinfo key = { .pid = p };
-			struct pinfo *f = bsearch(&key, all, (size_t)nall, sizeof *all, pinfo_cmp);
-			if (!f)
-				break;
-			p = f->ppid;
+			others[j].pid = q->pid;
+			others[j].start = q->start;
+			others[j].first = baseline_done ? 0 : q->self;
+			nothers++;
 		}
-		if (!in)
+		others[j].last = q->self;
+	}
+}
+
+static uint64_t other_ticks(void)
+{
+	uint64_t t = 0;
+	for (size_t j = 0; j < nothers; j++) {
+		uint64_t d = others[j].last > others[j].first ? others[j].last - others[j].first : 0;
+		if (d && getenv("WATCH_DEBUG"))
+			fprintf(stderr, "watch: other pid %d: %llu ticks\n", others[j].pid, (unsigned long long)d);
+		t += d;
+	}
+	return t;
+}
+
+/* Fills procs[] with root_pid and all its descendants; returns the count. */
+static int scan_tree(void)
+{
+	static struct snap all;
+	snap_all(&all);
+	note_others(&all);
+	nprocs = 0;
+	for (int i = 0; i < all.n; i++) {
+		if (!under(&all, all.p[i].pid, root_pid))
 			continue;
 		if (nprocs == capprocs) {
 			capprocs = capprocs ? capprocs * 2 : 256;
@@ -260,7 +347,7 @@ static int scan_tree(void)
 			if (!procs)
 				die("out of memory");
 		}
-		procs[nprocs++] = all[i];
+		procs[nprocs++] = all.p[i];
 	}
 	return nprocs;
 }
@@ -297,6 +384,56 @@ static uint64_t tree_pss_kb(void)
 static int alive(void)
 {
 	return kill(root_pid, 0) == 0;
+}
+
+/* Steal time of all CPUs (/proc/stat): CPU the hypervisor gave to others. */
+static uint64_t steal_ticks(void)
+{
+	char buf[512];
+	int fd = open("/proc/stat", O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return 0;
+	ssize_t n = read(fd, buf, sizeof buf - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	unsigned long long v[8] = { 0 };
+	if (sscanf(buf, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5],
+		   &v[6], &v[7]) < 8)
+		return 0;
+	return v[7];
+}
+
+static double self_cpu_s(void)
+{
+	struct rusage ru;
+	getrusage(RUSAGE_SELF, &ru);
+	return (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 + (double)ru.ru_stime.tv_sec +
+	       (double)ru.ru_stime.tv_usec / 1e6;
+}
+
+/* PSS of the receiver's tree, sampled every --pss-ms (stretched to 20x the
+ * cost of one sample); keeps the peak and the largest process count. */
+static uint64_t peak_pss, pss_samples, next_pss, pss_gap_ns;
+static int max_procs;
+
+static void sample_pss(int force)
+{
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	if (!force && t0 < next_pss)
+		return;
+	if (scan_tree() > max_procs)
+		max_procs = nprocs;
+	uint64_t kb = tree_pss_kb();
+	pss_samples++;
+	if (kb > peak_pss)
+		peak_pss = kb;
+	uint64_t t1 = now_ns(CLOCK_MONOTONIC);
+	uint64_t gap = pss_gap_ns;
+	if ((t1 - t0) * 20 > gap)
+		gap = (t1 - t0) * 20;
+	next_pss = t1 + gap;
 }
 
 int main(int argc, char **argv)
@@ -336,17 +473,25 @@ int main(int argc, char **argv)
 	struct sigaction sa = { .sa_handler = on_usr1 };
 	sigaction(SIGUSR1, &sa, NULL);
 
+	harness_pid = (int)getppid();
 	scan_tree();
+	baseline_done = 1;
 	uint64_t base_ticks = tree_ticks();
-	int max_procs = nprocs;
-	uint64_t peak_pss = tree_pss_kb(), pss_samples = 1;
+	uint64_t steal0 = steal_ticks();
+	uint64_t base_wall = now_ns(CLOCK_MONOTONIC);
+	double base_self = self_cpu_s();
+	max_procs = nprocs;
+	peak_pss = tree_pss_kb();
+	pss_samples = 1;
+	pss_gap_ns = (uint64_t)pss_ms * 1000000u;
 	printf("ready=1\n");
 	fflush(stdout);
 
 	uint64_t start = now_ns(CLOCK_MONOTONIC);
 	uint64_t last_size = scan_sizes();
 	uint64_t last_growth_mono = start, last_growth_rt = now_ns(CLOCK_REALTIME);
-	uint64_t done_mono = 0, next_pss = start + (uint64_t)pss_ms * 1000000u;
+	uint64_t done_mono = 0;
+	next_pss = start + pss_gap_ns;
 	int counted_at_size = 0, reached = 0, idle = 0, timed_out = 0;
 	if (last_size)
 		count_new();
@@ -384,33 +529,22 @@ int main(int argc, char **argv)
 			reached = (long long)marker_lines >= expect;
 			break;
 		}
-		if (m >= next_pss) {
-			uint64_t t0 = now_ns(CLOCK_MONOTONIC);
-			if (scan_tree() > max_procs)
-				max_procs = nprocs;
-			uint64_t kb = tree_pss_kb();
-			pss_samples++;
-			if (kb > peak_pss)
-				peak_pss = kb;
-			uint64_t cost = now_ns(CLOCK_MONOTONIC) - t0;
-			uint64_t gap = (uint64_t)pss_ms * 1000000u;
-			if (cost * 20 > gap)
-				gap = cost * 20;
-			next_pss = now_ns(CLOCK_MONOTONIC) + gap;
-		}
+		sample_pss(0);
 		struct timespec ts = { .tv_sec = 0, .tv_nsec = (long)poll_ms * 1000000L };
 		nanosleep(&ts, NULL);
 	}
 	uint64_t end_rt = last_growth_rt;
 
+	/* Until the load generator is done (it may hold its connections open
+	 * for a while after sending), keep sampling PSS. */
+	while (!loadgen_done && !timed_out && now_ns(CLOCK_MONOTONIC) - start < (uint64_t)timeout_s * 1000000000u) {
+		sample_pss(0);
+		struct timespec ts = { .tv_sec = 0, .tv_nsec = 10000000L };
+		nanosleep(&ts, NULL);
+	}
+
 	/* One more PSS sample at the end of the load, then let the tree settle. */
-	scan_tree();
-	if (nprocs > max_procs)
-		max_procs = nprocs;
-	uint64_t kb = tree_pss_kb();
-	pss_samples++;
-	if (kb > peak_pss)
-		peak_pss = kb;
+	sample_pss(1);
 	uint64_t settle_end = now_ns(CLOCK_MONOTONIC) + 3000000000u;
 	uint64_t prev = tree_ticks();
 	int prevn = nprocs, stable = 0;
@@ -425,10 +559,14 @@ int main(int argc, char **argv)
 	}
 	uint64_t ticks = prev > base_ticks ? prev - base_ticks : 0;
 	long hz = sysconf(_SC_CLK_TCK);
+	double dhz = (double)(hz > 0 ? hz : 100);
+	uint64_t other = other_ticks();
+	uint64_t steal = steal_ticks() - steal0;
+	double window = (double)(now_ns(CLOCK_MONOTONIC) - base_wall) / 1e9;
 	printf("end_ns=%llu\nlines=%llu\nreached=%d\nidle=%d\ntimeout=%d\npeak_pss_kb=%llu\npss_samples=%llu\n"
-	       "cpu_s=%.2f\nmax_procs=%d\nreceiver_alive=%d\n",
+	       "cpu_s=%.2f\nmax_procs=%d\nreceiver_alive=%d\nother_cpu_s=%.2f\nsteal_s=%.2f\nwindow_s=%.3f\nwatch_cpu_s=%.3f\n",
 	       (unsigned long long)end_rt, (unsigned long long)marker_lines, reached, idle, timed_out,
-	       (unsigned long long)peak_pss, (unsigned long long)pss_samples,
-	       (double)ticks / (double)(hz > 0 ? hz : 100), max_procs, alive());
+	       (unsigned long long)peak_pss, (unsigned long long)pss_samples, (double)ticks / dhz, max_procs,
+	       alive(), (double)other / dhz, (double)steal / dhz, window, self_cpu_s() - base_self);
 	return 0;
 }

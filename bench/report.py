@@ -1,0 +1,140 @@
+#!/usr/bin/python3
+"""Medians of the benchmark runs.
+
+usage: report.py results.csv summary.csv results.md [meta.txt]
+
+Reads every run from results.csv (written by run.sh), takes for each
+(receiver, mode) the median of every metric over its completed runs, writes
+summary.csv and a markdown report (also printed on stdout): a pivot of
+msgs/s (modes x receivers) and the full table.
+"""
+import csv
+import re
+import statistics
+import sys
+
+RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "sink"]
+MODES = ["tcp1", "tcp50", "tcp1000", "udp-flood", "udp-paced", "short2000", "tcp50-rot16m", "tcp50-json"]
+METRICS = ["msgs_per_s", "seconds", "send_s", "lost_pct", "dup", "ooo", "cpu_s", "pss_mb", "max_procs", "busy_pct", "other_pct"]
+
+
+def order(key, known):
+    return (known.index(key) if key in known else len(known), key)
+
+
+def med(rows, field):
+    vals = [float(r[field]) for r in rows if r.get(field) not in (None, "")]
+    return statistics.median(vals) if vals else None
+
+
+def merge_notes(runs):
+    """Distinct notes of the runs; notes that differ only in their numbers
+    are merged into one with a range ("2-3 connects took ...")."""
+    groups = {}
+    for r in runs:
+        for part in filter(None, (p.strip() for p in r["note"].split(";"))):
+            key = re.sub(r"\d+", "#", part)
+            groups.setdefault(key, []).append([int(n) for n in re.findall(r"\d+", part)])
+    out = []
+    for key, nums in groups.items():
+        text = key
+        for i in range(key.count("#")):
+            vals = [n[i] for n in nums if len(n) > i]
+            lo, hi = min(vals), max(vals)
+            text = text.replace("#", str(lo) if lo == hi else f"{lo}-{hi}", 1)
+        out.append(f"{text} ({len(nums)} of {len(runs)} runs)" if len(nums) < len(runs) else text)
+    return "; ".join(out)
+
+
+def main():
+    src, summary_csv, md_path = sys.argv[1:4]
+    with open(src, newline="") as f:
+        rows = list(csv.DictReader(f))
+    groups = {}
+    for r in rows:
+        groups.setdefault((r["receiver"], r["mode"]), []).append(r)
+    keys = sorted(groups, key=lambda k: (order(k[1], MODES), order(k[0], RECEIVERS)))
+
+    summary = []
+    for rcv, mode in keys:
+        runs = groups[(rcv, mode)]
+        done = [r for r in runs if r["status"] in ("ok", "crashed")]
+        s = {"receiver": rcv, "mode": mode, "runs": len(done), "count": runs[0]["count"]}
+        if not done:
+            s["status"] = runs[0]["status"]
+            s["note"] = runs[0]["note"]
+        else:
+            for m in METRICS:
+                s[m] = med(done, m)
+            rates = [float(r["sent"]) / float(r["send_s"]) for r in done
+                     if r.get("sent") and r.get("send_s") and float(r["send_s"]) > 0]
+            s["sent_per_s"] = statistics.median(rates) if rates else None
+            uniq = med(done, "unique")
+            s["cpu_us_per_msg"] = (s["cpu_s"] * 1e6 / uniq) if uniq and s["cpu_s"] is not None else None
+            s["status"] = "ok" if all(r["status"] == "ok" for r in done) else "crashed"
+            s["note"] = merge_notes(runs)
+        summary.append(s)
+
+    fields = ["receiver", "mode", "runs", "count"] + METRICS + ["sent_per_s", "cpu_us_per_msg", "status", "note"]
+    with open(summary_csv, "w", newline="") as f:
+        w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
+        w.writeheader()
+        for s in summary:
+            w.writerow({k: ("" if s.get(k) is None else (round(s[k], 3) if isinstance(s[k], float) else s[k]))
+                        for k in fields})
+
+    def fmt_rate(v):
+        if v is None:
+            return "-"
+        return f"{v / 1e6:.2f} M" if v >= 1e6 else f"{v / 1e3:.0f} k"
+
+    def fmt(v, spec):
+        return "-" if v is None else format(v, spec)
+
+    out = []
+    if len(sys.argv) > 4:
+        with open(sys.argv[4]) as f:
+            out += ["    " + line.rstrip("\n") for line in f] + [""]
+    count = rows[0]["count"] if rows else "?"
+    reps = max((s["runs"] for s in summary), default=0)
+    out.append(f"Messages per run: {count}; medians of up to {reps} run(s).\n")
+    rcvs = sorted({s["receiver"] for s in summary}, key=lambda k: order(k, RECEIVERS))
+    modes = sorted({s["mode"] for s in summary}, key=lambda k: order(k, MODES))
+    by = {(s["receiver"], s["mode"]): s for s in summary}
+    out.append("Messages written per second (lost % in brackets when not 0):\n")
+    out.append("| mode | " + " | ".join(rcvs) + " |")
+    out.append("|---|" + "---:|" * len(rcvs))
+    for m in modes:
+        cells = []
+        for r in rcvs:
+            s = by.get((r, m))
+            if not s:
+                cells.append("")
+            elif not s["runs"]:
+                cells.append(s["status"])
+            else:
+                c = fmt_rate(s["msgs_per_s"])
+                if s["lost_pct"]:
+                    c += f" ({s['lost_pct']:.1f}% lost)"
+                cells.append(c)
+        out.append(f"| {m} | " + " | ".join(cells) + " |")
+    out.append("")
+    out.append("| mode | receiver | msgs/s | seconds | sent/s | lost % | dup | out of order | CPU s | CPU µs/msg | peak PSS MB | procs | runs | note |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    for s in summary:
+        if not s["runs"]:
+            out.append(f"| {s['mode']} | {s['receiver']} | | | | | | | | | | | 0 | {s['status']}: {s['note']} |")
+            continue
+        out.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            s["mode"], s["receiver"], fmt_rate(s["msgs_per_s"]), fmt(s["seconds"], ".2f"), fmt_rate(s["sent_per_s"]),
+            fmt(s["lost_pct"], ".2f"), fmt(s["dup"], ".0f"), fmt(s["ooo"], ".0f"), fmt(s["cpu_s"], ".2f"),
+            fmt(s["cpu_us_per_msg"], ".2f"), fmt(s["pss_mb"], ".1f"), fmt(s["max_procs"], ".0f"),
+            s["runs"], s["note"].replace("|", "/")))
+    text = "\n".join(out) + "\n"
+    with open(md_path, "w") as f:
+        f.write(text)
+    sys.stdout.write(text)
+
+
+if __name__ == "__main__":
+    main()
