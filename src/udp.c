@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <linux/sock_diag.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -32,7 +33,6 @@ struct udp_state {
 	struct mmsghdr msgs[BATCH];
 	struct iovec iov[BATCH];
 	struct sockaddr_storage addrs[BATCH];
-	char ctl[BATCH][CMSG_SPACE(sizeof(uint32_t))];
 	char *obuf;
 	size_t ocap, olen;
 	struct rec_clock clk;
@@ -44,14 +44,15 @@ struct udp_state {
 	const struct acl *allow;
 	int last_allowed;		/* the last peer passed the allow-list */
 	unsigned long long datagrams, truncated, lost_writes, denied;
-	uint32_t drops[NET_MAX_LISTEN];
+	const int *fds;
+	int nfds;
 	int write_failed;
 };
 
 long
 udp_setup(int fd, long long rcvbuf, char *err, size_t errlen)
 {
-	int one = 1, val;
+	int val;
 	socklen_t len = sizeof(val);
 
 	if (rcvbuf > 0) {
@@ -64,7 +65,6 @@ udp_setup(int fd, long long rcvbuf, char *err, size_t errlen)
 			return -1;
 		}
 	}
-	(void)setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof(one));
 	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &val, &len) == -1)
 		val = 0;
 	if (net_set_nonblock(fd) == -1) {
@@ -112,31 +112,41 @@ event(struct udp_state *u, const char *fmt, ...)
 	u->olen += record_event(u->obuf + u->olen, &u->clk, u->format, (long)getpid(), "%s", text);
 }
 
-static void
-stats(struct udp_state *u, const char *when)
+/* Datagrams the kernel dropped at the sockets (their queue was full), as
+ * counted by the kernel itself (SO_MEMINFO, SK_MEMINFO_DROPS). */
+static unsigned long long
+kernel_drops(const struct udp_state *u)
 {
 	unsigned long long drops = 0;
 
-	for (int i = 0; i < NET_MAX_LISTEN; i++)
-		drops += u->drops[i];
+	for (int i = 0; i < u->nfds; i++) {
+		uint32_t mem[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mem);
+
+		if (getsockopt(u->fds[i], SOL_SOCKET, SO_MEMINFO, mem, &len) == 0 &&
+		    len > SK_MEMINFO_DROPS * sizeof(uint32_t))
+			drops += mem[SK_MEMINFO_DROPS];
+	}
+	return drops;
+}
+
+static void
+stats(struct udp_state *u, const char *when)
+{
 	rec_clock_update(&u->clk);
 	event(u, "udp stats (%s): datagrams=%llu truncated=%llu kernel_drops=%llu write_lost=%llu "
-	    "denied=%llu", when, u->datagrams, u->truncated, drops, u->lost_writes, u->denied);
+	    "denied=%llu", when, u->datagrams, u->truncated, kernel_drops(u), u->lost_writes,
+	    u->denied);
 	flush(u);
 }
 
 static void
-one_datagram(struct udp_state *u, int sock, struct mmsghdr *mh)
+one_datagram(struct udp_state *u, struct mmsghdr *mh)
 {
 	const char *p = mh->msg_hdr.msg_iov->iov_base;
 	size_t real = mh->msg_len;
 	size_t len = real < u->bufsize ? real : u->bufsize;
 	int trunc = real > len || (mh->msg_hdr.msg_flags & MSG_TRUNC);
-	struct cmsghdr *cm;
-
-	for (cm = CMSG_FIRSTHDR(&mh->msg_hdr); cm != NULL; cm = CMSG_NXTHDR(&mh->msg_hdr, cm))
-		if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SO_RXQ_OVFL)
-			memcpy(&u->drops[sock], CMSG_DATA(cm), sizeof(uint32_t));
 	if (mh->msg_hdr.msg_namelen != u->lastlen ||
 	    memcmp(mh->msg_hdr.msg_name, &u->last, u->lastlen) != 0) {
 		u->lastlen = mh->msg_hdr.msg_namelen;
@@ -176,7 +186,7 @@ one_datagram(struct udp_state *u, int sock, struct mmsghdr *mh)
 
 /* Reads what one socket holds, up to rounds recvmmsg() calls. */
 static void
-receive(struct udp_state *u, int sock, int fd, int rounds)
+receive(struct udp_state *u, int fd, int rounds)
 {
 	for (int r = 0; r < rounds; r++) {
 		int n;
@@ -189,15 +199,13 @@ receive(struct udp_state *u, int sock, int fd, int rounds)
 			u->msgs[i].msg_hdr.msg_iovlen = 1;
 			u->msgs[i].msg_hdr.msg_name = &u->addrs[i];
 			u->msgs[i].msg_hdr.msg_namelen = sizeof(u->addrs[i]);
-			u->msgs[i].msg_hdr.msg_control = u->ctl[i];
-			u->msgs[i].msg_hdr.msg_controllen = sizeof(u->ctl[i]);
 		}
 		n = recvmmsg(fd, u->msgs, BATCH, MSG_DONTWAIT | MSG_TRUNC, NULL);
 		if (n <= 0)
 			return;
 		rec_clock_update(&u->clk);
 		for (int i = 0; i < n; i++)
-			one_datagram(u, sock, &u->msgs[i]);
+			one_datagram(u, &u->msgs[i]);
 		if (u->olen >= OUT_BATCH)
 			flush(u);
 		if (n < BATCH)
@@ -219,6 +227,8 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 	u->cfg = cfg;
 	u->store = store;
 	u->allow = allow;
+	u->fds = fds;
+	u->nfds = nfds;
 	u->format = (enum rec_format)cfg->format;
 	u->bufsize = (size_t)cfg->max_line + 1 < DGRAM_MAX ? (size_t)cfg->max_line + 1 : DGRAM_MAX;
 	u->slab = malloc(u->bufsize * BATCH);
@@ -257,12 +267,12 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 			continue;
 		for (int i = 0; i < nfds; i++)
 			if (pfds[i].revents & POLLIN)
-				receive(u, i, fds[i], ROUNDS_PER_WAKE);
+				receive(u, fds[i], ROUNDS_PER_WAKE);
 		flush(u);
 	}
 	/* Shutdown: what the kernel already received is written too. */
 	for (int i = 0; i < nfds; i++)
-		receive(u, i, fds[i], DRAIN_ROUNDS);
+		receive(u, fds[i], DRAIN_ROUNDS);
 	flush(u);
 	stats(u, "shutdown");
 	free(u->slab);

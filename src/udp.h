@@ -7,7 +7,7 @@
  * system call (recvmmsg), formats them into one batch, and appends the
  * batch with one logstore_append(). A datagram longer than max-line is kept
  * truncated and an event records it. One trailing LF, CRLF or NUL is
- * removed. The kernel's drop counter for the sockets (SO_RXQ_OVFL) is
+ * removed. The kernel's drop counter for the sockets (SO_MEMINFO) is
  * reported in the statistics record written every stats-interval seconds
  * (when set) and at shutdown. On SIGTERM it reads what the sockets already
  * hold, writes it, and returns the exit status.
@@ -22,8 +22,8 @@
 #include "config.h"
 #include "logstore.h"
 
-/* Applies the receive buffer size and turns on drop counting. Returns the
- * receive buffer the kernel granted (bytes), or -1 with err. */
+/* Applies the receive buffer size and makes the socket non-blocking.
+ * Returns the receive buffer the kernel granted (bytes), or -1 with err. */
 long udp_setup(int fd, long long rcvbuf, char *err, size_t errlen);
 
 /* Datagrams from senders that allow does not list are dropped, counted in
