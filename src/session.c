@@ -61,23 +61,38 @@ flush(struct session *s)
 	return -1;
 }
 
+enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT };
+
+/*
+ * Adds one of the session's own events to the batch. TRUNCATED takes
+ * (kept, dropped); DISCONNECT takes (reset, shutdown) flags. When the store
+ * keeps failing there may be no room: the daemon's log has said so already.
+ */
 static void
-add_event(struct session *s, const char *what, unsigned long long a, unsigned long long b)
+add_event(struct session *s, enum session_event ev, unsigned long long a, unsigned long long b)
 {
+	char *d;
+
 	if (s->ocap - s->olen < REC_EVENT_MAX)
 		(void)flush(s);
 	if (s->ocap - s->olen < REC_EVENT_MAX)
-		return;	/* the store is failing; the daemon's log says so */
-	if (strcmp(what, "connect") == 0)
-		s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid, "connect %s", s->peer);
-	else if (strcmp(what, "truncated") == 0)
-		s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid,
+		return;
+	d = s->obuf + s->olen;
+	switch (ev) {
+	case EV_CONNECT:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid, "connect %s", s->peer);
+		break;
+	case EV_TRUNCATED:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
 		    "truncated message from %s: kept the first %llu bytes, dropped %llu (max-line)",
 		    s->peer, a, b);
-	else
-		s->olen += record_event(s->obuf + s->olen, &s->clk, s->src.format, s->pid,
+		break;
+	case EV_DISCONNECT:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
 		    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg, s->ntrunc,
 		    b ? " (server shutdown)" : a ? " (connection reset)" : "");
+		break;
+	}
 }
 
 /*
@@ -106,7 +121,7 @@ process(struct session *s, int eof)
 			s->ntrunc += f.truncated != 0;
 			break;
 		case FRAME_OVERLONG_END:
-			add_event(s, "truncated", s->cfg->max_line, f.dropped);
+			add_event(s, EV_TRUNCATED, s->cfg->max_line, f.dropped);
 			break;
 		case FRAME_BAD_COUNT:
 			/* Not believable as an octet count: the message follows as a line. */
@@ -123,7 +138,7 @@ process(struct session *s, int eof)
 		s->rlen -= off;
 	}
 	if (eof && s->rlen == 0 && framer_finish(&s->fr, &f))
-		add_event(s, "truncated", s->cfg->max_line, f.dropped);
+		add_event(s, EV_TRUNCATED, s->cfg->max_line, f.dropped);
 }
 
 /* Reads once. Returns bytes read, 0 at EOF, -1 with errno. */
@@ -191,7 +206,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	}
 	(void)net_set_nonblock(fd);
 	rec_clock_update(&s.clk);
-	add_event(&s, "connect", 0, 0);
+	add_event(&s, EV_CONNECT, 0, 0);
 	(void)flush(&s);
 
 	for (;;) {
@@ -237,7 +252,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	}
 	rec_clock_update(&s.clk);
 	process(&s, 1);
-	add_event(&s, "disconnect", (unsigned long long)reset, (unsigned long long)stopped);
+	add_event(&s, EV_DISCONNECT, (unsigned long long)reset, (unsigned long long)stopped);
 	while (flush(&s) == -1 && !sig_got_term) {
 		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L };
 		ppoll(NULL, 0, &retry, waitmask);
