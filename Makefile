@@ -54,6 +54,7 @@ integration: all
 
 test: deps
 	$(MAKE) all
+	$(MAKE) lint
 	$(MAKE) unit
 	$(MAKE) fuzz-regress
 	$(MAKE) asan-unit

@@ -11,6 +11,7 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
   || ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-*.a >/dev/null 2>&1 \
   || need+=(libclang-rt-14-dev)
 command -v jq >/dev/null                     || need+=(jq)
+command -v cppcheck >/dev/null               || need+=(cppcheck)
 command -v logger >/dev/null                 || need+=(bsdutils)
 command -v gcc >/dev/null                    || need+=(gcc)
 command -v make >/dev/null                   || need+=(make)
