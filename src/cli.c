@@ -7,16 +7,22 @@
 
 #include "config.h"
 
-void
+char **
 cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
-    char **operands, int *noperands)
+    int *noperands)
 {
 	struct opt_actions act;
 	char err[OPT_ERRLEN];
 	const char *path;
+	size_t n = *prog->n;
+	char **operands = calloc((size_t)argc + 1, sizeof(*operands));
 
+	if (operands == NULL) {
+		fprintf(stderr, "%s: out of memory\n", prog->name);
+		exit(1);
+	}
 	/* First pass: syntax, -c, --help, --version. */
-	if (opt_argv(prog->tab, prog->n, cfg, argc, argv, 0, &act, operands, noperands, err,
+	if (opt_argv(prog->tab, n, cfg, argc, argv, 0, &act, operands, noperands, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(2);
@@ -24,7 +30,7 @@ cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
 	if (act.help) {
 		printf("usage: %s %s\n%s\n\noptions (each long option is also a key of the "
 		    "configuration file):\n", prog->name, prog->usage, prog->summary);
-		opt_help(stdout, prog->tab, prog->n);
+		opt_help(stdout, prog->tab, n);
 		if (prog->help_tail != NULL)
 			printf("\n%s", prog->help_tail);
 		exit(0);
@@ -33,7 +39,7 @@ cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
 		printf("%s %s\n", prog->name, LOGSERVER_VERSION);
 		exit(0);
 	}
-	if (opt_defaults(prog->tab, prog->n, cfg, err, sizeof(err)) == -1) {
+	if (opt_defaults(prog->tab, n, cfg, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: built-in default: %s\n", prog->name, err);
 		exit(1);
 	}
@@ -41,14 +47,15 @@ cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
 	if (path == NULL && access(prog->default_config, F_OK) == 0)
 		path = prog->default_config;
 	if (path != NULL &&
-	    opt_load_file(prog->tab, prog->n, cfg, path, err, sizeof(err)) == -1) {
+	    opt_load_file(prog->tab, n, cfg, path, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(1);
 	}
 	/* Second pass: the command line wins over the file. */
-	if (opt_argv(prog->tab, prog->n, cfg, argc, argv, 1, &act, operands, noperands, err,
+	if (opt_argv(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(1);
 	}
+	return operands;
 }

@@ -5,8 +5,9 @@
  *
  * Contract: cli_configure() fills cfg from tab, or prints one line on
  * stderr and exits: 0 after --help/--version, 2 for a command-line usage
- * error, 1 for a bad configuration file or value. Operands (non-option
- * arguments) are returned in operands[] (capacity argc).
+ * error, 1 for a bad configuration file or value. Returns the operands
+ * (non-option arguments) in a malloc'ed array of *noperands pointers into
+ * argv, which the caller frees.
  */
 #ifndef LOGSERVER_CLI_H
 #define LOGSERVER_CLI_H
@@ -19,11 +20,11 @@ struct cli_program {
 	const char *summary;		/* one line for --help */
 	const char *default_config;	/* "./logserver.conf" */
 	const struct opt_def *tab;
-	size_t n;
+	const size_t *n;		/* entries in tab */
 	const char *help_tail;		/* printed after the options, or NULL */
 };
 
-void cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
-    char **operands, int *noperands);
+char **cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
+    int *noperands);
 
 #endif

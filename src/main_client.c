@@ -31,6 +31,7 @@ static const struct cli_program client_program = {
 	    "one of these words, write 'send' before it.",
 	.default_config = "./logclient.conf",
 	.tab = client_options,
+	.n = &client_noptions,
 	.help_tail = "exit status: 0 when every message was sent and the server closed the "
 	    "connection cleanly,\n1 when the server cannot be reached or the connection broke, "
 	    "2 on a usage error.\n",
@@ -192,57 +193,55 @@ send_words(int fd, char **words, int n)
 	return finish(fd);
 }
 
-int
-main(int argc, char **argv)
+/* Runs the subcommand or sends the message; returns the exit status. */
+static int
+run(const struct client_config *cfg, char **ops, int nops)
 {
-	struct client_config cfg;
 	char err[512];
-	char **operands;
-	int noperands, fd, rc;
-	struct cli_program prog = client_program;
+	int fd, rc;
 
-	prog.n = client_noptions;
-	log_init("logclient");
-	operands = calloc((size_t)argc + 1, sizeof(*operands));
-	if (operands == NULL)
-		fatalx("out of memory");
-	cli_configure(&prog, &cfg, argc, argv, operands, &noperands);
-	sig_init_client();
-	if (noperands > 0 && strcmp(operands[0], "list") == 0) {
-		if (noperands != 1)
+	if (nops > 0 && strcmp(ops[0], "list") == 0) {
+		if (nops != 1)
 			usage_error("list takes no argument");
-		rc = cq_list(&cfg);
-		free(operands);
-		return rc;
+		return cq_list(cfg);
 	}
-	if (noperands > 0 && strcmp(operands[0], "fetch") == 0) {
-		if (noperands != 2)
+	if (nops > 0 && strcmp(ops[0], "fetch") == 0) {
+		if (nops != 2)
 			usage_error("fetch takes one file NAME (see 'logclient list')");
-		rc = cq_fetch(&cfg, operands[1]);
-		free(operands);
-		return rc;
+		return cq_fetch(cfg, ops[1]);
 	}
-	if (noperands > 0 && strcmp(operands[0], "follow") == 0) {
-		if (noperands > 2)
+	if (nops > 0 && strcmp(ops[0], "follow") == 0) {
+		if (nops > 2)
 			usage_error("follow takes at most one file NAME");
-		rc = cq_follow(&cfg, noperands == 2 ? operands[1] : NULL);
-		free(operands);
-		return rc;
+		return cq_follow(cfg, nops == 2 ? ops[1] : NULL);
 	}
-	char **words = operands;
-	if (noperands > 0 && strcmp(operands[0], "send") == 0) {
-		words++;
-		noperands--;
-		if (noperands == 0)
+	if (nops > 0 && strcmp(ops[0], "send") == 0) {
+		ops++;
+		nops--;
+		if (nops == 0)
 			usage_error("send needs a MESSAGE");
 	}
-	fd = net_connect(cfg.host, cfg.port != 0 ? (int)cfg.port : 5140, err, sizeof(err));
+	fd = net_connect(cfg->host, cfg->port != 0 ? (int)cfg->port : 5140, err, sizeof(err));
 	if (fd == -1) {
 		log_warnx("%s (is logserver running there?)", err);
 		return 1;
 	}
-	rc = noperands > 0 ? send_words(fd, words, noperands) : send_stdin(fd);
+	rc = nops > 0 ? send_words(fd, ops, nops) : send_stdin(fd);
 	close(fd);
+	return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct client_config cfg;
+	char **operands;
+	int noperands, rc;
+
+	log_init("logclient");
+	operands = cli_configure(&client_program, &cfg, argc, argv, &noperands);
+	sig_init_client();
+	rc = run(&cfg, operands, noperands);
 	free(operands);
 	return rc;
 }

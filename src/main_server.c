@@ -21,6 +21,7 @@ static const struct cli_program server_program = {
 	.summary = "Central log server: writes what its clients send into size-rotated log files.",
 	.default_config = "./logserver.conf",
 	.tab = server_options,
+	.n = &server_noptions,
 	.help_tail = "exit status: 0 after a graceful stop, 1 on a start-up error "
 	    "(configuration, port, directory), 2 on a command-line usage error.\n",
 };
@@ -67,14 +68,8 @@ main(int argc, char **argv)
 	char err[512];
 	char **operands;
 	int noperands, rc;
-	struct cli_program prog = server_program;
-
-	prog.n = server_noptions;
 	log_init("logserver");
-	operands = calloc((size_t)argc + 1, sizeof(*operands));
-	if (operands == NULL)
-		fatalx("out of memory");
-	cli_configure(&prog, &cfg, argc, argv, operands, &noperands);
+	operands = cli_configure(&server_program, &cfg, argc, argv, &noperands);
 	if (noperands > 0) {
 		fprintf(stderr, "logserver: unexpected argument '%s' (see --help)\n", operands[0]);
 		exit(2);

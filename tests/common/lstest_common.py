@@ -8,6 +8,7 @@ import os
 import re
 import signal
 import socket
+import subprocess
 import time
 from pathlib import Path
 
@@ -65,3 +66,70 @@ def kill_pid(pid, sig=signal.SIGKILL):
         os.kill(pid, sig)
     except (ProcessLookupError, PermissionError):
         pass
+
+
+def proc_state(pid):
+    """One-letter state of pid (R, S, Z, ...), or None when it is gone."""
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            stat = f.read()
+    except (FileNotFoundError, ProcessLookupError):
+        return None
+    return stat[stat.rindex(")") + 2]
+
+
+class Procs:
+    """Processes and other resources a test started, each ended at teardown:
+    processes by their pid (SIGTERM first, so a server ends its own children,
+    then SIGKILL), their children that are still alive, their pipes, the
+    descriptors in fds, and the callables given to on_cleanup (first)."""
+
+    def __init__(self):
+        self.popens = []
+        self.fds = []
+        self.closers = []
+
+    def add(self, p):
+        self.popens.append(p)
+        return p
+
+    def popen(self, argv, **kw):
+        return self.add(subprocess.Popen([str(a) for a in argv], **kw))
+
+    def on_cleanup(self, fn):
+        self.closers.append(fn)
+        return fn
+
+    def cleanup(self):
+        for fn in reversed(self.closers):
+            try:
+                fn()
+            except Exception:       # noqa: BLE001 -- best effort at teardown
+                pass
+        for p in reversed(self.popens):
+            if p.poll() is None:
+                kids = child_pids(p.pid)
+                kill_pid(p.pid, signal.SIGTERM)
+                try:
+                    p.wait(timeout=5)
+                except subprocess.TimeoutExpired:
+                    kids += child_pids(p.pid)
+                    kill_pid(p.pid)
+                    try:
+                        p.wait(timeout=10)
+                    except subprocess.TimeoutExpired:
+                        pass
+                for k in kids:
+                    if proc_state(k) not in (None, "Z"):
+                        kill_pid(k)
+            for stream in (p.stdin, p.stdout, p.stderr):
+                if stream is not None:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
+        for fd in self.fds:
+            try:
+                os.close(fd)
+            except OSError:
+                pass

@@ -180,14 +180,8 @@ def events(records, prefix=""):
 child_pids = _common.child_pids
 
 
-def proc_state(pid):
-    """One-letter state of pid (R, S, Z, ...) or None when it is gone."""
-    try:
-        with open("/proc/%d/stat" % pid) as f:
-            stat = f.read()
-    except (FileNotFoundError, ProcessLookupError):
-        return None
-    return stat[stat.rindex(")") + 2]
+proc_state = _common.proc_state
+Procs = _common.Procs
 
 
 def vm_rss_kb(pid):
@@ -202,51 +196,6 @@ def vm_rss_kb(pid):
 
 
 _kill_pid = _common.kill_pid
-
-
-class Procs:
-    """Registry of started processes, each ended by its pid at teardown."""
-
-    def __init__(self):
-        self.popens = []
-        self.fds = []
-
-    def add(self, p):
-        self.popens.append(p)
-        return p
-
-    def popen(self, argv, **kw):
-        return self.add(subprocess.Popen(argv, **kw))
-
-    def cleanup(self):
-        for p in reversed(self.popens):
-            if p.poll() is None:
-                # politely first (a server then ends its own children), then SIGKILL
-                kids = child_pids(p.pid)
-                _kill_pid(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    kids += child_pids(p.pid)
-                    _kill_pid(p.pid)
-                    try:
-                        p.wait(timeout=10)
-                    except subprocess.TimeoutExpired:
-                        pass
-                for k in kids:
-                    if proc_state(k) not in (None, "Z"):
-                        _kill_pid(k)
-            for stream in (p.stdin, p.stdout, p.stderr):
-                if stream is not None:
-                    try:
-                        stream.close()
-                    except OSError:
-                        pass
-        for fd in self.fds:
-            try:
-                os.close(fd)
-            except OSError:
-                pass
 
 
 # --------------------------------------------------------------------------

@@ -61,34 +61,7 @@ def port_bound(proto, port):
 
 _children = _common.child_pids
 _kill = _common.kill_pid
-
-
-class Procs:
-    """Registry of started processes; each is ended by its pid at teardown."""
-
-    def __init__(self):
-        self.popens = []
-
-    def popen(self, argv, **kw):
-        p = subprocess.Popen([str(a) for a in argv], **kw)
-        self.popens.append(p)
-        return p
-
-    def cleanup(self):
-        for p in reversed(self.popens):
-            if p.poll() is None:
-                kids = _children(p.pid)
-                _kill(p.pid, signal.SIGTERM)
-                try:
-                    p.wait(timeout=5)
-                except subprocess.TimeoutExpired:
-                    _kill(p.pid, signal.SIGKILL)
-                    try:
-                        p.wait(timeout=5)
-                    except subprocess.TimeoutExpired:
-                        pass
-                for k in kids:          # e.g. logserver's per-client children
-                    _kill(k, signal.SIGKILL)
+Procs = _common.Procs
 
 
 def stop_proc(p, timeout=TIMEOUT, sig=signal.SIGTERM):

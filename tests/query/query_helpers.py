@@ -100,46 +100,7 @@ def event_text(line):
 
 child_pids = _common.child_pids
 kill_pid = _common.kill_pid
-
-
-class Procs:
-    """Processes and other resources to end, each by its own handle/pid."""
-
-    def __init__(self):
-        self.popens = []
-        self.closers = []
-
-    def popen(self, argv, **kw):
-        p = subprocess.Popen([str(a) for a in argv], **kw)
-        self.popens.append(p)
-        return p
-
-    def on_cleanup(self, fn):
-        self.closers.append(fn)
-        return fn
-
-    def cleanup(self):
-        for fn in reversed(self.closers):
-            try:
-                fn()
-            except Exception:       # noqa: BLE001 -- best effort at teardown
-                pass
-        for p in reversed(self.popens):
-            if p.poll() is None:
-                kids = child_pids(p.pid)
-                kill_pid(p.pid)
-                try:
-                    p.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    pass
-                for k in kids:
-                    kill_pid(k)
-            for stream in (p.stdin, p.stdout, p.stderr):
-                if stream is not None:
-                    try:
-                        stream.close()
-                    except OSError:
-                        pass
+Procs = _common.Procs
 
 
 # --------------------------------------------------------------------------
