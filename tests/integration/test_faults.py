@@ -1,0 +1,46 @@
+"""Faults from below: the disk fills up while clients send."""
+import subprocess
+import threading
+
+import pytest
+
+from integration_helpers import wait_until
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 1 MiB tmpfs, so the log directory can really run out of space."""
+    mnt = tmp_path / "small"
+    mnt.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=1M", "tmpfs", str(mnt)],
+                         capture_output=True)
+    if res.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % res.stderr.decode().strip())
+    yield mnt
+    subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_disk_full_keeps_records_whole_and_writes_them_when_space_returns(start_server,
+                                                                          small_disk):
+    srv = start_server("--max-size", "10M", logdir=small_disk / "logs")
+    filler = small_disk / "filler"
+    # leave about 64 KiB free, then send about 300 KiB of records
+    free_kb = int(subprocess.run(["df", "-k", "--output=avail", str(small_disk)],
+                                 capture_output=True, text=True).stdout.split()[-1])
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(0, (free_kb - 64) * 1024))
+    lines = [b"disk full test line %05d %s" % (i, b"y" * 60) for i in range(3000)]
+    sender = threading.Thread(target=srv.send, args=(b"\n".join(lines) + b"\n", 60))
+    sender.start()
+    wait_until(lambda: "cannot write records" in srv.stderr(), what="the write failure")
+    # records so far are whole lines: no torn record at the end of the file
+    for f in srv.files():
+        data = f.read_bytes()
+        assert data == b"" or data.endswith(b"\n"), f.name
+    filler.unlink()
+    sender.join(60)
+    assert not sender.is_alive()
+    got = [r.msg for r in srv.records() if r.msg.startswith("disk full test line")]
+    assert got == [x.decode() for x in lines]
+    assert "works again" in srv.stderr()
+    assert srv.stop() == 0
