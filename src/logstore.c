@@ -197,6 +197,31 @@ rotate(struct logstore *ls)
 	return 0;
 }
 
+/*
+ * The next file cannot be made (disk full, permissions): the records go on
+ * into the current file past max-size rather than being lost, and the first
+ * failure of a run says so in the file itself. Caller holds the lock.
+ */
+static void
+rotate_failed(struct logstore *ls, int err)
+{
+	char rec[REC_EVENT_MAX];
+	struct rec_clock clk = { 0 };
+	size_t n;
+
+	if (ls->sh->rotate_errno == 0) {
+		rec_clock_update(&clk);
+		n = record_event(rec, &clk, ls->format, (long)getpid(),
+		    "rotate failed: cannot start the next file after %s: %s; writing on past "
+		    "max-size", ls->sh->name, strerror(err));
+		if (io_write_all(ls->fd, rec, n) == 0) {
+			ls->sh->size += n;
+			ls->sh->data += n;
+		}
+	}
+	ls->sh->rotate_errno = err;
+}
+
 static int
 open_current(struct logstore *ls)
 {
@@ -327,7 +352,7 @@ logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *writte
 				n = nl != NULL ? (size_t)(nl - buf) + 1 : len;
 			} else {
 				if (rotate(ls) == -1)
-					sh->rotate_errno = errno ? errno : EIO;
+					rotate_failed(ls, errno ? errno : EIO);
 				continue;
 			}
 		}
@@ -391,14 +416,13 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 void
 logstore_current(struct logstore *ls, char *name, size_t cap, uint64_t *size)
 {
-	if (lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == -1) {
-		snprintf(name, cap, "%s", ls->sh->name);
-		*size = ls->sh->size;
-		return;
-	}
+	/* Without the lock (it failed) the read is only a best guess. */
+	int locked = lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == 0;
+
 	snprintf(name, cap, "%s", ls->sh->name);
 	*size = ls->sh->size;
-	lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
+	if (locked)
+		lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
 }
 
 int

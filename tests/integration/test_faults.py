@@ -44,3 +44,30 @@ def test_disk_full_keeps_records_whole_and_writes_them_when_space_returns(start_
     assert got == [x.decode() for x in lines]
     assert "works again" in srv.stderr()
     assert srv.stop() == 0
+
+
+def test_rotation_that_cannot_create_a_file_keeps_writing_and_says_so(tmp_path, start_server):
+    # A tmpfs with room for data but not for one more file (inode limit):
+    # rotation fails, records continue in the current file, the failure is
+    # recorded once.
+    mnt = tmp_path / "noinodes"
+    mnt.mkdir()
+    res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=4M,nr_inodes=4", "tmpfs",
+                          str(mnt)], capture_output=True)
+    if res.returncode != 0:
+        pytest.skip("cannot mount a tmpfs here: %s" % res.stderr.decode().strip())
+    try:
+        srv = start_server("--max-size", "16K", logdir=mnt / "logs")
+        lines = [b"rotation fault line %05d %s" % (i, b"r" * 60) for i in range(1000)]
+        srv.send(b"\n".join(lines) + b"\n")
+        assert srv.stop() == 0
+        files = srv.files()
+        assert len(files) == 1, [f.name for f in files]
+        recs = srv.records()
+        assert [r.msg for r in recs if r.msg.startswith("rotation fault line")] == \
+            [x.decode() for x in lines]
+        failed = [r.event for r in recs if r.event and r.event.startswith("rotate failed")]
+        assert len(failed) == 1, failed
+        assert "writing on past max-size" in failed[0]
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
