@@ -185,6 +185,7 @@ rotate(struct logstore *ls)
 	if (start_file(ls, ls->sh->seq, ls->sh->ftime) == -1)
 		return -1;
 	ls->sh->rotations++;
+	ls->sh->rotate_errno = 0;
 	apply_retention(ls, deleted, sizeof(deleted));
 	rec_clock_update(&clk);
 	n = record_event(rec, &clk, ls->format, (long)getpid(),
@@ -326,7 +327,7 @@ int
 logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *written)
 {
 	struct logstore_shared *sh = ls->sh;
-	int rc = 0, saved;
+	int rc = 0, saved, rotation_failed = 0;
 
 	*written = 0;
 	if (len == 0)
@@ -346,13 +347,18 @@ logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *writte
 
 			if (nl != NULL) {
 				n = (size_t)(nl - buf) + 1;
-			} else if (sh->data == 0 || sh->rotate_errno != 0) {
-				/* One record larger than a file: it gets a file of its own. */
+			} else if (sh->data == 0 || rotation_failed) {
+				/* One record larger than a file gets a file of its own;
+				 * after a failed rotation the records go on here. */
 				nl = memchr(buf, '\n', len);
 				n = nl != NULL ? (size_t)(nl - buf) + 1 : len;
 			} else {
-				if (rotate(ls) == -1)
+				/* A failed rotation is tried again with the next
+				 * batch, not again and again within this one. */
+				if (rotate(ls) == -1) {
 					rotate_failed(ls, errno ? errno : EIO);
+					rotation_failed = 1;
+				}
 				continue;
 			}
 		}
@@ -370,8 +376,6 @@ logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *writte
 		len -= n;
 		*written += n;
 	}
-	if (rc == 0 && sh->rotate_errno != 0 && sh->size < ls->max_size)
-		sh->rotate_errno = 0;
 out:
 	saved = errno;
 	lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);

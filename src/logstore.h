@@ -37,7 +37,7 @@ struct logstore_shared {
 	time_t ftime;		/* time part of the current file's name */
 	uint64_t rotations;
 	uint64_t deleted;
-	int rotate_errno;	/* last failed rotation's errno, 0 when none */
+	int rotate_errno;	/* errno of a rotation failing now, 0 when none */
 	char name[LOGNAME_LEN + 1];
 };
 

@@ -46,7 +46,7 @@ def test_disk_full_keeps_records_whole_and_writes_them_when_space_returns(start_
     assert srv.stop() == 0
 
 
-def test_rotation_that_cannot_create_a_file_keeps_writing_and_says_so(tmp_path, start_server):
+def test_rotation_that_cannot_create_a_file_keeps_writing_says_so_and_recovers(tmp_path, start_server):
     # A tmpfs with room for data but not for one more file (inode limit):
     # rotation fails, records continue in the current file, the failure is
     # recorded once.
@@ -59,15 +59,21 @@ def test_rotation_that_cannot_create_a_file_keeps_writing_and_says_so(tmp_path, 
     try:
         srv = start_server("--max-size", "16K", logdir=mnt / "logs")
         lines = [b"rotation fault line %05d %s" % (i, b"r" * 60) for i in range(1000)]
-        srv.send(b"\n".join(lines) + b"\n")
+        srv.send(b"\n".join(lines[:500]) + b"\n")
+        assert len(srv.files()) == 1
+        # room for more files again: the next batch rotates as usual
+        subprocess.run(["mount", "-o", "remount,nr_inodes=64", str(mnt)], check=True)
+        srv.send(b"\n".join(lines[500:]) + b"\n")
         assert srv.stop() == 0
         files = srv.files()
-        assert len(files) == 1, [f.name for f in files]
+        assert len(files) > 1, [f.name for f in files]
         recs = srv.records()
         assert [r.msg for r in recs if r.msg.startswith("rotation fault line")] == \
             [x.decode() for x in lines]
         failed = [r.event for r in recs if r.event and r.event.startswith("rotate failed")]
         assert len(failed) == 1, failed
         assert "writing on past max-size" in failed[0]
+        assert files[0].stat().st_size > 16 * 1024       # the one that could not rotate
+        assert all(f.stat().st_size <= 16 * 1024 for f in files[1:]), [(f.name, f.stat().st_size) for f in files]
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
