@@ -133,3 +133,17 @@ class Procs:
                 os.close(fd)
             except OSError:
                 pass
+
+
+try:
+    import pytest
+except ImportError:     # the helpers stay usable without pytest
+    pytest = None
+
+if pytest is not None:
+    @pytest.fixture
+    def procs():
+        """Registry of what the test starts; everything ended at teardown."""
+        reg = Procs()
+        yield reg
+        reg.cleanup()

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from integration_helpers import (CLIENT, DEFAULT_TIMEOUT, SERVER, Procs, Server, free_port,
+from integration_helpers import (CLIENT, DEFAULT_TIMEOUT, SERVER, Server, free_port,
                                  server_argv, wait_until)
 
 
@@ -22,11 +22,8 @@ def pytest_sessionstart(session):
                         "logserver and logclient" % prog, returncode=4)
 
 
-@pytest.fixture
-def procs():
-    reg = Procs()
-    yield reg
-    reg.cleanup()
+from integration_helpers import _common  # noqa: E402
+procs = _common.procs
 
 
 @pytest.fixture

@@ -25,15 +25,12 @@ from pathlib import Path
 
 import pytest
 
-from .interop_helpers import (PEERS, SERVER, TIMEOUT, LogServer, Procs, Rsyslog, SyslogNg,
+from .interop_helpers import (PEERS, SERVER, TIMEOUT, LogServer, Rsyslog, SyslogNg,
                               free_port, port_bound, run_peers_sh, wait_until)
 
 
-@pytest.fixture
-def procs():
-    reg = Procs()
-    yield reg
-    reg.cleanup()
+from .interop_helpers import _common  # noqa: E402
+procs = _common.procs
 
 
 @pytest.fixture

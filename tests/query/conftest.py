@@ -9,11 +9,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from query_helpers import Procs, launch_server  # noqa: E402
 
 
-@pytest.fixture
-def procs():
-    reg = Procs()
-    yield reg
-    reg.cleanup()
+from query_helpers import _common  # noqa: E402
+procs = _common.procs
 
 
 @pytest.fixture
