@@ -128,7 +128,6 @@ apply_retention(struct logstore *ls, char *list, size_t cap)
 			continue;
 		if (unlinkat(ls->dirfd, files[i].name, 0) == -1 && errno != ENOENT)
 			continue;
-		ls->sh->deleted++;
 		int w = snprintf(list + used, cap - used, "%s%s", used ? " " : "", files[i].name);
 		if (w > 0 && (size_t)w < cap - used)
 			used += (size_t)w;
@@ -184,7 +183,6 @@ rotate(struct logstore *ls)
 	memcpy(prev, ls->sh->name, sizeof(prev));
 	if (start_file(ls, ls->sh->seq, ls->sh->ftime) == -1)
 		return -1;
-	ls->sh->rotations++;
 	ls->sh->rotate_errno = 0;
 	apply_retention(ls, deleted, sizeof(deleted));
 	rec_clock_update(&clk);

@@ -35,8 +35,6 @@ struct logstore_shared {
 	uint64_t size;		/* bytes in the current file */
 	uint64_t data;		/* bytes of records (not the header) in it */
 	time_t ftime;		/* time part of the current file's name */
-	uint64_t rotations;
-	uint64_t deleted;
 	int rotate_errno;	/* errno of a rotation failing now, 0 when none */
 	char name[LOGNAME_LEN + 1];
 };

@@ -34,7 +34,6 @@ rec_clock_set(struct rec_clock *c, time_t sec, long ms)
 		put_digits(c->text + 17, (unsigned)tm.tm_sec, 2);
 		c->sec = sec;
 	}
-	c->ms = ms;
 	put_digits(c->text + 20, (unsigned)ms % 1000, 3);
 }
 

@@ -43,7 +43,6 @@ enum rec_format { REC_TEXT = 0, REC_JSON = 1, REC_RAW = 2 };
 /* The receive time, formatted once per second and patched per millisecond. */
 struct rec_clock {
 	time_t sec;
-	long ms;
 	char text[REC_TIME_LEN + 1];
 };
 
