@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -140,6 +141,16 @@ fail:
 	return -1;
 }
 
+/* list and fetch give up on a server silent for cfg->timeout seconds (follow
+ * waits as long as it takes: silence is normal there). */
+static void
+set_deadline(const struct client_config *cfg, struct qconn *c)
+{
+	struct timeval tv = { (time_t)cfg->timeout, 0 };
+
+	(void)setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+}
+
 static void
 close_conn(struct qconn *c)
 {
@@ -156,6 +167,7 @@ cq_list(const struct client_config *cfg)
 
 	if (open_conn(cfg, &c) == -1)
 		return 1;
+	set_deadline(cfg, &c);
 	if (send_line(&c, "LIST\n") == -1 || read_reply(&c, line, sizeof(line)) == -1) {
 		log_warnx("list: connection lost");
 		close_conn(&c);
@@ -268,6 +280,7 @@ cq_fetch(const struct client_config *cfg, const char *name)
 	}
 	if (open_conn(cfg, &c) == -1)
 		return 1;
+	set_deadline(cfg, &c);
 	if (to_stdout) {
 		out = STDOUT_FILENO;
 		offset = cfg->offset > 0 ? (off_t)cfg->offset : 0;

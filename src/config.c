@@ -73,6 +73,8 @@ const struct opt_def client_options[] = {
 	  "follow: start at the beginning of the file" },
 	{ "lines", 'n', OPT_INT, "-1", -1, 1000000, NULL, C(lines), "N",
 	  "follow: start with the last N lines (default 10)" },
+	{ "timeout", 0, OPT_INT, "60", 1, 86400, NULL, C(timeout), "SECONDS",
+	  "list, fetch: give up when the server sends nothing for this long" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

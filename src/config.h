@@ -49,6 +49,7 @@ struct client_config {
 	int resume;
 	int from_start;
 	long long lines;		/* follow --lines, -1 when not given */
+	long long timeout;		/* list/fetch: seconds a silent server is waited for */
 };
 
 extern const struct opt_def client_options[];

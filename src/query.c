@@ -13,6 +13,7 @@
 #include <sys/inotify.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <unistd.h>
 
 #include "io.h"
@@ -534,6 +535,9 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	net_format_peer(peer, peerlen, q.peer, sizeof(q.peer));
 	/* Replies are whole lines or whole files: no reason to wait for more. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	/* A client that stops reading frees this child after the idle time. */
+	struct timeval stall = { IDLE_TIMEOUT_MS / 1000, 0 };
+	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
 
 	for (;;) {
 		struct q_request rq;
