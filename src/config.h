@@ -12,10 +12,14 @@
 
 #define LOGSERVER_VERSION "0.1.0"
 
+enum fsync_mode { FSYNC_NEVER = 0, FSYNC_BATCH = 1 };
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
 
 struct server_config {
 	long long port;
+	long long relp_port;	/* 0: no RELP listener */
+	int fsync;		/* enum fsync_mode, RELP */
+	int tcp_fsync;		/* enum fsync_mode, plain TCP */
 	char dir[1024];
 	char bind[256];
 	long long max_size;

@@ -45,6 +45,20 @@ if "--query-port" in SERVER_HELP:
     SERVER_EXTRAS += ["--query-port", "0"]
 if "--udp-port" in SERVER_HELP:
     SERVER_EXTRAS += ["--udp-port", "0"]
+if "--relp-port" in SERVER_HELP:
+    SERVER_EXTRAS += ["--relp-port", "0"]   # a test that wants RELP passes its own port
+
+
+def _client_help():
+    try:
+        return subprocess.run([CLIENT, "--help"], capture_output=True, timeout=10).stdout.decode()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+# logclient sends with RELP by default once it knows --plain; tests that send to
+# the plain TCP port pass CLIENT_PLAIN.
+CLIENT_PLAIN = ["--plain"] if "--plain" in _client_help() else []
 
 
 # --------------------------------------------------------------------------

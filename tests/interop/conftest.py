@@ -56,7 +56,8 @@ def logserver(tmp_path, procs):
             uport = free_port(socket.SOCK_DGRAM, bind)
             errpath = work / "stderr"
             argv = [SERVER, "-c", conf, "-p", tport, "--udp-port", uport,
-                    "--bind", bind, "-d", work / "logs", "--format", "json"] + list(extra)
+                    "--bind", bind, "-d", work / "logs", "--format", "json",
+                    "--relp-port", 0] + list(extra)
             with open(errpath, "wb") as ef:
                 p = procs.popen(argv, cwd=str(work), stdin=subprocess.DEVNULL,
                                 stdout=subprocess.DEVNULL, stderr=ef)

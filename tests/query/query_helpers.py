@@ -210,7 +210,7 @@ def launch_server(procs, workdir, *args, logdir=None, udp_port=0, max_files=1000
         uport = free_port(socket.SOCK_DGRAM) if udp_port is None else udp_port
         errpath = workdir / ("server-%d-%d.stderr" % (os.getpid(), attempt))
         argv = [SERVER, "-c", conf, "--bind", LOOP, "-p", port, "--udp-port", uport,
-                "--query-port", qport, "-d", logdir]
+                "--query-port", qport, "--relp-port", 0, "-d", logdir]
         if query_bind:
             argv += ["--query-bind", LOOP]
         if max_files is not None:
