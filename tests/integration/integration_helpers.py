@@ -326,8 +326,11 @@ def run_server(args, cwd, timeout=10, extras=True):
                           stdin=subprocess.DEVNULL, capture_output=True, timeout=timeout)
 
 
-def run_client(args, cwd, input=None, timeout=30):
-    return subprocess.run([CLIENT] + [str(a) for a in args], cwd=str(cwd), input=input,
+def run_client(args, cwd, input=None, timeout=30, plain=True):
+    """Runs logclient and waits for it. plain=True (every caller so far sends to
+    the plain TCP port, or asks for --help/--version) passes CLIENT_PLAIN."""
+    return subprocess.run([CLIENT] + (CLIENT_PLAIN if plain else []) + [str(a) for a in args],
+                          cwd=str(cwd), input=input,
                           stdin=None if input is not None else subprocess.DEVNULL,
                           capture_output=True, timeout=timeout)
 

@@ -6,8 +6,8 @@ import subprocess
 
 import pytest
 
-from integration_helpers import (CLIENT, client_msgs, events, free_port, one_stderr_line,
-                                 run_client, wait_until)
+from integration_helpers import (CLIENT, CLIENT_PLAIN, client_msgs, events, free_port,
+                                 one_stderr_line, run_client, wait_until)
 
 
 def client_records(srv, before):
@@ -61,7 +61,8 @@ def test_logclient_sends_stdin_lines_until_eof(start_server, tmp_path):
 def test_logclient_quit_line_stops_without_eof(start_server, tmp_path, procs):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, "-H", "127.0.0.1", "-p", str(srv.port)], cwd=str(tmp_path),
+    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                    cwd=str(tmp_path),
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     p.stdin.write(b"kept 1\nkept 2\nquit\nnot sent\n")
     p.stdin.flush()                 # stdin stays open: "quit" alone must end it
@@ -83,7 +84,8 @@ def test_logclient_signal_ends_it_after_sending_what_was_read(start_server, tmp_
                                                               sig):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, "-H", "127.0.0.1", "-p", str(srv.port)], cwd=str(tmp_path),
+    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                    cwd=str(tmp_path),
                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     p.stdin.write(b"read before the signal\n")
     p.stdin.flush()
@@ -231,7 +233,8 @@ def test_logclient_fails_when_server_closed_before_messages_were_sent(tmp_path, 
         lst.bind(("127.0.0.1", 0))
         lst.listen(1)
         lst.settimeout(15)
-        p = procs.popen([CLIENT, "-H", "127.0.0.1", "-p", str(lst.getsockname()[1])],
+        p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1",
+                         "-p", str(lst.getsockname()[1])],
                         cwd=str(tmp_path), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                         stderr=subprocess.PIPE)
         conn, addr = lst.accept()

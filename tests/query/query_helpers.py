@@ -429,3 +429,18 @@ class StreamReader:
     def close(self):
         self.stop.set()
         self.thread.join(timeout=5)
+
+
+# --------------------------------------------------------------------------
+# logclient's protocol for sending
+
+def _client_help():
+    try:
+        return subprocess.run([CLIENT, "--help"], capture_output=True, timeout=10).stdout.decode()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+# logclient sends with RELP by default once it knows --plain; tests that send to
+# the plain TCP port pass CLIENT_PLAIN.
+CLIENT_PLAIN = ["--plain"] if "--plain" in _client_help() else []

@@ -4,8 +4,8 @@ rotation; the START / END / LINES n / OFFSET n starting points."""
 import signal
 import subprocess
 
-from query_helpers import (CLIENT, LOOP, TIMEOUT, StreamReader, event_text, record_lines,
-                           seq_of, wait_until)
+from query_helpers import (CLIENT, CLIENT_PLAIN, LOOP, TIMEOUT, StreamReader, event_text,
+                           record_lines, seq_of, wait_until)
 
 N_SENDERS = 20
 N_LINES = 240
@@ -38,7 +38,8 @@ def test_follow_from_start_sees_every_record_once_in_file_order_across_5_rotatio
     # 20 logclient senders, all connected before any of them sends a line.
     senders = []
     for s in range(N_SENDERS):
-        senders.append(procs.popen([CLIENT, "-H", LOOP, "-p", srv.port], cwd=str(tmp_path),
+        senders.append(procs.popen([CLIENT, *CLIENT_PLAIN, "-H", LOOP, "-p", srv.port],
+                                   cwd=str(tmp_path),
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE))
     srv.wait_event("connect ", count=N_SENDERS)
