@@ -1,173 +1,181 @@
-/* logstore: append, rotate and expire log files shared by many processes. */
-#include "logstore.h"
+/* logstore: journaled appends, repair, rotation, group commit, sessions. */
+#include "logstore_int.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "io.h"
 #include "record.h"
 
-#define LOCK_NAME ".logserver.lock"
-#define LS_LOCK_WRITE 0		/* byte locked around every write */
-#define LS_LOCK_INSTANCE 1		/* byte the supervisor holds while it runs */
-#define FILE_MODE 0640
-#define CREATE_TRIES 100
+#define ALIVE_WAIT_MS 2000	/* start-up: how long old children may take to die */
+#define TAIL_CHUNK 4096
 
-static int
-lock_byte(int fd, short type, off_t which, int wait)
+static void
+unlock_write(struct logstore *ls)
 {
-	struct flock fl;
+	int saved = errno;
 
-	memset(&fl, 0, sizeof(fl));
-	fl.l_type = type;
-	fl.l_whence = SEEK_SET;
-	fl.l_start = which;
-	fl.l_len = 1;
-	for (;;) {
-		if (fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl) == 0)
-			return 0;
-		if (errno != EINTR)
-			return -1;
-	}
+	ls_lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
+	errno = saved;
 }
 
-/* mkdir -p */
-static int
-make_dirs(const char *dir)
+/* Position just after the last LF in the file's bytes [from, size), or from. */
+static uint64_t
+last_record_end(int fd, uint64_t from, uint64_t size)
 {
-	char path[1024];
-	size_t len = strlen(dir);
+	char buf[TAIL_CHUNK];
+	uint64_t pos = size;
 
-	if (len == 0 || len >= sizeof(path)) {
-		errno = ENAMETOOLONG;
-		return -1;
+	while (pos > from) {
+		size_t want = pos - from > sizeof(buf) ? sizeof(buf) : (size_t)(pos - from);
+		ssize_t got = pread(fd, buf, want, (off_t)(pos - want));
+		const char *nl;
+
+		if (got != (ssize_t)want)
+			return from;
+		nl = memrchr(buf, '\n', want);
+		if (nl != NULL)
+			return pos - want + (uint64_t)(nl - buf) + 1;
+		pos -= want;
 	}
-	memcpy(path, dir, len + 1);
-	for (size_t i = 1; i <= len; i++) {
-		if (path[i] != '/' && path[i] != '\0')
-			continue;
-		char c = path[i];
-		path[i] = '\0';
-		if (mkdir(path, 0750) == -1 && errno != EEXIST)
-			return -1;
-		path[i] = c;
-	}
-	return 0;
+	return from;
 }
 
-/* Lists our files in the directory. *files is malloc'ed (caller frees). */
-static int
-scan_dir(struct logstore *ls, struct logfile **files, size_t *nfiles)
+static void
+advance_session(struct logstore_shared *sh, int slot, uint64_t seq)
 {
-	struct logfile *v = NULL;
-	size_t n = 0, cap = 0;
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	*files = NULL;
-	*nfiles = 0;
-	fd = openat(ls->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd == -1)
-		return -1;
-	d = fdopendir(fd);
-	if (d == NULL) {
-		close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		struct logfile lf;
-
-		if (logname_parse(de->d_name, &lf.t, &lf.seq) == -1)
-			continue;
-		if (n == cap) {
-			size_t ncap = cap ? cap * 2 : 64;
-			struct logfile *nv = realloc(v, ncap * sizeof(*v));
-			if (nv == NULL) {
-				free(v);
-				closedir(d);
-				errno = ENOMEM;
-				return -1;
-			}
-			v = nv;
-			cap = ncap;
-		}
-		memcpy(lf.name, de->d_name, LOGNAME_LEN + 1);
-		v[n++] = lf;
-	}
-	closedir(d);
-	*files = v;
-	*nfiles = n;
-	return 0;
+	if (slot >= 0 && slot < LS_SESSIONS && sh->sess[slot].seq < seq)
+		sh->sess[slot].seq = seq;
 }
 
 /*
- * Deletes the oldest of our files beyond max_files, never the current one.
- * Appends "name name ..." of what went to list (cap bytes).
+ * One write into the current file, journaled in the shared page so that a
+ * writer killed in the middle is repaired by the next one. On an error the
+ * file is cut back to where it was. Caller holds the write lock.
  */
-static void
-apply_retention(struct logstore *ls, char *list, size_t cap)
+static int
+jwrite(struct logstore *ls, const char *buf, size_t n, int slot, uint64_t seq_after)
 {
-	struct logfile *files;
-	size_t n, drop, used = 0;
+	struct logstore_shared *sh = ls->sh;
+	struct ls_pending *p = &sh->pending;
 
-	if (cap > 0)
-		list[0] = '\0';
-	if (scan_dir(ls, &files, &n) == -1)
-		return;
-	drop = retention_select(files, n, ls->max_files);
-	for (size_t i = 0; i < drop; i++) {
-		if (files[i].seq == ls->sh->seq)
-			continue;
-		if (unlinkat(ls->dirfd, files[i].name, 0) == -1 && errno != ENOENT)
-			continue;
-		int w = snprintf(list + used, cap - used, "%s%s", used ? " " : "", files[i].name);
-		if (w > 0 && (size_t)w < cap - used)
-			used += (size_t)w;
+	p->start = sh->size;
+	p->len = n;
+	p->slot = slot;
+	p->seq_after = seq_after;
+	p->pid = (long)getpid();
+	__atomic_store_n(&p->active, 1, __ATOMIC_SEQ_CST);
+	if (io_write_all(ls->fd, buf, n) == -1) {
+		int saved = errno;
+		(void)!ftruncate(ls->fd, (off_t)sh->size);
+		__atomic_store_n(&p->active, 0, __ATOMIC_SEQ_CST);
+		errno = saved;
+		return -1;
 	}
-	free(files);
+	sh->size += n;
+	__atomic_add_fetch(&sh->wpos, n, __ATOMIC_SEQ_CST);
+	advance_session(sh, slot, seq_after);
+	__atomic_store_n(&p->active, 0, __ATOMIC_SEQ_CST);
+	return 0;
 }
 
-/* Creates the file after the current one and makes it current. Caller holds the lock. */
+/* Writes one of the store's own records (rotate, repair). Caller holds the lock. */
 static int
-start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
-{
-	struct timespec now;
-	char name[LOGNAME_LEN + 1];
-	uint64_t seq = after_seq;
-	int fd = -1;
+store_event(struct logstore *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-	clock_gettime(CLOCK_REALTIME, &now);
-	time_t t = now.tv_sec > after_t ? now.tv_sec : after_t;
-	for (int i = 0; i < CREATE_TRIES && fd == -1; i++) {
-		seq++;
-		if (logname_format(name, sizeof(name), t, seq) == -1) {
-			errno = EOVERFLOW;
-			return -1;
-		}
-		fd = openat(ls->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_CLOEXEC,
-		    FILE_MODE);
-		if (fd == -1 && errno != EEXIST)
-			return -1;
+static int
+store_event(struct logstore *ls, const char *fmt, ...)
+{
+	char text[1400], rec[REC_EVENT_MAX];
+	struct rec_clock clk = { 0 };
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	rec_clock_update(&clk);
+	size_t n = record_event(rec, &clk, ls->format, (long)getpid(), "%s", text);
+	return jwrite(ls, rec, n, -1, 0);
+}
+
+/*
+ * The previous writer died with a write in progress (the kernel released its
+ * lock). A complete write only misses its bookkeeping; a torn one is cut
+ * back, to its start when it belonged to a named session (none of it was
+ * acknowledged, the sender resends it all), else to its last whole record.
+ */
+static void
+recover(struct logstore *ls)
+{
+	struct logstore_shared *sh = ls->sh;
+	struct ls_pending p = sh->pending;
+	struct stat st;
+
+	if (fstat(ls->fd, &st) == -1)
+		return;		/* tried again by the next writer */
+	uint64_t size = (uint64_t)st.st_size, end = p.start + p.len;
+	sh->pending.active = 0;
+	sh->repairs++;
+	if (size >= end) {
+		sh->size = size;
+		__atomic_add_fetch(&sh->wpos, p.len, __ATOMIC_SEQ_CST);
+		advance_session(sh, p.slot, p.seq_after);
+		return;
 	}
-	if (fd == -1)
+	uint64_t from = p.start < size ? p.start : size;
+	uint64_t cut = p.slot >= 0 ? from : last_record_end(ls->fd, from, size);
+	if (ftruncate(ls->fd, (off_t)cut) == -1)
+		cut = size;	/* cannot cut: at least end the torn line */
+	sh->size = cut;
+	__atomic_add_fetch(&sh->wpos, cut - from, __ATOMIC_SEQ_CST);
+	if (cut == size && io_write_all(ls->fd, "\n", 1) == 0)
+		sh->size++;
+	(void)store_event(ls, "repair: process %ld was killed in the middle of a write to %s; "
+	    "removed the %llu bytes of its torn tail at offset %llu", p.pid, sh->name,
+	    (unsigned long long)(size - cut), (unsigned long long)cut);
+}
+
+/* Takes the write lock and makes this process's view true: the current
+ * file, its real size, no write left half-done. */
+static int
+lock_write(struct logstore *ls)
+{
+	struct stat st;
+
+	if (ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == -1)
 		return -1;
-	if (ls->fd != -1)
-		close(ls->fd);
-	ls->fd = fd;
-	__atomic_store_n(&ls->sh->seq, seq, __ATOMIC_RELEASE);
-	ls->sh->ftime = t;
-	ls->sh->size = 0;
-	ls->sh->data = 0;
-	memcpy(ls->sh->name, name, sizeof(name));
-	ls->gen = ++ls->sh->gen;
+	if (ls->gen != ls->sh->gen && ls_open_current(ls) == -1) {
+		unlock_write(ls);
+		return -1;
+	}
+	if (ls->sh->pending.active)
+		recover(ls);
+	if (fstat(ls->fd, &st) == 0)
+		ls->sh->size = (uint64_t)st.st_size;
+	return 0;
+}
+
+/* The current file's opening record, once it can be written. Caller holds the lock. */
+static int
+write_header(struct logstore *ls)
+{
+	struct logstore_shared *sh = ls->sh;
+	uint64_t before = sh->size;
+
+	if (store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s",
+	    sh->prev_name, (unsigned long long)sh->prev_size, (unsigned long long)ls->max_size,
+	    ls->max_files, sh->deleted[0] ? "; deleted " : "", sh->deleted) == -1)
+		return -1;
+	sh->hdr = sh->size - before;
+	sh->need_hdr = 0;
 	return 0;
 }
 
@@ -175,24 +183,27 @@ start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
 static int
 rotate(struct logstore *ls)
 {
-	char prev[LOGNAME_LEN + 1], deleted[512], rec[REC_EVENT_MAX];
-	uint64_t prev_size = ls->sh->size;
-	struct rec_clock clk = { 0 };
-	size_t n;
+	struct logstore_shared *sh = ls->sh;
+	char prev[LOGNAME_LEN + 1];
+	uint64_t prev_size = sh->size, before = __atomic_load_n(&sh->wpos, __ATOMIC_SEQ_CST);
 
-	memcpy(prev, ls->sh->name, sizeof(prev));
-	if (start_file(ls, ls->sh->seq, ls->sh->ftime) == -1)
+	/* What is acknowledged as on disk must stay so once we write elsewhere. */
+	if (ls->durable && fdatasync(ls->fd) == -1)
 		return -1;
-	ls->sh->rotate_errno = 0;
-	apply_retention(ls, deleted, sizeof(deleted));
-	rec_clock_update(&clk);
-	n = record_event(rec, &clk, ls->format, (long)getpid(),
-	    "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s", prev,
-	    (unsigned long long)prev_size, (unsigned long long)ls->max_size, ls->max_files,
-	    deleted[0] ? "; deleted " : "", deleted);
-	if (io_write_all(ls->fd, rec, n) == -1)
+	memcpy(prev, sh->name, sizeof(prev));
+	if (ls_start_file(ls, sh->seq, sh->ftime) == -1)
 		return -1;
-	ls->sh->size += n;
+	if (ls->durable) {
+		uint64_t s = __atomic_load_n(&sh->synced, __ATOMIC_SEQ_CST);
+		while (s < before && !__atomic_compare_exchange_n(&sh->synced, &s, before, 0,
+		    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+			;
+	}
+	sh->rotate_errno = 0;
+	memcpy(sh->prev_name, prev, sizeof(prev));
+	sh->prev_size = prev_size;
+	sh->need_hdr = 1;
+	ls_apply_retention(ls, sh->deleted, sizeof(sh->deleted));
 	return 0;
 }
 
@@ -204,138 +215,22 @@ rotate(struct logstore *ls)
 static void
 rotate_failed(struct logstore *ls, int err)
 {
-	char rec[REC_EVENT_MAX];
-	struct rec_clock clk = { 0 };
-	size_t n;
-
-	if (ls->sh->rotate_errno == 0) {
-		rec_clock_update(&clk);
-		n = record_event(rec, &clk, ls->format, (long)getpid(),
-		    "rotate failed: cannot start the next file after %s: %s; writing on past "
-		    "max-size", ls->sh->name, strerror(err));
-		if (io_write_all(ls->fd, rec, n) == 0) {
-			ls->sh->size += n;
-			ls->sh->data += n;
-		}
-	}
+	if (ls->sh->rotate_errno == 0)
+		(void)store_event(ls, "rotate failed: cannot start the file after %s: %s; writing "
+		    "on past max-size", ls->sh->name, strerror(err));
 	ls->sh->rotate_errno = err;
 }
 
 static int
-open_current(struct logstore *ls)
-{
-	int fd = openat(ls->dirfd, ls->sh->name, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC,
-	    FILE_MODE);
-
-	if (fd == -1)
-		return -1;
-	if (ls->fd != -1)
-		close(ls->fd);
-	ls->fd = fd;
-	ls->gen = ls->sh->gen;
-	return 0;
-}
-
-int
-logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t max_files,
-    int start_new, int format, char *err, size_t errlen)
-{
-	struct logfile *files = NULL;
-	size_t n = 0;
-	struct stat st;
-	char deleted[512];
-
-	memset(ls, 0, sizeof(*ls));
-	ls->dirfd = ls->lockfd = ls->fd = -1;
-	ls->max_size = max_size;
-	ls->max_files = max_files;
-	ls->format = format;
-	snprintf(ls->dir, sizeof(ls->dir), "%s", dir);
-
-	if (make_dirs(dir) == -1) {
-		snprintf(err, errlen, "cannot create log directory %s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	ls->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ls->dirfd == -1) {
-		snprintf(err, errlen, "cannot open log directory %s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	ls->lockfd = openat(ls->dirfd, LOCK_NAME, O_RDWR | O_CREAT | O_CLOEXEC, FILE_MODE);
-	if (ls->lockfd == -1) {
-		snprintf(err, errlen, "log directory %s is not writable (%s/%s: %s); check its owner and mode",
-		    dir, dir, LOCK_NAME, strerror(errno));
-		goto fail;
-	}
-	if (lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_INSTANCE, 0) == -1) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-		    .l_start = LS_LOCK_INSTANCE, .l_len = 1 };
-		long pid = fcntl(ls->lockfd, F_GETLK, &fl) == 0 ? (long)fl.l_pid : 0;
-		snprintf(err, errlen, "log directory %s is already in use by another logserver (pid %ld)",
-		    dir, pid);
-		goto fail;
-	}
-	ls->sh = mmap(NULL, sizeof(*ls->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (ls->sh == MAP_FAILED) {
-		ls->sh = NULL;
-		snprintf(err, errlen, "cannot map shared state: %s", strerror(errno));
-		goto fail;
-	}
-	memset(ls->sh, 0, sizeof(*ls->sh));
-	if (scan_dir(ls, &files, &n) == -1) {
-		snprintf(err, errlen, "cannot read log directory %s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	/* The most recent file is the one with the highest sequence number. */
-	struct logfile *latest = NULL;
-	for (size_t i = 0; i < n; i++)
-		if (latest == NULL || files[i].seq > latest->seq)
-			latest = &files[i];
-	if (latest != NULL) {
-		ls->sh->seq = latest->seq;
-		ls->sh->ftime = latest->t;
-		memcpy(ls->sh->name, latest->name, sizeof(latest->name));
-	}
-	if (latest == NULL || start_new) {
-		if (start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {
-			snprintf(err, errlen, "cannot create a log file in %s: %s", dir, strerror(errno));
-			goto fail;
-		}
-	} else {
-		if (open_current(ls) == -1 || fstat(ls->fd, &st) == -1) {
-			snprintf(err, errlen, "cannot open log file %s/%s: %s", dir, ls->sh->name,
-			    strerror(errno));
-			goto fail;
-		}
-		ls->sh->size = (uint64_t)st.st_size;
-		ls->sh->data = (uint64_t)st.st_size;
-	}
-	free(files);
-	files = NULL;
-	apply_retention(ls, deleted, sizeof(deleted));
-	return 0;
-fail:
-	free(files);
-	logstore_close(ls);
-	return -1;
-}
-
-int
-logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *written)
+append_locked(struct logstore *ls, const char *buf, size_t len, size_t *written,
+    struct ls_tag *tag)
 {
 	struct logstore_shared *sh = ls->sh;
-	int rc = 0, saved, rotation_failed = 0;
+	int rotation_failed = 0;
+	size_t done = 0;
 
-	*written = 0;
-	if (len == 0)
-		return 0;
-	if (lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == -1)
+	if (sh->need_hdr && write_header(ls) == -1)
 		return -1;
-	if (ls->gen != sh->gen && open_current(ls) == -1) {
-		rc = -1;
-		goto out;
-	}
 	while (len > 0) {
 		uint64_t room = sh->size < ls->max_size ? ls->max_size - sh->size : 0;
 		size_t n = len;
@@ -345,7 +240,7 @@ logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *writte
 
 			if (nl != NULL) {
 				n = (size_t)(nl - buf) + 1;
-			} else if (sh->data == 0 || rotation_failed) {
+			} else if (sh->size <= sh->hdr || rotation_failed) {
 				/* One record larger than a file gets a file of its own;
 				 * after a failed rotation the records go on here. */
 				nl = memchr(buf, '\n', len);
@@ -356,29 +251,274 @@ logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *writte
 				if (rotate(ls) == -1) {
 					rotate_failed(ls, errno ? errno : EIO);
 					rotation_failed = 1;
+				} else if (write_header(ls) == -1) {
+					return -1;
 				}
 				continue;
 			}
 		}
-		if (io_write_all(ls->fd, buf, n) == -1) {
-			saved = errno;
-			/* Cut back whatever part of the batch reached the file. */
-			(void)!ftruncate(ls->fd, (off_t)sh->size);
-			errno = saved;
-			rc = -1;
-			break;
-		}
-		sh->size += n;
-		sh->data += n;
+		uint64_t seq = tag != NULL ? tag->seq_at(tag->arg, done + n) : 0;
+		if (jwrite(ls, buf, n, tag != NULL ? tag->slot : -1, seq) == -1)
+			return -1;
 		buf += n;
 		len -= n;
-		*written += n;
+		done += n;
+		*written = done;
 	}
-out:
-	saved = errno;
-	lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
-	errno = saved;
+	return 0;
+}
+
+/* The slot of session id, created (least recently used evicted) when
+ * missing. Caller holds the lock. */
+static int
+find_session(struct logstore_shared *sh, const uint8_t *id, int hint)
+{
+	int victim = 0;
+
+	sh->clock++;
+	if (hint >= 0 && hint < LS_SESSIONS && memcmp(sh->sess[hint].id, id, LS_SESSION_ID) == 0) {
+		sh->sess[hint].used = sh->clock;
+		return hint;
+	}
+	for (int i = 0; i < LS_SESSIONS; i++) {
+		if (memcmp(sh->sess[i].id, id, LS_SESSION_ID) == 0) {
+			sh->sess[i].used = sh->clock;
+			return i;
+		}
+		if (sh->sess[i].used < sh->sess[victim].used)
+			victim = i;
+	}
+	memcpy(sh->sess[victim].id, id, LS_SESSION_ID);
+	sh->sess[victim].seq = 0;
+	sh->sess[victim].used = sh->clock;
+	return victim;
+}
+
+int
+logstore_append_tagged(struct logstore *ls, const char *buf, size_t len, size_t *written,
+    struct ls_tag *tag)
+{
+	int rc;
+
+	*written = 0;
+	if (len == 0)
+		return 0;
+	if (lock_write(ls) == -1)
+		return -1;
+	if (tag != NULL)
+		tag->slot = find_session(ls->sh, tag->id, tag->slot);
+	rc = append_locked(ls, buf, len, written, tag);
+	ls->last_end = __atomic_load_n(&ls->sh->wpos, __ATOMIC_SEQ_CST);
+	unlock_write(ls);
 	return rc;
+}
+
+int
+logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *written)
+{
+	return logstore_append_tagged(ls, buf, len, written, NULL);
+}
+
+int
+logstore_sync(struct logstore *ls)
+{
+	struct logstore_shared *sh = ls->sh;
+	uint64_t target = ls->last_end;
+
+	while (__atomic_load_n(&sh->synced, __ATOMIC_SEQ_CST) < target) {
+		uint64_t upto, s;
+		int rc;
+
+		if (ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_SYNC, 1) == -1)
+			return -1;
+		if (__atomic_load_n(&sh->synced, __ATOMIC_SEQ_CST) >= target) {
+			ls_lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_SYNC, 0);
+			break;
+		}
+		/* Everything written up to now lies in this file or in older
+		 * ones, which rotation synced before it moved on. */
+		if (lock_write(ls) == -1) {
+			ls_lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_SYNC, 0);
+			return -1;
+		}
+		upto = __atomic_load_n(&sh->wpos, __ATOMIC_SEQ_CST);
+		unlock_write(ls);
+		rc = fdatasync(ls->fd);
+		if (rc == 0) {
+			s = __atomic_load_n(&sh->synced, __ATOMIC_SEQ_CST);
+			while (s < upto && !__atomic_compare_exchange_n(&sh->synced, &s, upto, 0,
+			    __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST))
+				;
+		}
+		int saved = errno;
+		ls_lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_SYNC, 0);
+		if (rc == -1) {
+			errno = saved;
+			return -1;
+		}
+	}
+	return 0;
+}
+
+int
+logstore_session_seq(struct logstore *ls, const uint8_t *id, uint64_t *seq)
+{
+	if (lock_write(ls) == -1)
+		return -1;
+	*seq = ls->sh->sess[find_session(ls->sh, id, -1)].seq;
+	unlock_write(ls);
+	return 0;
+}
+
+int
+logstore_child_alive(struct logstore *ls)
+{
+	return ls_lock_byte(ls->lockfd, F_RDLCK, LS_LOCK_ALIVE, 1);
+}
+
+/* Start-up: no process of an earlier server may still write here. */
+static int
+wait_alive(struct logstore *ls)
+{
+	struct timespec pause = { 0, 10 * 1000000L };
+
+	for (int waited = 0; ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_ALIVE, 0) == -1;
+	    waited += 10) {
+		if ((errno != EAGAIN && errno != EACCES) || waited >= ALIVE_WAIT_MS)
+			return -1;
+		nanosleep(&pause, NULL);
+	}
+	return ls_lock_byte(ls->lockfd, F_RDLCK, LS_LOCK_ALIVE, 0);
+}
+
+/* Start-up: a newest file that does not end in LF was torn by a process
+ * killed in the middle of a write; its torn tail goes, and the file says so. */
+static int
+repair_tail(struct logstore *ls)
+{
+	struct logstore_shared *sh = ls->sh;
+	char last;
+	uint64_t cut;
+
+	if (sh->size == 0 || pread(ls->fd, &last, 1, (off_t)sh->size - 1) != 1 || last == '\n')
+		return 0;
+	cut = last_record_end(ls->fd, 0, sh->size);
+	if (ftruncate(ls->fd, (off_t)cut) == -1)
+		return -1;
+	uint64_t torn = sh->size - cut;
+	sh->size = cut;
+	sh->repairs++;
+	return store_event(ls, "repair: %s ended in a torn record (a process was killed in the "
+	    "middle of a write); removed its %llu bytes at offset %llu", sh->name,
+	    (unsigned long long)torn, (unsigned long long)cut);
+}
+
+/* The most recent file (highest sequence number) becomes current, appended
+ * to, or a new one is started. Caller holds the instance lock. */
+static int
+open_latest(struct logstore *ls, int start_new, char *err, size_t errlen)
+{
+	struct logfile *files = NULL, *latest = NULL;
+	size_t n = 0;
+	struct stat st;
+
+	if (ls_scan_dir(ls, &files, &n) == -1) {
+		snprintf(err, errlen, "cannot read log directory %s: %s", ls->dir, strerror(errno));
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (latest == NULL || files[i].seq > latest->seq)
+			latest = &files[i];
+	if (latest != NULL) {
+		ls->sh->seq = latest->seq;
+		ls->sh->ftime = latest->t;
+		memcpy(ls->sh->name, latest->name, sizeof(latest->name));
+	}
+	free(files);
+	if (latest == NULL || start_new) {
+		if (ls_start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {
+			snprintf(err, errlen, "cannot create a log file in %s: %s", ls->dir,
+			    strerror(errno));
+			return -1;
+		}
+		return 0;
+	}
+	if (ls_open_current(ls) == -1 || fstat(ls->fd, &st) == -1) {
+		snprintf(err, errlen, "cannot open log file %s/%s: %s%s", ls->dir, ls->sh->name,
+		    strerror(errno), errno == ELOOP ? " (a symbolic link: logserver never "
+		    "follows one in its directory)" : "");
+		return -1;
+	}
+	ls->sh->size = (uint64_t)st.st_size;
+	if (repair_tail(ls) == -1) {
+		snprintf(err, errlen, "cannot repair the torn end of %s/%s: %s", ls->dir,
+		    ls->sh->name, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+int
+logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t max_files,
+    int start_new, int format, char *err, size_t errlen)
+{
+	char deleted[512];
+
+	memset(ls, 0, sizeof(*ls));
+	ls->dirfd = ls->lockfd = ls->fd = -1;
+	ls->max_size = max_size;
+	ls->max_files = max_files;
+	ls->format = format;
+	snprintf(ls->dir, sizeof(ls->dir), "%s", dir);
+
+	if (ls_make_dirs(dir) == -1) {
+		snprintf(err, errlen, "cannot create log directory %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	ls->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (ls->dirfd == -1) {
+		snprintf(err, errlen, "cannot open log directory %s: %s", dir, strerror(errno));
+		goto fail;
+	}
+	ls->lockfd = openat(ls->dirfd, LS_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    LS_FILE_MODE);
+	if (ls->lockfd == -1) {
+		snprintf(err, errlen, "log directory %s is not writable (%s/%s: %s); check its owner "
+		    "and mode", dir, dir, LS_LOCK_NAME, strerror(errno));
+		goto fail;
+	}
+	if (ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_INSTANCE, 0) == -1) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+		    .l_start = LS_LOCK_INSTANCE, .l_len = 1 };
+		long pid = fcntl(ls->lockfd, F_GETLK, &fl) == 0 ? (long)fl.l_pid : 0;
+		snprintf(err, errlen, "log directory %s is already in use by another logserver (pid %ld)",
+		    dir, pid);
+		goto fail;
+	}
+	if (wait_alive(ls) == -1) {
+		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+		    .l_start = LS_LOCK_ALIVE, .l_len = 1 };
+		long pid = fcntl(ls->lockfd, F_GETLK, &fl) == 0 ? (long)fl.l_pid : 0;
+		snprintf(err, errlen, "log directory %s is still written by a process of an earlier "
+		    "logserver (pid %ld) that did not exit within %d s", dir, pid,
+		    ALIVE_WAIT_MS / 1000);
+		goto fail;
+	}
+	ls->sh = mmap(NULL, sizeof(*ls->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+	    -1, 0);
+	if (ls->sh == MAP_FAILED) {
+		ls->sh = NULL;
+		snprintf(err, errlen, "cannot map shared state: %s", strerror(errno));
+		goto fail;
+	}
+	memset(ls->sh, 0, sizeof(*ls->sh));
+	if (open_latest(ls, start_new, err, errlen) == -1)
+		goto fail;
+	ls_apply_retention(ls, deleted, sizeof(deleted));
+	return 0;
+fail:
+	logstore_close(ls);
+	return -1;
 }
 
 int
@@ -387,14 +527,14 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 	struct stat st;
 	int fd, rc = 0;
 
-	if (lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == -1) {
-		snprintf(err, errlen, "cannot lock %s/%s: %s", ls->dir, LOCK_NAME, strerror(errno));
+	if (lock_write(ls) == -1) {
+		snprintf(err, errlen, "cannot lock %s/%s: %s", ls->dir, LS_LOCK_NAME, strerror(errno));
 		return -1;
 	}
-	fd = openat(ls->dirfd, ls->sh->name, O_WRONLY | O_APPEND | O_CLOEXEC);
+	fd = openat(ls->dirfd, ls->sh->name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
 		/* Moved away (logrotate): carry on in a new file. */
-		if (start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {
+		if (ls_start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {
 			snprintf(err, errlen, "cannot create a log file in %s: %s", ls->dir,
 			    strerror(errno));
 			rc = -1;
@@ -408,10 +548,11 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 	} else {
 		close(ls->fd);
 		ls->fd = fd;
-		ls->sh->size = ls->sh->data = (uint64_t)st.st_size;
+		ls->sh->size = (uint64_t)st.st_size;
+		ls->sh->hdr = 0;
 		ls->gen = ++ls->sh->gen;
 	}
-	lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
+	unlock_write(ls);
 	return rc;
 }
 
@@ -419,18 +560,18 @@ void
 logstore_current(struct logstore *ls, char *name, size_t cap, uint64_t *size)
 {
 	/* Without the lock (it failed) the read is only a best guess. */
-	int locked = lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == 0;
+	int locked = ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == 0;
 
 	snprintf(name, cap, "%s", ls->sh->name);
 	*size = ls->sh->size;
 	if (locked)
-		lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
+		unlock_write(ls);
 }
 
 int
 logstore_list(struct logstore *ls, struct logfile **files, size_t *nfiles)
 {
-	if (scan_dir(ls, files, nfiles) == -1)
+	if (ls_scan_dir(ls, files, nfiles) == -1)
 		return -1;
 	(void)retention_select(*files, *nfiles, *nfiles);	/* sorts oldest first */
 	return 0;

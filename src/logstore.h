@@ -29,14 +29,50 @@
 
 #include "logname.h"
 
+#define LS_SESSIONS 1024	/* named RELP sessions remembered for de-duplication */
+#define LS_SESSION_ID 16
+
+/* A named sender session (logclient's RELP session offer): the highest
+ * message number of it that is in the file. */
+struct ls_session {
+	uint8_t id[LS_SESSION_ID];	/* all zero: free */
+	uint64_t seq;
+	uint64_t used;			/* sh->clock when last touched (LRU) */
+};
+
+/*
+ * The journal of the one write in progress, set under the lock just before
+ * a write() and cleared after it. A writer killed in between leaves it set;
+ * the next writer (under the lock) sees it and finishes the bookkeeping or
+ * repairs the torn tail before it writes anything.
+ */
+struct ls_pending {
+	int active;
+	int slot;		/* session slot the write advances, -1 when none */
+	long pid;		/* the writer */
+	uint64_t start;		/* file size before the write */
+	uint64_t len;
+	uint64_t seq_after;	/* the session's message number once it is whole */
+};
+
 struct logstore_shared {
 	uint64_t gen;		/* bumped whenever the current file changes */
 	uint64_t seq;		/* sequence number of the current file */
-	uint64_t size;		/* bytes in the current file */
-	uint64_t data;		/* bytes of records (not the header) in it */
+	uint64_t size;		/* bytes in the current file (re-read from it under the lock) */
+	uint64_t hdr;		/* bytes of the rotate record that opens it */
 	time_t ftime;		/* time part of the current file's name */
 	int rotate_errno;	/* errno of a rotation failing now, 0 when none */
 	char name[LOGNAME_LEN + 1];
+	uint64_t wpos;		/* bytes appended to all files since start-up */
+	uint64_t synced;	/* wpos that fdatasync has covered (atomic) */
+	uint64_t clock;		/* session LRU clock */
+	unsigned long long repairs;
+	struct ls_pending pending;
+	int need_hdr;		/* the current file still lacks its rotate record */
+	uint64_t prev_size;	/* for that record: the file it continues */
+	char prev_name[LOGNAME_LEN + 1];
+	char deleted[512];	/* and the files retention deleted */
+	struct ls_session sess[LS_SESSIONS];
 };
 
 struct logstore {
@@ -46,9 +82,23 @@ struct logstore {
 	uint64_t gen;		/* generation fd belongs to */
 	uint64_t max_size;
 	size_t max_files;
-	int format;		/* enum rec_format of the rotation record */
+	int format;		/* enum rec_format of the store's own records */
+	int durable;		/* some writer syncs: rotation syncs the old file and the directory */
+	uint64_t last_end;	/* wpos after this process's last append */
 	struct logstore_shared *sh;
 	char dir[1024];
+};
+
+/*
+ * What a tagged append advances: the named session id, and a callback that
+ * tells the session's highest message number whose record ends at or before
+ * byte end of the batch (0 when none).
+ */
+struct ls_tag {
+	const uint8_t *id;	/* LS_SESSION_ID bytes */
+	int slot;		/* the store's slot for id, -1 until it is known */
+	uint64_t (*seq_at)(void *arg, size_t end);
+	void *arg;
 };
 
 /*
@@ -67,6 +117,34 @@ int logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_
  * stays. Returns 0, or -1 with errno set (*written may then be > 0).
  */
 int logstore_append(struct logstore *ls, const char *buf, size_t len, size_t *written);
+
+/*
+ * As logstore_append(), and under the same lock the session named by tag
+ * advances to the message number of the last whole record written, so that
+ * a resent message can be recognised (logstore_session_seq()).
+ */
+int logstore_append_tagged(struct logstore *ls, const char *buf, size_t len, size_t *written,
+    struct ls_tag *tag);
+
+/*
+ * Group commit: returns once everything this process appended so far is on
+ * disk (fdatasync). One sync covers the records of every process written
+ * before it; a process whose records another's sync covered does not sync.
+ * Returns 0 or -1 with errno.
+ */
+int logstore_sync(struct logstore *ls);
+
+/* The highest message number of the named session in the file (0 when the
+ * store does not know it); creates its slot (evicting the least recently
+ * used). Returns 0 or -1 with errno (the lock failed). */
+int logstore_session_seq(struct logstore *ls, const uint8_t *id, uint64_t *seq);
+
+/*
+ * Children: hold a shared lock on the "alive" byte for their whole life, so
+ * a new server refuses to start while any process of this one may still
+ * write. Returns 0 or -1.
+ */
+int logstore_child_alive(struct logstore *ls);
 
 /*
  * For SIGHUP (logrotate): makes every process reopen the current file by

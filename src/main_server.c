@@ -115,6 +115,14 @@ main(int argc, char **argv)
 			snprintf(sv.udp_note + used, sizeof(sv.udp_note) - used, " udp-rcvbuf=%ld",
 			    granted);
 	}
+	if (cfg.relp_port != 0) {
+		char note[256];
+
+		sv.nrfds = net_listen(cfg.bind, (int)cfg.relp_port, SOCK_STREAM, sv.rfds, note,
+		    sizeof(note), err, sizeof(err));
+		if (sv.nrfds == -1)
+			fatalx("RELP: %s (choose another with --relp-port, or 0 to disable RELP)", err);
+	}
 	if (cfg.query_port != 0) {
 		char note[256];
 
@@ -126,6 +134,9 @@ main(int argc, char **argv)
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	/* Some acknowledgement promises "on disk": rotation then syncs too. */
+	store.durable = (cfg.relp_port != 0 && cfg.fsync == FSYNC_BATCH) ||
+	    cfg.tcp_fsync == FSYNC_BATCH;
 	rc = supervisor_run(&sv);
 	logstore_close(&store);
 	return rc;

@@ -11,9 +11,11 @@
 #include <time.h>
 #include <unistd.h>
 #include <fcntl.h>
+#include <sys/prctl.h>
 
 #include "log.h"
 #include "record.h"
+#include "relp.h"
 #include "session.h"
 #include "query.h"
 #include "sig.h"
@@ -133,7 +135,7 @@ fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, voi
     const sigset_t *), void *arg)
 {
 	sigset_t all, old;
-	pid_t pid;
+	pid_t pid, parent = getpid();
 
 	/* Signals stay blocked across fork so the child installs its own first. */
 	sigfillset(&all);
@@ -143,10 +145,20 @@ fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, voi
 		sigset_t waitmask;
 		int devnull;
 
+		/* Die with the supervisor: no orphan may write into a directory
+		 * that a new server owns. The alive lock makes a new server wait
+		 * until this process is gone; the parent check closes the race
+		 * with a supervisor that died before the two were in place. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    logstore_child_alive(st->sv->store) == -1 || getppid() != parent)
+			_exit(1);
+
 		for (int i = 0; i < st->sv->nlfds; i++)
 			close(st->sv->lfds[i]);
 		for (int i = 0; i < st->sv->nqfds; i++)
 			close(st->sv->qfds[i]);
+		for (int i = 0; i < st->sv->nrfds; i++)
+			close(st->sv->rfds[i]);
 		if (!keep_udp)
 			for (int i = 0; i < st->sv->nufds; i++)
 				close(st->sv->ufds[i]);
@@ -174,6 +186,15 @@ session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 	struct conn *c = arg;
 
 	return session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	    waitmask);
+}
+
+static int
+relp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+
+	return relp_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
 	    waitmask);
 }
 
@@ -240,9 +261,13 @@ refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t ssle
 	sv_event(st, "refused %s%s: %s", what, peer, why);
 }
 
+enum listener { L_TCP, L_RELP, L_QUERY };
+
 static void
-spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen, int query)
+spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
+    enum listener kind)
 {
+	int query = kind == L_QUERY;
 	const struct server_config *cfg = st->sv->cfg;
 	struct conn c = { cfd, ss, sslen };
 	char why[128];
@@ -263,7 +288,7 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
 		return;
 	}
-	pid = fork_child(st, 0, query ? query_body : session_body, &c);
+	pid = fork_child(st, 0, query ? query_body : kind == L_RELP ? relp_body : session_body, &c);
 	if (pid == -1) {
 		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
 		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
@@ -280,7 +305,7 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 
 /* Returns -1 when accept() ran out of descriptors (pause accepting). */
 static int
-accept_some(struct sv_state *st, int lfd, int query)
+accept_some(struct sv_state *st, int lfd, enum listener kind)
 {
 	for (int i = 0; i < ACCEPTS_PER_WAKE; i++) {
 		struct sockaddr_storage ss;
@@ -294,7 +319,7 @@ accept_some(struct sv_state *st, int lfd, int query)
 			}
 			return 0;	/* EAGAIN, ECONNABORTED, EINTR ... */
 		}
-		spawn(st, cfd, &ss, sslen, query);
+		spawn(st, cfd, &ss, sslen, kind);
 		if (sig_got_chld)
 			reap(st);
 	}
@@ -407,8 +432,8 @@ int
 supervisor_run(struct supervisor *sv)
 {
 	const struct server_config *cfg = sv->cfg;
-	struct pollfd pfds[2 * NET_MAX_LISTEN + 2];
-	int query_from;		/* pfds index of the first query listener */
+	struct pollfd pfds[3 * NET_MAX_LISTEN + 2];
+	int relp_from, query_from;	/* pfds index of the first RELP, query listener */
 	struct sv_state st;
 	char name[LOGNAME_LEN + 1], where[256] = "";
 	uint64_t size;
@@ -429,6 +454,7 @@ supervisor_run(struct supervisor *sv)
 	}
 	st.stdin_watch = isatty(STDIN_FILENO);
 	append_addrs(where, sizeof(where), "", sv->lfds, sv->nlfds);
+	append_addrs(where, sizeof(where), " relp=", sv->rfds, sv->nrfds);
 	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
 	logstore_current(sv->store, name, sizeof(name), &size);
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
@@ -448,6 +474,10 @@ supervisor_run(struct supervisor *sv)
 		if (paused_ms == 0)
 			for (int i = 0; i < sv->nlfds; i++)
 				pfds[n++] = (struct pollfd){ .fd = sv->lfds[i], .events = POLLIN };
+		relp_from = n;
+		if (paused_ms == 0)
+			for (int i = 0; i < sv->nrfds; i++)
+				pfds[n++] = (struct pollfd){ .fd = sv->rfds[i], .events = POLLIN };
 		query_from = n;
 		if (paused_ms == 0)
 			for (int i = 0; i < sv->nqfds; i++)
@@ -475,7 +505,8 @@ supervisor_run(struct supervisor *sv)
 				if (pfds[i].revents & (POLLIN | POLLHUP))
 					read_stdin(&st);
 			} else if (pfds[i].revents & POLLIN) {
-				if (accept_some(&st, pfds[i].fd, i >= query_from) == -1)
+				if (accept_some(&st, pfds[i].fd, i >= query_from ? L_QUERY :
+				    i >= relp_from ? L_RELP : L_TCP) == -1)
 					paused_ms = EMFILE_PAUSE_MS;
 			}
 		}
@@ -486,7 +517,9 @@ supervisor_run(struct supervisor *sv)
 		close(sv->lfds[i]);
 	for (int i = 0; i < sv->nqfds; i++)
 		close(sv->qfds[i]);
-	sv->nlfds = sv->nqfds = 0;
+	for (int i = 0; i < sv->nrfds; i++)
+		close(sv->rfds[i]);
+	sv->nlfds = sv->nqfds = sv->nrfds = 0;
 	shutdown_children(&st, sigfd);
 	for (int i = 0; i < sv->nufds; i++)
 		close(sv->ufds[i]);

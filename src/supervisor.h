@@ -34,6 +34,8 @@ struct supervisor {
 	int nlfds;
 	int ufds[NET_MAX_LISTEN];	/* UDP sockets, served by one receiver process */
 	int nufds;
+	int rfds[NET_MAX_LISTEN];	/* RELP listeners */
+	int nrfds;
 	int qfds[NET_MAX_LISTEN];	/* query service listeners */
 	int nqfds;
 	struct acl allow;		/* who may send (TCP here, UDP in udp.c) */

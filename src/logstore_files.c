@@ -1,0 +1,180 @@
+/* logstore_files: the log directory's files: scan, create, expire. */
+#include "logstore_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#define CREATE_TRIES 100
+
+int
+ls_lock_byte(int fd, short type, off_t which, int wait)
+{
+	struct flock fl;
+
+	memset(&fl, 0, sizeof(fl));
+	fl.l_type = type;
+	fl.l_whence = SEEK_SET;
+	fl.l_start = which;
+	fl.l_len = 1;
+	for (;;) {
+		if (fcntl(fd, wait ? F_SETLKW : F_SETLK, &fl) == 0)
+			return 0;
+		if (errno != EINTR)
+			return -1;
+	}
+}
+
+int
+ls_make_dirs(const char *dir)
+{
+	char path[1024];
+	size_t len = strlen(dir);
+
+	if (len == 0 || len >= sizeof(path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	memcpy(path, dir, len + 1);
+	for (size_t i = 1; i <= len; i++) {
+		if (path[i] != '/' && path[i] != '\0')
+			continue;
+		char c = path[i];
+		path[i] = '\0';
+		if (mkdir(path, 0750) == -1 && errno != EEXIST)
+			return -1;
+		path[i] = c;
+	}
+	return 0;
+}
+
+int
+ls_scan_dir(struct logstore *ls, struct logfile **files, size_t *nfiles)
+{
+	struct logfile *v = NULL;
+	size_t n = 0, cap = 0;
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	*files = NULL;
+	*nfiles = 0;
+	fd = openat(ls->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd == -1)
+		return -1;
+	d = fdopendir(fd);
+	if (d == NULL) {
+		close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		struct logfile lf;
+
+		if (logname_parse(de->d_name, &lf.t, &lf.seq) == -1)
+			continue;
+		if (n == cap) {
+			size_t ncap = cap ? cap * 2 : 64;
+			struct logfile *nv = realloc(v, ncap * sizeof(*v));
+			if (nv == NULL) {
+				free(v);
+				closedir(d);
+				errno = ENOMEM;
+				return -1;
+			}
+			v = nv;
+			cap = ncap;
+		}
+		memcpy(lf.name, de->d_name, LOGNAME_LEN + 1);
+		v[n++] = lf;
+	}
+	closedir(d);
+	*files = v;
+	*nfiles = n;
+	return 0;
+}
+
+void
+ls_apply_retention(struct logstore *ls, char *list, size_t cap)
+{
+	struct logfile *files;
+	size_t n, drop, used = 0;
+
+	if (cap > 0)
+		list[0] = '\0';
+	if (ls_scan_dir(ls, &files, &n) == -1)
+		return;
+	drop = retention_select(files, n, ls->max_files);
+	for (size_t i = 0; i < drop; i++) {
+		if (files[i].seq == ls->sh->seq)
+			continue;
+		if (unlinkat(ls->dirfd, files[i].name, 0) == -1 && errno != ENOENT)
+			continue;
+		int w = snprintf(list + used, cap - used, "%s%s", used ? " " : "", files[i].name);
+		if (w > 0 && (size_t)w < cap - used)
+			used += (size_t)w;
+	}
+	free(files);
+}
+
+int
+ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
+{
+	struct timespec now;
+	char name[LOGNAME_LEN + 1];
+	uint64_t seq = after_seq;
+	int fd = -1;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	time_t t = now.tv_sec > after_t ? now.tv_sec : after_t;
+	for (int i = 0; i < CREATE_TRIES && fd == -1; i++) {
+		seq++;
+		if (logname_format(name, sizeof(name), t, seq) == -1) {
+			errno = EOVERFLOW;
+			return -1;
+		}
+		fd = openat(ls->dirfd, name,
+		    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, LS_FILE_MODE);
+		if (fd == -1 && errno != EEXIST)
+			return -1;
+	}
+	if (fd == -1)
+		return -1;
+	/* The new name must survive a power cut as well as the records in it. */
+	if (ls->durable && fsync(ls->dirfd) == -1) {
+		int e = errno;
+		close(fd);
+		(void)unlinkat(ls->dirfd, name, 0);
+		errno = e;
+		return -1;
+	}
+	if (ls->fd != -1)
+		close(ls->fd);
+	ls->fd = fd;
+	__atomic_store_n(&ls->sh->seq, seq, __ATOMIC_RELEASE);
+	ls->sh->ftime = t;
+	ls->sh->size = 0;
+	ls->sh->hdr = 0;
+	memcpy(ls->sh->name, name, sizeof(name));
+	ls->gen = ++ls->sh->gen;
+	return 0;
+}
+
+int
+ls_open_current(struct logstore *ls)
+{
+	int fd = openat(ls->dirfd, ls->sh->name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	    O_CLOEXEC, LS_FILE_MODE);
+
+	if (fd == -1)
+		return -1;
+	if (ls->fd != -1)
+		close(ls->fd);
+	ls->fd = fd;
+	ls->gen = ls->sh->gen;
+	return 0;
+}

@@ -1,0 +1,40 @@
+/*
+ * logstore_int: what the log store's two files share (not for other
+ * modules). logstore.c appends, journals, repairs and syncs; logstore_files.c
+ * finds, creates and deletes the files in the directory.
+ */
+#ifndef LOGSERVER_LOGSTORE_INT_H
+#define LOGSERVER_LOGSTORE_INT_H
+
+#include <sys/types.h>
+
+#include "logstore.h"
+
+#define LS_LOCK_NAME ".logserver.lock"
+#define LS_LOCK_WRITE 0		/* byte locked around every write */
+#define LS_LOCK_INSTANCE 1	/* byte the supervisor holds while it runs */
+#define LS_LOCK_SYNC 2		/* byte held by the one process running fdatasync */
+#define LS_LOCK_ALIVE 3		/* byte every process of a server holds shared */
+#define LS_FILE_MODE 0640
+
+/* fcntl record lock on one byte; wait: F_SETLKW. Returns 0 or -1 with errno. */
+int ls_lock_byte(int fd, short type, off_t which, int wait);
+
+/* mkdir -p */
+int ls_make_dirs(const char *dir);
+
+/* Our files in the directory, unsorted. *files is malloc'ed (caller frees). */
+int ls_scan_dir(struct logstore *ls, struct logfile **files, size_t *nfiles);
+
+/* Deletes the oldest of our files beyond max_files, never the current one,
+ * and lists what went in list ("name name ...", cap bytes). */
+void ls_apply_retention(struct logstore *ls, char *list, size_t cap);
+
+/* Creates the file after after_seq and makes it current. Caller holds the
+ * write lock. Returns 0 or -1 with errno. */
+int ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t);
+
+/* Opens the current file by name (no symlinks) as this process's fd. */
+int ls_open_current(struct logstore *ls);
+
+#endif
