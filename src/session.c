@@ -5,6 +5,7 @@
 #include <poll.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "framing.h"
@@ -33,6 +34,7 @@ struct session {
 	size_t ocap, olen, oreserve;
 	unsigned long long nmsg, ntrunc;
 	int write_failed;	/* the last append failed; errno in write_errno */
+	int relp_refused;	/* the sender speaks RELP: told where to go, closing */
 	int write_errno;
 };
 
@@ -44,7 +46,8 @@ flush(struct session *s)
 
 	if (s->olen == 0)
 		return 0;
-	if (logstore_append(s->store, s->obuf, s->olen, &written) == 0) {
+	if (logstore_append(s->store, s->obuf, s->olen, &written) == 0 &&
+	    (s->cfg->tcp_fsync != FSYNC_BATCH || logstore_sync(s->store) == 0)) {
 		s->olen = 0;
 		if (s->write_failed)
 			log_warnx("writing to %s works again", s->cfg->dir);
@@ -61,7 +64,7 @@ flush(struct session *s)
 	return -1;
 }
 
-enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT };
+enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT, EV_RELP_REFUSED };
 
 /*
  * Adds one of the session's own events to the batch. TRUNCATED takes
@@ -87,12 +90,52 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 		    "truncated message from %s: kept the first %llu bytes, dropped %llu (max-line)",
 		    s->peer, a, b);
 		break;
+	case EV_RELP_REFUSED:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+		    "refused %s: a RELP open on the plain TCP port (RELP port: %lld); nothing "
+		    "written", s->peer, s->cfg->relp_port);
+		break;
 	case EV_DISCONNECT:
 		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
 		    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg, s->ntrunc,
 		    b ? " (server shutdown)" : a ? " (connection reset)" : "");
 		break;
 	}
+}
+
+/* "TXNR open DATALEN ...": a RELP sender that was pointed at this port. */
+static int
+looks_like_relp_open(const char *p, size_t len)
+{
+	size_t i = 0, d;
+
+	for (d = 0; i < len && d < 10 && p[i] >= '0' && p[i] <= '9'; i++, d++)
+		;
+	if (d == 0 || d > 9 || len - i < 7 || memcmp(p + i, " open ", 6) != 0)
+		return 0;
+	i += 6;
+	for (d = 0; i < len && d < 10 && p[i] >= '0' && p[i] <= '9'; i++, d++)
+		;
+	return d > 0 && d <= 9 && (i == len || p[i] == ' ');
+}
+
+/* Refuses a RELP sender on the plain port: one line telling where RELP
+ * goes (never written as a message), and the refusal recorded. */
+static void
+refuse_relp(struct session *s)
+{
+	char line[200];
+	int n;
+
+	if (s->cfg->relp_port != 0)
+		n = snprintf(line, sizeof(line), "logserver: refused: this is the plain TCP port; "
+		    "RELP goes to port %lld (--relp-port)\n", s->cfg->relp_port);
+	else
+		n = snprintf(line, sizeof(line), "logserver: refused: this is the plain TCP port "
+		    "and RELP is disabled (--relp-port 0)\n");
+	if (n > 0 && (size_t)n < sizeof(line))
+		(void)!send(s->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+	add_event(s, EV_RELP_REFUSED, 0, 0);
 }
 
 /*
@@ -113,6 +156,10 @@ process(struct session *s, int eof)
 		if (n == 0)
 			break;
 		off += n;
+		if (f.type == FRAME_MSG && s->nmsg == 0 && looks_like_relp_open(f.p, f.len)) {
+			s->relp_refused = 1;
+			break;
+		}
 		switch (f.type) {
 		case FRAME_MSG:
 			s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, f.p, f.len,
@@ -246,12 +293,17 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 			break;
 		rec_clock_update(&s.clk);
 		process(&s, 0);
+		if (s.relp_refused)
+			break;
 		/* Batch: write once the socket is empty or the batch is large. */
 		if (s.olen >= OUT_BATCH)
 			(void)flush(&s);
 	}
 	rec_clock_update(&s.clk);
-	process(&s, 1);
+	if (s.relp_refused)
+		refuse_relp(&s);
+	else
+		process(&s, 1);
 	add_event(&s, EV_DISCONNECT, (unsigned long long)reset, (unsigned long long)stopped);
 	while (flush(&s) == -1 && !sig_got_term) {
 		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L };
