@@ -387,6 +387,27 @@ last_lines(int fd, off_t size, unsigned long long n, char *buf, size_t cap)
 	return 0;
 }
 
+/* Offset just after the last LF in the first size bytes (0 when none). */
+static off_t
+resync_point(int fd, off_t size, char *buf, size_t cap)
+{
+	off_t pos = size;
+
+	while (pos > 0) {
+		size_t want = pos > (off_t)cap ? cap : (size_t)pos;
+		ssize_t got = pread(fd, buf, want, pos - (off_t)want);
+		const char *nl;
+
+		if (got != (ssize_t)want)
+			return 0;
+		nl = memrchr(buf, '\n', want);
+		if (nl != NULL)
+			return pos - (off_t)want + (nl - buf) + 1;
+		pos -= (off_t)want;
+	}
+	return 0;
+}
+
 /* The oldest of our files with a sequence number above seq, or -1. */
 static int
 open_next(struct qsess *q, uint64_t seq, char *name, uint64_t *nseq)
@@ -479,6 +500,16 @@ do_follow(struct qsess *q, const struct q_request *rq)
 				off += (off_t)take;
 				continue;
 			}
+		}
+		if (n == 0 && fstat(fd, &st) == 0 && st.st_size < off) {
+			/* Cut back under us (a failed write, a torn tail repaired):
+			 * go on at the last record boundary of what is left. */
+			off_t to = resync_point(fd, st.st_size, buf, FOLLOW_BUF);
+			audit(q, "FOLLOW %s shrank from %lld to %lld bytes (records cut back by the "
+			    "store); continuing at %lld", name, (long long)off, (long long)st.st_size,
+			    (long long)to);
+			off = to;
+			continue;
 		}
 		if (n >= 0 && cur > seq) {
 			uint64_t nseq;
