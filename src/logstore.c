@@ -531,7 +531,7 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot lock %s/%s: %s", ls->dir, LS_LOCK_NAME, strerror(errno));
 		return -1;
 	}
-	fd = openat(ls->dirfd, ls->sh->name, O_WRONLY | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	fd = openat(ls->dirfd, ls->sh->name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
 	if (fd == -1 && errno == ENOENT) {
 		/* Moved away (logrotate): carry on in a new file. */
 		if (ls_start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {

@@ -138,7 +138,7 @@ ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
 			return -1;
 		}
 		fd = openat(ls->dirfd, name,
-		    O_WRONLY | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, LS_FILE_MODE);
+		    O_RDWR | O_APPEND | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, LS_FILE_MODE);
 		if (fd == -1 && errno != EEXIST)
 			return -1;
 	}
@@ -167,7 +167,7 @@ ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
 int
 ls_open_current(struct logstore *ls)
 {
-	int fd = openat(ls->dirfd, ls->sh->name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW |
+	int fd = openat(ls->dirfd, ls->sh->name, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW |
 	    O_CLOEXEC, LS_FILE_MODE);
 
 	if (fd == -1)
