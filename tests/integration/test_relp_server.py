@@ -271,3 +271,24 @@ def test_many_relp_senders_at_once_each_get_every_message_once_in_order(start_se
         assert all(code == 200 for _i, code in results[k])
         assert texts(recs, "c%02d" % k) == ["c%02d %06d" % (k, i) for i in range(per)]
     assert srv.stop() == 0
+
+
+@pytest.mark.skipif(_strace() is None, reason="strace is not installed")
+def test_tcp_fsync_batch_syncs_each_plain_batch_before_reading_more(start_server, tmp_path):
+    trace = tmp_path / "trace"
+    srv = start_server("--tcp-fsync", "batch")
+    tr = subprocess.Popen(["strace", "-f", "-qq", "-o", str(trace), "-e",
+                           "trace=fdatasync,write,read", "-p", str(srv.pid)],
+                          stderr=subprocess.DEVNULL)
+    try:
+        wait_until(lambda: _traced(srv.pid), what="tracer attached")
+        srv.send(b"".join(b"plain %04d\n" % i for i in range(2000)))
+    finally:
+        tr.send_signal(signal.SIGINT)
+        tr.wait(timeout=15)
+    lines = trace.read_text().splitlines()
+    recs = [i for i, x in enumerate(lines) if re.search(r'write\(\d+, "20\d\d-', x)]
+    assert recs
+    for i in recs:
+        nxt = [x for x in lines[i + 1:] if "fdatasync(" in x or re.search(r" read\(", x)]
+        assert nxt and "fdatasync(" in nxt[0], "a batch of records not synced before reading on"
