@@ -342,3 +342,54 @@ def one_stderr_line(res, prog="logserver"):
     assert len(lines) == 1 and err.endswith("\n"), "expected one stderr line, got %r" % err
     assert lines[0].startswith(prog + ": "), lines[0]
     return lines[0]
+
+
+# --------------------------------------------------------------------------
+# kernel views of sockets and signals (/proc), used by the test_gaps_* tests
+
+def tcp_sockets(local_port=None, remote_port=None):
+    """IPv4 and IPv6 TCP sockets from /proc/net/tcp{,6}, as dicts with local
+    and remote port, state (hex: 01 ESTABLISHED, 05 FIN_WAIT2, 08 CLOSE_WAIT,
+    0A LISTEN), tx_queue and rx_queue (bytes), filtered by the ports given."""
+    out = []
+    for name in ("tcp", "tcp6"):
+        try:
+            with open("/proc/net/" + name) as f:
+                lines = f.read().splitlines()[1:]
+        except FileNotFoundError:
+            continue
+        for line in lines:
+            fields = line.split()
+            lport = int(fields[1].rsplit(":", 1)[1], 16)
+            rport = int(fields[2].rsplit(":", 1)[1], 16)
+            if local_port is not None and lport != local_port:
+                continue
+            if remote_port is not None and rport != remote_port:
+                continue
+            tx, rx = (int(x, 16) for x in fields[4].split(":"))
+            out.append({"local": lport, "remote": rport, "state": fields[3],
+                        "tx_queue": tx, "rx_queue": rx})
+    return out
+
+
+def rx_queue(local_port, remote_port):
+    """Bytes waiting to be read on the TCP socket local_port <- remote_port
+    (None when there is no such socket)."""
+    socks = [s for s in tcp_sockets(local_port, remote_port) if s["state"] != "0A"]
+    return socks[0]["rx_queue"] if socks else None
+
+
+def signal_pending(pid):
+    """Mask of the signals pending at pid (thread and process-wide), 0 when gone."""
+    mask = 0
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith(("SigPnd:", "ShdPnd:")):
+                    mask |= int(line.split()[1], 16)
+    except (FileNotFoundError, ProcessLookupError):
+        return 0
+    return mask
+
+
+kill_pid = _common.kill_pid
