@@ -42,8 +42,9 @@ def check_refused(srv, rc, err, what):
 @pytest.mark.parametrize("reason", list(REASONS))
 def test_logclient_exits_1_when_the_refusal_arrives_before_its_half_close(
         start_server, procs, tmp_path, reason):
-    # Checked against a planted bug: main_client.c finish() returning 0 instead
-    # of refused() when its MSG_PEEK before shutdown() finds the server's line;
+    # Checked against a planted bug: the plain sender's finish() (main_client.c,
+    # now client_plain.c) returning 0 instead of refused() when its MSG_PEEK
+    # before shutdown() finds the server's line;
     # this test then fails (exit 0) for both reasons.
     srv = refusing_server(start_server, procs, reason)
     p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", srv.port],
@@ -66,8 +67,9 @@ def test_logclient_exits_1_when_the_refusal_arrives_after_its_half_close(
     # The supervisor is stopped, so the connection waits in the listen queue
     # (the kernel completes it) until logclient has sent and half-closed; only
     # then is it accepted and refused.
-    # Checked against a planted bug: main_client.c finish() returning 0 instead
-    # of refused() when its read after shutdown() returns the server's line;
+    # Checked against a planted bug: the plain sender's finish() (main_client.c,
+    # now client_plain.c) returning 0 instead of refused() when its read after
+    # shutdown() returns the server's line;
     # this test then fails (exit 0) for both reasons.
     srv = refusing_server(start_server, procs, reason)
     known = {s["local"] for s in tcp_sockets(remote_port=srv.port)}

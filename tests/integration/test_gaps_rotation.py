@@ -100,8 +100,9 @@ def test_sighup_in_logrotate_create_mode_writes_to_the_new_empty_file(start_serv
     # renamed one, and take the new file's size (0) as its size.
     # Checked against planted bugs in logstore_reopen(): the generation not
     # bumped (children keep their descriptor of the renamed file: "held after"
-    # lands there) and the size not re-read (the next 34 KiB rotate although
-    # the new file is empty).
+    # lands there; fails) and, at commit a53c69b, the size not re-read from
+    # the new file (the next 34 KiB rotate although it is empty; fails; the
+    # store now re-reads the size under the lock before every write).
     srv = start_server("--max-size", "64K", "--max-files", "100")
     held = srv.connect()
     procs.on_cleanup(held.close)

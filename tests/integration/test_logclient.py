@@ -246,4 +246,7 @@ def test_logclient_fails_when_server_closed_before_messages_were_sent(tmp_path, 
             p.stdin.write(b"never confirmed\n")
             p.stdin.close()
             rc = p.wait(15)
-    assert rc != 0, "logclient claimed success for a message nobody received"
+    # exit status 1 (the connection broke), not just "not 0"; one line on stderr
+    assert rc == 1, "logclient exited %s for a message nobody received" % rc
+    err = p.stderr.read().decode(errors="replace")
+    assert len(err.splitlines()) == 1 and err.startswith("logclient: "), err
