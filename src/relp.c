@@ -18,7 +18,7 @@
 #define READ_CHUNK (64 * 1024)
 #define OUT_BATCH (96 * 1024)
 #define ACK_MAX 1024		/* frames answered per batch, at most */
-#define RSP_MAX 256		/* one answer frame */
+#define RSP_MAX 320		/* one answer frame */
 #define DRAIN_READS 256
 #define SOFTWARE "logserver," LOGSERVER_VERSION ",https://github.com/logserver/logserver"
 
@@ -45,7 +45,7 @@ struct relp {
 	struct ack acks[ACK_MAX];
 	size_t nacks;
 	int opened, closing, fatal;
-	char why[160];			/* reason of the end, for the disconnect record */
+	char why[256];			/* reason of the end, for the disconnect record */
 	int named;			/* the sender named its session */
 	uint8_t sid[LS_SESSION_ID];
 	struct ls_tag tag;
