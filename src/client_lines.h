@@ -37,7 +37,7 @@ char *lines_space(struct lines *ls, size_t *cap);
 void lines_added(struct lines *ls, size_t n);
 void lines_eof(struct lines *ls);
 
-/* 1 with the next message in *msg/*len; 0 when more input is needed or the
+/* 1 with the next message in *msg, *len; 0 when more input is needed or the
  * input is over (lines_done()). */
 int lines_next(struct lines *ls, const char **msg, size_t *len);
 

@@ -45,7 +45,11 @@ extern const size_t server_noptions;
 
 struct client_config {
 	char host[256];
-	long long port;			/* 0: 5140 to send, query_port for queries */
+	long long port;			/* 0: 2514 (RELP) or 5140 (--plain) to send,
+					 * query_port for queries */
+	int plain;			/* send plain TCP lines instead of RELP */
+	long long retry_for;		/* RELP: seconds without progress before giving up */
+	long long window;		/* RELP: unacknowledged messages at most */
 	long long query_port;
 	char token_file[1024];
 	char output[1024];		/* fetch -o */
@@ -53,7 +57,8 @@ struct client_config {
 	int resume;
 	int from_start;
 	long long lines;		/* follow --lines, -1 when not given */
-	long long timeout;		/* list/fetch: seconds a silent server is waited for */
+	long long timeout;		/* list/fetch, RELP answers: seconds a silent server is
+					 * waited for */
 };
 
 extern const struct opt_def client_options[];
