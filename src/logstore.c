@@ -13,10 +13,10 @@
 #include <unistd.h>
 
 #include "io.h"
+#include "logscan.h"
 #include "record.h"
 
 #define ALIVE_WAIT_MS 2000	/* start-up: how long old children may take to die */
-#define TAIL_CHUNK 4096
 
 static void
 unlock_write(struct logstore *ls)
@@ -25,28 +25,6 @@ unlock_write(struct logstore *ls)
 
 	ls_lock_byte(ls->lockfd, F_UNLCK, LS_LOCK_WRITE, 0);
 	errno = saved;
-}
-
-/* Position just after the last LF in the file's bytes [from, size), or from. */
-static uint64_t
-last_record_end(int fd, uint64_t from, uint64_t size)
-{
-	char buf[TAIL_CHUNK];
-	uint64_t pos = size;
-
-	while (pos > from) {
-		size_t want = pos - from > sizeof(buf) ? sizeof(buf) : (size_t)(pos - from);
-		ssize_t got = pread(fd, buf, want, (off_t)(pos - want));
-		const char *nl;
-
-		if (got != (ssize_t)want)
-			return from;
-		nl = memrchr(buf, '\n', want);
-		if (nl != NULL)
-			return pos - want + (uint64_t)(nl - buf) + 1;
-		pos -= want;
-	}
-	return from;
 }
 
 static void
@@ -131,7 +109,7 @@ recover(struct logstore *ls)
 		return;
 	}
 	uint64_t from = p.start < size ? p.start : size;
-	uint64_t cut = p.slot >= 0 ? from : last_record_end(ls->fd, from, size);
+	uint64_t cut = p.slot >= 0 ? from : logscan_record_end(ls->fd, from, size);
 	if (ftruncate(ls->fd, (off_t)cut) == -1)
 		cut = size;	/* cannot cut: at least end the torn line */
 	sh->size = cut;
@@ -402,7 +380,7 @@ repair_tail(struct logstore *ls)
 
 	if (sh->size == 0 || pread(ls->fd, &last, 1, (off_t)sh->size - 1) != 1 || last == '\n')
 		return 0;
-	cut = last_record_end(ls->fd, 0, sh->size);
+	cut = logscan_record_end(ls->fd, 0, sh->size);
 	if (ftruncate(ls->fd, (off_t)cut) == -1)
 		return -1;
 	uint64_t torn = sh->size - cut;

@@ -18,6 +18,7 @@
 
 #include "io.h"
 #include "log.h"
+#include "logscan.h"
 #include "net.h"
 #include "query_proto.h"
 #include "record.h"
@@ -181,66 +182,6 @@ open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err,
 	return Q_OK;
 }
 
-/* 1 when p holds a receive time exactly as record.c writes it. */
-static int
-is_rec_time(const char *p)
-{
-	static const char shape[] = "dddd-dd-ddTdd:dd:dd.dddZ";
-
-	for (int i = 0; i < REC_TIME_LEN; i++)
-		if (shape[i] == 'd' ? p[i] < '0' || p[i] > '9' : p[i] != shape[i])
-			return 0;
-	return 1;
-}
-
-/* The receive time at the start of a record line (text or json), or "-"
- * (raw lines and anything else carry no time of ours). */
-static void
-line_time(const char *line, size_t len, char out[REC_TIME_LEN + 1])
-{
-	static const char jprefix[] = "{\"time\":\"";
-	const size_t jlen = sizeof(jprefix) - 1;
-	const char *t = NULL;
-
-	if (len >= REC_TIME_LEN + 1 && line[REC_TIME_LEN] == ' ' && is_rec_time(line))
-		t = line;
-	else if (len >= jlen + REC_TIME_LEN && memcmp(line, jprefix, jlen) == 0 &&
-	    is_rec_time(line + jlen))
-		t = line + jlen;
-	if (t != NULL) {
-		memcpy(out, t, REC_TIME_LEN);
-		out[REC_TIME_LEN] = '\0';
-	} else {
-		snprintf(out, REC_TIME_LEN + 1, "-");
-	}
-}
-
-static void
-file_times(int fd, off_t size, char first[REC_TIME_LEN + 1], char last[REC_TIME_LEN + 1])
-{
-	char buf[8192];
-	ssize_t n;
-	off_t from;
-
-	snprintf(first, REC_TIME_LEN + 1, "-");
-	snprintf(last, REC_TIME_LEN + 1, "-");
-	n = pread(fd, buf, 64, 0);
-	if (n > 0)
-		line_time(buf, (size_t)n, first);
-	from = size > (off_t)sizeof(buf) ? size - (off_t)sizeof(buf) : 0;
-	n = pread(fd, buf, sizeof(buf), from);
-	if (n <= 0)
-		return;
-	size_t end = (size_t)n;
-	if (buf[end - 1] == '\n')
-		end--;
-	char *nl = memrchr(buf, '\n', end);
-	if (nl != NULL)
-		line_time(nl + 1, end - (size_t)(nl + 1 - buf), last);
-	else if (from == 0)
-		line_time(buf, end, last);
-}
-
 static int
 do_list(struct qsess *q)
 {
@@ -263,7 +204,7 @@ do_list(struct qsess *q)
 			reply(q, "%s 0 - -", files[i].name);
 			continue;
 		}
-		file_times(fd, st.st_size, first, last);
+		logscan_times(fd, st.st_size, first, last);
 		close(fd);
 		if (reply(q, "%s %lld %s %s", files[i].name, (long long)st.st_size, first, last) == -1)
 			break;
@@ -355,59 +296,6 @@ do_sum(struct qsess *q, const struct q_request *rq)
 	return reply(q, "OK %s", hex);
 }
 
-/* Offset where the last n lines of the file start. */
-static off_t
-last_lines(int fd, off_t size, unsigned long long n, char *buf, size_t cap)
-{
-	off_t pos = size;
-	unsigned long long seen = 0;
-	int skip_final = 1;
-
-	if (n == 0)
-		return size;
-	while (pos > 0) {
-		size_t want = pos > (off_t)cap ? cap : (size_t)pos;
-		ssize_t got = pread(fd, buf, want, pos - (off_t)want);
-
-		if (got != (ssize_t)want)
-			return 0;
-		for (size_t i = want; i > 0; i--) {
-			if (buf[i - 1] != '\n')
-				continue;
-			if (skip_final && pos - (off_t)want + (off_t)i == size) {
-				skip_final = 0;	/* the file's final newline ends the last line */
-				continue;
-			}
-			if (++seen == n)
-				return pos - (off_t)want + (off_t)i;
-		}
-		skip_final = 0;
-		pos -= (off_t)want;
-	}
-	return 0;
-}
-
-/* Offset just after the last LF in the first size bytes (0 when none). */
-static off_t
-resync_point(int fd, off_t size, char *buf, size_t cap)
-{
-	off_t pos = size;
-
-	while (pos > 0) {
-		size_t want = pos > (off_t)cap ? cap : (size_t)pos;
-		ssize_t got = pread(fd, buf, want, pos - (off_t)want);
-		const char *nl;
-
-		if (got != (ssize_t)want)
-			return 0;
-		nl = memrchr(buf, '\n', want);
-		if (nl != NULL)
-			return pos - (off_t)want + (nl - buf) + 1;
-		pos -= (off_t)want;
-	}
-	return 0;
-}
-
 /* The oldest of our files with a sequence number above seq, or -1. */
 static int
 open_next(struct qsess *q, uint64_t seq, char *name, uint64_t *nseq)
@@ -461,7 +349,7 @@ do_follow(struct qsess *q, const struct q_request *rq)
 	case Q_FROM_OFFSET: off = (off_t)rq->offset; break;
 	case Q_FROM_LINES:
 	default:
-		off = last_lines(fd, st.st_size, rq->length > LINES_MAX ? LINES_MAX : rq->length, buf,
+		off = logscan_last_lines(fd, st.st_size, rq->length > LINES_MAX ? LINES_MAX : rq->length, buf,
 		    FOLLOW_BUF);
 		break;
 	}
@@ -504,7 +392,7 @@ do_follow(struct qsess *q, const struct q_request *rq)
 		if (n == 0 && fstat(fd, &st) == 0 && st.st_size < off) {
 			/* Cut back under us (a failed write, a torn tail repaired):
 			 * go on at the last record boundary of what is left. */
-			off_t to = resync_point(fd, st.st_size, buf, FOLLOW_BUF);
+			off_t to = (off_t)logscan_record_end(fd, 0, (uint64_t)st.st_size);
 			audit(q, "FOLLOW %s shrank from %lld to %lld bytes (records cut back by the "
 			    "store); continuing at %lld", name, (long long)off, (long long)st.st_size,
 			    (long long)to);
