@@ -7,6 +7,7 @@ with the one slot held by another open connection."""
 import os
 import signal
 import subprocess
+from types import SimpleNamespace
 
 import pytest
 
@@ -30,10 +31,7 @@ def refusing_server(start_server, procs, reason):
 
 def check_refused(srv, rc, err, what):
     assert rc == 1, "logclient exited %s after a refusal %s: %r" % (rc, what, err)
-
-    class Res:
-        stderr = err
-    line = one_stderr_line(Res, "logclient")
+    line = one_stderr_line(SimpleNamespace(stderr=err), "logclient")
     assert "refused" in line, line
     # nothing of logclient's reached the file
     assert not [r for r in srv.records() if r.msg.startswith("refused message")]
