@@ -28,6 +28,8 @@
 #define NEVER INT64_MAX
 #define REFUSAL "logserver: refused:"
 #define REFUSAL_MAX 512
+#define HINT_PORT " (is logserver listening there for RELP? -p names its --relp-port; " \
+    "--plain sends to its plain --port)"
 
 struct msg {
 	uint64_t seq;		/* message number, 1, 2, ... over the whole run */
@@ -77,6 +79,7 @@ struct sender {
 	int input_over, need_read, tty, prompted;
 
 	char why[600];		/* why the last connection failed */
+	const char *hint;	/* what may fix it, after the why */
 	uint64_t told;		/* message whose refusal was printed */
 	int fatal, gave_up;
 };
@@ -98,6 +101,7 @@ set_why(struct sender *s, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(s->why, sizeof(s->why), fmt, ap);
 	va_end(ap);
+	s->hint = "";
 }
 
 /* The server's text, cut at 200 bytes, control bytes as '?'. */
@@ -247,12 +251,9 @@ broken(struct sender *s, int64_t now)
 	int64_t limit = s->progress + s->cfg->retry_for * 1000;
 
 	drop_connection(s);
-	if (s->fatal)
+	s->retry_at = NEVER;	/* when idle: reconnect once there is something to send */
+	if (s->fatal || (s->count == 0 && s->ever_open))
 		return;
-	if (s->count == 0 && s->ever_open) {
-		s->retry_at = NEVER;	/* reconnect when there is something to send */
-		return;
-	}
 	if (s->stop_by < limit)
 		limit = s->stop_by;
 	if (now >= limit) {
@@ -273,8 +274,8 @@ connect_open(struct sender *s)
 
 	s->reopen = 0;
 	if (fd == -1) {
-		set_why(s, "%s (is logserver running there with its RELP port, --relp-port? "
-		    "-p names the port; --plain sends plain lines to its --port)", err);
+		set_why(s, "%s", err);
+		s->hint = HINT_PORT;
 		broken(s, now);
 		return;
 	}
@@ -346,7 +347,8 @@ opened(struct sender *s, const struct relp_frame *f, int64_t now)
 		return;
 	case CRELP_OPEN_NO_VERSION:
 		set_why(s, "%s is no RELP server: its answer to open has no relp_version "
-		    "offer (is -p its --relp-port? --plain sends plain lines)", s->peer);
+		    "offer", s->peer);
+		s->hint = HINT_PORT;
 		s->fatal = 1;
 		broken(s, now);
 		return;
@@ -628,10 +630,10 @@ report(struct sender *s)
 	if (s->count == 0 && s->ever_open)
 		return 0;
 	if (s->gave_up)
-		log_warnx("%s; gave up after --retry-for %lld s without progress", s->why,
-		    s->cfg->retry_for);
+		log_warnx("%s; gave up after --retry-for %lld s without progress%s", s->why,
+		    s->cfg->retry_for, s->hint);
 	else
-		log_warnx("%s", s->why);
+		log_warnx("%s%s", s->why, s->hint);
 	if (s->next_seq > 1)
 		log_warnx("%zu of %llu messages were not acknowledged by %s", s->count,
 		    (unsigned long long)(s->next_seq - 1), s->peer);
@@ -683,6 +685,7 @@ cs_send(const struct client_config *cfg, char **words, int nwords)
 	s.progress = s.retry_at = now_ms();
 	s.backoff = BACKOFF_FIRST_MS;
 	s.stop_by = NEVER;
+	s.hint = "";
 	if (nwords > 0) {
 		s.words = cs_join_words(words, nwords, &s.wlen);
 	} else {
@@ -693,6 +696,8 @@ cs_send(const struct client_config *cfg, char **words, int nwords)
 	for (;;) {
 		int64_t now = now_ms();
 
+		if (s.fatal || s.gave_up)
+			break;
 		if (sig_got_term)
 			on_signal(&s, now);
 		take_input(&s, now);
@@ -704,8 +709,9 @@ cs_send(const struct client_config *cfg, char **words, int nwords)
 			fill(&s, now);
 		if (s.fd != -1 && (s.st != OPEN || s.sent > 0) &&
 		    now - s.waiting >= cfg->timeout * 1000) {
-			set_why(&s, "%s sent no answer for --timeout %lld s%s", s.peer, cfg->timeout,
-			    s.ever_open ? "" : " (is -p its --relp-port? --plain sends plain lines)");
+			set_why(&s, "%s sent no answer for --timeout %lld s", s.peer, cfg->timeout);
+			if (!s.ever_open)
+				s.hint = HINT_PORT;
 			broken(&s, now);
 			continue;
 		}
