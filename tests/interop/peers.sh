@@ -2,7 +2,7 @@
 # Makes the interop peers available to tests/interop without installing any
 # syslog daemon as a system service.
 #
-#   bash tests/interop/peers.sh [logger] [rsyslog] [syslog-ng]   (default: all)
+#   bash tests/interop/peers.sh [logger] [rsyslog] [rsyslog-relp] [syslog-ng]   (default: all)
 #
 # logger    util-linux logger with RFC 5424 / octet-count support (bsdutils):
 #           installed with apt-get when missing (a plain tool, no service).
@@ -12,6 +12,12 @@
 #           $INTEROP_PEERS_DIR/<name>/ (default: tests/interop/.peers/).
 #           Only the shared libraries the .deb depends on (lib*, zlib*) are
 #           installed with apt-get; a library package starts no service.
+# rsyslog-relp  rsyslog's RELP modules (omrelp.so, imrelp.so) from Debian's
+#           rsyslog-relp package of exactly the version of the unpacked
+#           rsyslog (the modules must match rsyslogd), unpacked with dpkg -x
+#           into rsyslog's tree so that `rsyslogd -M MODDIR` finds them beside
+#           imtcp.so; its libraries (librelp0) installed with apt-get. Implies
+#           rsyslog.
 #
 # Idempotent: does nothing for a peer that is already usable. Installing needs
 # root; without it, it exits 3 naming what is missing. Exit 0: all usable.
@@ -50,14 +56,16 @@ apt_install() { # apt_install PKG...: installs the ones not installed yet
 		{ apt_update && apt-get install -y -qq --no-install-recommends "${todo[@]}" >/dev/null; }
 }
 
-fetch() { # fetch PKG: path of PKG's .deb in $peers/debs (downloaded when missing)
-	local p=$1 debs
+fetch() { # fetch PKG [VERSION]: path of PKG's .deb in $peers/debs (downloaded when missing)
+	local p=$1 v=${2:-} debs glob spec
+	# a .deb's file name spells the version's epoch colon as %3a
+	if [[ -n $v ]]; then glob="${p}_${v/:/%3a}_"; spec="$p=$v"; else glob="${p}_"; spec=$p; fi
 	shopt -s nullglob
-	debs=("$peers/debs/${p}"_*.deb)
+	debs=("$peers/debs/$glob"*.deb)
 	if ((${#debs[@]} == 0)); then
-		(cd "$peers/debs" && apt-get download -qq "$p" >/dev/null 2>&1) ||
-			{ apt_update && (cd "$peers/debs" && apt-get download -qq "$p" >/dev/null); }
-		debs=("$peers/debs/${p}"_*.deb)
+		(cd "$peers/debs" && apt-get download -qq "$spec" >/dev/null 2>&1) ||
+			{ apt_update && (cd "$peers/debs" && apt-get download -qq "$spec" >/dev/null); }
+		debs=("$peers/debs/$glob"*.deb)
 	fi
 	shopt -u nullglob
 	((${#debs[@]})) || { echo "peers: could not download $p" >&2; return 1; }
@@ -85,13 +93,54 @@ unpack() { # unpack NAME BINARY PKG: PKG's .deb unpacked into $peers/NAME, libra
 	rm -rf "${peers:?}/$name" && mkdir -p "$peers/$name"
 	dpkg -x "$deb" "$peers/$name"
 	echo "$libs" >"$peers/$name/.libs"
+	dpkg-deb -f "$deb" Version >"$peers/$name/.version"
 	[[ -x $peers/$name/$bin ]] || { echo "peers: $name: $bin missing after unpacking $deb" >&2; exit 1; }
 	touch "$peers/$name/.complete"
 	echo "peers: unpacked $(basename "$deb") into $peers/$name"
 }
 
+deb_version() { # deb_version NAME PKG: Debian version of PKG unpacked into $peers/NAME
+	if [[ ! -s $peers/$1/.version ]]; then
+		# a tree unpacked before .version was recorded: its changelog's first line
+		zcat "$peers/$1/usr/share/doc/$2/changelog.Debian.gz" 2>/dev/null | head -1 |
+			sed -nE 's/^[^ ]+ \(([^)]+)\).*/\1/p' >"$peers/$1/.version" || true
+	fi
+	[[ -s $peers/$1/.version ]] || { echo "peers: $1: version of $2 unknown" >&2; exit 1; }
+	cat "$peers/$1/.version"
+}
+
+has_files() { # has_files DIR NAME...: every NAME is a file somewhere under DIR
+	local d=$1 n
+	shift
+	for n in "$@"; do [[ -n $(find "$d" -name "$n" -type f -print -quit) ]] || return 1; done
+}
+
+add_on() { # add_on NAME BASEPKG PKG FILE...: PKG's .deb, of the very version of BASEPKG
+	# unpacked in $peers/NAME, unpacked into that tree too (FILEs found there afterwards)
+	local name=$1 base=$2 pkg=$3 deb ver libs
+	shift 3
+	local mark=$peers/$name/.complete-$pkg
+	if [[ -f $mark ]] && has_files "$peers/$name" "$@"; then
+		# shellcheck disable=SC2046
+		apt_install $(cat "$mark")
+		return 0
+	fi
+	command -v apt-get >/dev/null || { echo "peers: no apt-get on this machine" >&2; exit 3; }
+	ver=$(deb_version "$name" "$base")
+	deb=$(fetch "$pkg" "$ver") ||
+		{ echo "peers: $pkg $ver (the version of the unpacked $base) is not available" >&2; exit 1; }
+	libs=$(lib_depends "$deb" | tr '\n' ' ')
+	# shellcheck disable=SC2086
+	apt_install $libs
+	dpkg -x "$deb" "$peers/$name"
+	has_files "$peers/$name" "$@" ||
+		{ echo "peers: $name: $* not all found after unpacking $deb" >&2; exit 1; }
+	echo "$libs" >"$mark"
+	echo "peers: unpacked $(basename "$deb") into $peers/$name"
+}
+
 want=("$@")
-((${#want[@]})) || want=(logger rsyslog syslog-ng)
+((${#want[@]})) || want=(logger rsyslog rsyslog-relp syslog-ng)
 for w in "${want[@]}"; do
 	case $w in
 	logger)
@@ -106,9 +155,13 @@ for w in "${want[@]}"; do
 		fi
 		;;
 	rsyslog) unpack rsyslog usr/sbin/rsyslogd rsyslog ;;
+	rsyslog-relp)
+		unpack rsyslog usr/sbin/rsyslogd rsyslog
+		add_on rsyslog rsyslog rsyslog-relp omrelp.so imrelp.so
+		;;
 	syslog-ng) unpack syslog-ng usr/sbin/syslog-ng syslog-ng-core ;;
 	*)
-		echo "peers: unknown peer $w (logger, rsyslog, syslog-ng)" >&2
+		echo "peers: unknown peer $w (logger, rsyslog, rsyslog-relp, syslog-ng)" >&2
 		exit 2
 		;;
 	esac
