@@ -10,8 +10,8 @@ trap 'rm -f "$dat"' EXIT
 
 /usr/bin/python3 - "$src" "$dat" <<'PY'
 import csv, sys
-RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "sink"]
-MODES = ["tcp1", "tcp50", "tcp1000", "udp-flood", "udp-paced", "short2000", "tcp50-rot16m", "tcp50-json"]
+RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "logserver-batch", "sink"]
+MODES = ["tcp1", "tcp50", "tcp1000", "udp-flood", "udp-paced", "short2000", "relp1", "relp50", "tcp50-rot16m", "tcp50-json"]
 rows = list(csv.DictReader(open(sys.argv[1], newline="")))
 val = {(r["receiver"], r["mode"]): r["msgs_per_s"] for r in rows if r["msgs_per_s"]}
 modes = [m for m in MODES if any(k[1] == m for k in val)] + sorted({k[1] for k in val} - set(MODES))

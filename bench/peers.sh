@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Puts rsyslog and syslog-ng into bench/peers/<name>/ WITHOUT installing the
-# packages (they conflict with each other and their postinst would start a
-# system service). The .debs are fetched with `apt-get download` and unpacked
-# with `dpkg -x`; only their plain shared-library dependencies are installed
-# normally with apt-get (a library package starts no service).
+# Puts rsyslog (with its RELP input, imrelp, from the rsyslog-relp package)
+# and syslog-ng into bench/peers/<name>/ WITHOUT installing the packages (they
+# conflict with each other and their postinst would start a system service).
+# The .debs are fetched with `apt-get download` and unpacked with `dpkg -x`
+# (rsyslog-relp into the same tree as rsyslog, so that rsyslogd -M finds
+# imrelp.so next to imtcp.so); only their plain shared-library dependencies
+# (librelp0 for imrelp) are installed normally with apt-get (a library
+# package starts no service).
 #
 # Idempotent: a peer whose binary is already unpacked is left alone.
 # Usage: bash bench/peers.sh            (needs root for apt-get install)
@@ -15,7 +18,8 @@ mkdir -p "$peers"
 
 # Shared libraries rsyslog (+liblognorm) and syslog-ng-core link against.
 libs=(libestr0 libfastjson4 liblognorm5 libuuid1 libzstd1 zlib1g
-      libcap2 libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libssl3 libwrap0 libsystemd0)
+      libcap2 libglib2.0-0 libivykis0 libjson-c5 libnet1 libpcre3 libssl3 libwrap0 libsystemd0
+      librelp0 libgnutls30)
 
 need_install=()
 for p in "${libs[@]}"; do
@@ -24,8 +28,10 @@ for p in "${libs[@]}"; do
 done
 
 have() { [[ -x $peers/$1 ]]; }
-if have rsyslog/usr/sbin/rsyslogd && have syslog-ng/usr/sbin/syslog-ng && ((${#need_install[@]} == 0)); then
-	echo "peers: rsyslog and syslog-ng already unpacked in $peers"
+IMRELP=rsyslog/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so
+if have rsyslog/usr/sbin/rsyslogd && [[ -f $peers/$IMRELP ]] && have syslog-ng/usr/sbin/syslog-ng &&
+	((${#need_install[@]} == 0)); then
+	echo "peers: rsyslog (with imrelp) and syslog-ng already unpacked in $peers"
 	exit 0
 fi
 
@@ -59,7 +65,21 @@ unpack() { # unpack NAME BINARY PKG...
 	have "$name/$bin" || { echo "peers: $name: $bin missing after unpack" >&2; exit 1; }
 }
 
+# add_on NAME FILE PKG: unpacks PKG into the existing tree $peers/NAME
+# (without emptying it first) unless FILE is already there.
+add_on() {
+	local name=$1 file=$2 pkg=$3
+	[[ -f $peers/$name/$file ]] && return 0
+	ls "$dl"/"${pkg}"_*.deb >/dev/null 2>&1 || fetch "$pkg"
+	for deb in "$dl"/"${pkg}"_*.deb; do
+		dpkg -x "$deb" "$peers/$name"
+		echo "peers: unpacked $(basename "$deb") into $peers/$name"
+	done
+	[[ -f $peers/$name/$file ]] || { echo "peers: $name: $file missing after unpacking $pkg" >&2; exit 1; }
+}
+
 unpack rsyslog usr/sbin/rsyslogd rsyslog
+add_on rsyslog usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so rsyslog-relp
 unpack syslog-ng usr/sbin/syslog-ng syslog-ng-core
 
 "$peers/rsyslog/usr/sbin/rsyslogd" -v | head -1

@@ -4,18 +4,26 @@
 usage: report.py results.csv summary.csv results.md [meta.txt]
 
 Reads every run from results.csv (written by run.sh), takes for each
-(receiver, mode) the median of every metric over its completed runs, writes
-summary.csv and a markdown report (also printed on stdout): a pivot of
-msgs/s (modes x receivers) and the full table.
+(receiver, mode) the median of every metric over its completed runs (warm-up
+runs, rep 0, are left out), writes summary.csv and a markdown report (also
+printed on stdout): a pivot of msgs/s (modes x receivers), the full table,
+and for the RELP modes a table of their own with the targets checked. Runs
+that lost acknowledged RELP messages or failed are listed first, loudly.
 """
 import csv
 import re
 import statistics
 import sys
 
-RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "sink"]
-MODES = ["tcp1", "tcp50", "tcp1000", "udp-flood", "udp-paced", "short2000", "tcp50-rot16m", "tcp50-json"]
-METRICS = ["msgs_per_s", "seconds", "send_s", "lost_pct", "dup", "ooo", "cpu_s", "pss_mb", "max_procs", "busy_pct", "other_pct"]
+RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "logserver-batch", "sink"]
+MODES = ["tcp1", "tcp50", "tcp1000", "udp-flood", "udp-paced", "short2000", "relp1", "relp50",
+         "tcp50-rot16m", "tcp50-json"]
+RELP_MODES = ["relp1", "relp50"]
+METRICS = ["msgs_per_s", "seconds", "send_s", "lost_pct", "dup", "ooo", "cpu_s", "pss_mb", "max_procs", "busy_pct",
+           "other_pct", "acked", "file_s", "lost"]
+# RELP targets: (receiver, at least this many times rsyslog's acknowledged rate)
+RELP_TARGETS = [("logserver", 3.0, "logserver --fsync never at least 3x rsyslog imrelp"),
+                ("logserver-batch", 1.0, "logserver --fsync batch at least as fast as rsyslog imrelp")]
 
 
 def order(key, known):
@@ -50,15 +58,18 @@ def main():
     src, summary_csv, md_path = sys.argv[1:4]
     with open(src, newline="") as f:
         rows = list(csv.DictReader(f))
+    failures = [r for r in rows if r["status"] == "LOST" or (r["mode"] in RELP_MODES and r["status"] == "failed")]
     groups = {}
     for r in rows:
+        if r["status"] == "warmup" or r["rep"] == "0":
+            continue    # warm-up runs: not counted (a failed one is listed under FAILURES)
         groups.setdefault((r["receiver"], r["mode"]), []).append(r)
     keys = sorted(groups, key=lambda k: (order(k[1], MODES), order(k[0], RECEIVERS)))
 
     summary = []
     for rcv, mode in keys:
         runs = groups[(rcv, mode)]
-        done = [r for r in runs if r["status"] in ("ok", "crashed")]
+        done = [r for r in runs if r["status"] in ("ok", "crashed", "LOST")]
         s = {"receiver": rcv, "mode": mode, "runs": len(done), "count": runs[0]["count"]}
         if not done:
             s["status"] = runs[0]["status"]
@@ -71,11 +82,18 @@ def main():
             s["sent_per_s"] = statistics.median(rates) if rates else None
             uniq = med(done, "unique")
             s["cpu_us_per_msg"] = (s["cpu_s"] * 1e6 / uniq) if uniq and s["cpu_s"] is not None else None
-            s["status"] = "ok" if all(r["status"] == "ok" for r in done) else "crashed"
+            rates = [float(r["msgs_per_s"]) for r in done if r.get("msgs_per_s")]
+            s["rate_min"] = min(rates) if rates else None
+            s["rate_max"] = max(rates) if rates else None
+            if any(r["status"] == "LOST" for r in done):
+                s["status"] = "LOST"
+            else:
+                s["status"] = "ok" if all(r["status"] == "ok" for r in done) else "crashed"
             s["note"] = merge_notes(runs)
         summary.append(s)
 
-    fields = ["receiver", "mode", "runs", "count"] + METRICS + ["sent_per_s", "cpu_us_per_msg", "status", "note"]
+    fields = ["receiver", "mode", "runs", "count"] + METRICS + ["rate_min", "rate_max", "sent_per_s", "cpu_us_per_msg",
+                                                                "status", "note"]
     with open(summary_csv, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
@@ -92,6 +110,12 @@ def main():
         return "-" if v is None else format(v, spec)
 
     out = []
+    if failures:
+        out.append("**FAILURES: {} RELP run(s) lost acknowledged messages or failed:**\n".format(len(failures)))
+        for r in failures:
+            out.append("- {} {} rep {}{}: {}: {}".format(r["receiver"], r["mode"], r["rep"],
+                                                     " (warm-up)" if r["rep"] == "0" else "", r["status"], r["note"]))
+        out.append("")
     if len(sys.argv) > 4:
         with open(sys.argv[4]) as f:
             out += ["    " + line.rstrip("\n") for line in f] + [""]
@@ -101,7 +125,7 @@ def main():
     rcvs = sorted({s["receiver"] for s in summary}, key=lambda k: order(k, RECEIVERS))
     modes = sorted({s["mode"] for s in summary}, key=lambda k: order(k, MODES))
     by = {(s["receiver"], s["mode"]): s for s in summary}
-    out.append("Messages written per second (lost % in brackets when not 0):\n")
+    out.append("Messages written per second (RELP modes: acknowledged per second; lost % in brackets when not 0):\n")
     out.append("| mode | " + " | ".join(rcvs) + " |")
     out.append("|---|" + "---:|" * len(rcvs))
     for m in modes:
@@ -130,6 +154,40 @@ def main():
             fmt(s["lost_pct"], ".2f"), fmt(s["dup"], ".0f"), fmt(s["ooo"], ".0f"), fmt(s["cpu_s"], ".2f"),
             fmt(s["cpu_us_per_msg"], ".2f"), fmt(s["pss_mb"], ".1f"), fmt(s["max_procs"], ".0f"),
             s["runs"], s["note"].replace("|", "/")))
+    relp = [s for s in summary if s["mode"] in RELP_MODES]
+    if relp:
+        out.append("")
+        out.append("RELP (rate = messages acknowledged per second; \"to file\" = seconds until the last line was "
+                   "in the output file; every acknowledged message must be in the file):\n")
+        out.append("| mode | receiver | acked msgs/s | min – max | s to last ack | s to file | CPU s | CPU µs/msg "
+                   "| lost | dup | runs | status |")
+        out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+        for s in relp:
+            if not s["runs"]:
+                out.append(f"| {s['mode']} | {s['receiver']} | | | | | | | | | 0 | {s['status']}: {s['note']} |")
+                continue
+            out.append("| {} | {} | {} | {} – {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+                s["mode"], s["receiver"], fmt_rate(s["msgs_per_s"]), fmt_rate(s["rate_min"]), fmt_rate(s["rate_max"]),
+                fmt(s["seconds"], ".2f"), fmt(s["file_s"], ".2f"), fmt(s["cpu_s"], ".2f"),
+                fmt(s["cpu_us_per_msg"], ".2f"), fmt(s["lost"], ".0f"), fmt(s["dup"], ".0f"), s["runs"], s["status"]))
+        out.append("")
+        out.append("RELP targets (medians):\n")
+        out.append("| mode | target | measured | |")
+        out.append("|---|---|---|---|")
+        for m in RELP_MODES:
+            base = by.get(("rsyslog", m))
+            for rcv, factor, text in RELP_TARGETS:
+                s = by.get((rcv, m))
+                if not s:
+                    continue
+                if not base or not base["runs"] or not s["runs"] or not base["msgs_per_s"]:
+                    out.append(f"| {m} | {text} | not measured | - |")
+                    continue
+                ratio = s["msgs_per_s"] / base["msgs_per_s"]
+                ok = ratio >= factor and s["status"] == "ok"
+                out.append("| {} | {} | {} vs {} = {:.2f}x{} | {} |".format(
+                    m, text, fmt_rate(s["msgs_per_s"]), fmt_rate(base["msgs_per_s"]), ratio,
+                    "" if s["status"] == "ok" else f" ({s['status']})", "met" if ok else "NOT MET"))
     text = "\n".join(out) + "\n"
     with open(md_path, "w") as f:
         f.write(text)

@@ -4,13 +4,29 @@
 #
 #   make bench                       # or: bash bench/run.sh
 #   BENCH_COUNT=200000 BENCH_REPEAT=1 BENCH_RECEIVERS="sink rsyslog" BENCH_MODES="tcp1 udp-flood" bash bench/run.sh
+#   make bench MODES="relp1 relp50"  # only the RELP comparison (MODES is BENCH_MODES)
 #
 # Environment:
 #   BENCH_COUNT      messages per run (default 2000000)
-#   BENCH_REPEAT     repetitions of every run, medians are reported (default 3)
-#   BENCH_RECEIVERS  subset of: rsyslog syslog-ng logserver sink (default: all)
+#   BENCH_REPEAT     repetitions of every run, medians are reported (default 3;
+#                    the RELP modes use BENCH_RELP_REPEAT)
+#   BENCH_RELP_REPEAT  repetitions of every RELP run (default 5)
+#   BENCH_WARMUP     discarded warm-up runs of every (receiver, mode) before the
+#                    counted ones (default 1 for the RELP modes, 0 for the others)
+#   BENCH_PRIME      relp (default), all or none: before every run of these
+#                    modes, write a file the size of the expected output to the
+#                    run directory, fdatasync it, delete it and sync, so that
+#                    every run starts with the page cache and the file system
+#                    in the same state (no dirty pages, freed blocks committed)
+#   BENCH_RELP_WINDOW  RELP window of the load generator (default 128, omrelp's)
+#   BENCH_RELP_COUNT   messages per RELP run (default BENCH_COUNT)
+#   BENCH_RECEIVERS  subset of: rsyslog syslog-ng logserver logserver-batch sink
+#                    (default: all). logserver-batch is logserver with
+#                    --fsync batch and runs the RELP modes only; in them
+#                    "logserver" runs with --fsync never.
 #   BENCH_MODES      subset of the modes below (default: all of them; the last
-#                    two are logserver-only and skipped for the others)
+#                    two are logserver-only and skipped for the others, the
+#                    RELP ones are skipped for syslog-ng, which has no RELP)
 #   BENCH_SIZE       message size in bytes (default 100)
 #   BENCH_FORMAT     3164 or 5424 (default 3164)
 #   BENCH_PORT       first port used (default 15140; runs use 15140..15239)
@@ -31,13 +47,26 @@
 #   short2000     2000 TCP connections one after another, each sends COUNT/2000
 #                 messages and closes (logserver's fork-per-connection path;
 #                 compare with tcp1, one long connection)
+#   relp1         1 RELP connection (open, syslog frames with at most 128
+#                 unacknowledged, close: as rsyslog's omrelp does); the rate
+#                 is messages acknowledged per second, and every acknowledged
+#                 message must be in the output file
+#   relp50        50 RELP connections, all sending
 #   tcp50-rot16m  tcp50, logserver with --max-size 16M (rotation every 16 MB)
 #   tcp50-json    tcp50, logserver with --format json
+#
+# Order: mode by mode; within a mode the warm-up runs of every receiver, then
+# repetition after repetition, each running every receiver once (the order
+# reversed on every other repetition), so receivers are compared in the same
+# conditions, interleaved.
 #
 # Results: bench/results/results.csv (every run), bench/results/summary.csv
 # (medians), bench/results/results.md and the same table on stdout,
 # bench/results/chart.png. Receivers' stderr: bench/results/logs/.
 # Every process started here is stopped by its pid; every wait has a deadline.
+# Exit status 3 (after the report) when a receiver acknowledged RELP messages
+# that are missing from its output, or a RELP run failed; see the FAILURES
+# lines at the end.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -48,20 +77,26 @@ peers=$here/peers
 
 COUNT=${BENCH_COUNT:-2000000}
 REPEAT=${BENCH_REPEAT:-3}
-RECEIVERS=${BENCH_RECEIVERS:-"rsyslog syslog-ng logserver sink"}
+RECEIVERS=${BENCH_RECEIVERS:-"rsyslog syslog-ng logserver logserver-batch sink"}
+RELP_REPEAT=${BENCH_RELP_REPEAT:-5}
+RELP_WINDOW=${BENCH_RELP_WINDOW:-128}
+PRIME=${BENCH_PRIME:-relp}
 SIZE=${BENCH_SIZE:-100}
 FORMAT=${BENCH_FORMAT:-3164}
 PORT0=${BENCH_PORT:-15140}
 COMMON_MODES="tcp1 tcp50 tcp1000 udp-flood udp-paced short2000"
+RELP_MODES="relp1 relp50"
 LOGSERVER_MODES="tcp50-rot16m tcp50-json"
 UDP_RCVBUF=4194304	# asked of every receiver; net.core.rmem_max is 4 MiB here
 IDLE_MS=2000		# "stopped growing" = no new bytes for this long after the sender finished
 HOLD_MS=2000		# TCP: connections stay open this long after sending, for the PSS samples
 
-for v in COUNT REPEAT SIZE FORMAT PORT0; do
+for v in COUNT REPEAT RELP_REPEAT RELP_WINDOW SIZE FORMAT PORT0; do
 	[[ ${!v} =~ ^[0-9]+$ ]] || { echo "bench: $v must be a number, got '${!v}'" >&2; exit 1; }
 done
-((COUNT >= 1 && REPEAT >= 1)) || { echo "bench: BENCH_COUNT and BENCH_REPEAT must be >= 1" >&2; exit 1; }
+((COUNT >= 1 && REPEAT >= 1 && RELP_REPEAT >= 1)) || { echo "bench: BENCH_COUNT, BENCH_REPEAT and BENCH_RELP_REPEAT must be >= 1" >&2; exit 1; }
+[[ -z ${BENCH_WARMUP:-} || ${BENCH_WARMUP} =~ ^[0-9]+$ ]] || { echo "bench: BENCH_WARMUP must be a number" >&2; exit 1; }
+[[ $PRIME == relp || $PRIME == all || $PRIME == none ]] || { echo "bench: BENCH_PRIME must be relp, all or none" >&2; exit 1; }
 
 log() { printf '[bench %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
@@ -90,6 +125,7 @@ fi
 
 RS_ROOT=$peers/rsyslog
 RS_LIB=$RS_ROOT/usr/lib/x86_64-linux-gnu
+RS_IMRELP=$RS_LIB/rsyslog/imrelp.so
 SNG_ROOT=$peers/syslog-ng
 SNG_MODDIR=$(ls -d "$SNG_ROOT"/usr/lib/syslog-ng/3.* 2>/dev/null | head -1 || true)
 SNG_VERSION=$(basename "${SNG_MODDIR:-3.38}")
@@ -188,9 +224,12 @@ wait_quiet() {
 }
 
 # ---------------------------------------------------------------- receivers
+is_relp() { [[ " $RELP_MODES " == *" $1 "* ]]; }
+
 # start_receiver NAME MODE TCPPORT UDPPORT OUTDIR STATEDIR
 # Sets RPID and MATCH (substring of the output file names); returns 1 with
-# SKIP set to the reason when the receiver cannot run this mode.
+# SKIP set to the reason when the receiver cannot run this mode. In the RELP
+# modes the receiver's RELP input listens on TCPPORT.
 start_receiver() {
 	local name=$1 mode=$2 tport=$3 uport=$4 out=$5 st=$6
 	local err=$res/logs/$name-$mode.stderr
@@ -202,13 +241,23 @@ start_receiver() {
 		# Defaults everywhere except what the benchmark needs: loopback
 		# inputs, more sessions, a big UDP buffer, no DNS. omfile keeps its
 		# defaults (asyncWriting off, flushOnTXEnd on): each batch is
-		# written when it is done.
+		# written when it is done. In the RELP modes the only input is
+		# imrelp with its defaults (it acknowledges a message once it is
+		# in the main queue), with the same action and template.
+		local inputs
+		if is_relp "$mode"; then
+			[[ -f $RS_IMRELP ]] || { SKIP="imrelp.so not unpacked (rsyslog-relp; bench/peers.sh failed?)"; return 1; }
+			inputs="module(load=\"imrelp\")
+input(type=\"imrelp\" address=\"127.0.0.1\" port=\"$tport\")"
+		else
+			inputs="module(load=\"imtcp\" MaxSessions=\"2000\")
+module(load=\"imudp\")
+input(type=\"imtcp\" address=\"127.0.0.1\" port=\"$tport\")
+input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\" rcvbufSize=\"$UDP_RCVBUF\")"
+		fi
 		cat >"$st/rsyslog.conf" <<-EOF
 			global(workDirectory="$st" net.enableDNS="off")
-			module(load="imtcp" MaxSessions="2000")
-			module(load="imudp")
-			input(type="imtcp" address="127.0.0.1" port="$tport")
-			input(type="imudp" address="127.0.0.1" port="$uport" rcvbufSize="$UDP_RCVBUF")
+			$inputs
 			action(type="omfile" file="$out/rsyslog.log" template="RSYSLOG_TraditionalFileFormat")
 		EOF
 		MATCH=rsyslog.log
@@ -240,8 +289,9 @@ start_receiver() {
 	sink)
 		MATCH=sink.log
 		cmd=("$bin/sink" --bind 127.0.0.1 --port "$tport" --udp-port "$uport" --udp-rcvbuf "$UDP_RCVBUF" --out "$out/sink.log")
+		is_relp "$mode" && cmd+=(--relp)
 		;;
-	logserver)
+	logserver | logserver-batch)
 		[[ -x $LOGSERVER ]] || { SKIP="bin/logserver not built yet (run make)"; return 1; }
 		# The server is young: use an option only when its --help lists it,
 		# and skip the modes that need a missing one.
@@ -255,15 +305,26 @@ start_receiver() {
 		tcp50-json) has --format || { SKIP="bin/logserver has no --format yet"; return 1; }
 			opt+=(--format json) ;;
 		esac
-		if has --udp-port; then
-			opt+=(--udp-port "$uport")
-			has --udp-rcvbuf && opt+=(--udp-rcvbuf "$UDP_RCVBUF")
-		elif [[ $mode == udp-* ]]; then
-			SKIP="bin/logserver has no --udp-port yet"; return 1
+		local lport=$tport
+		if is_relp "$mode"; then
+			# RELP on TCPPORT; the plain TCP listener moves to UDPPORT.
+			has --relp-port || { SKIP="bin/logserver has no --relp-port yet"; return 1; }
+			has --fsync || { SKIP="bin/logserver has no --fsync yet"; return 1; }
+			opt+=(--relp-port "$tport" --fsync "$([[ $name == logserver-batch ]] && echo batch || echo never)")
+			lport=$uport
+			has --udp-port && opt+=(--udp-port 0)
+		else
+			has --relp-port && opt+=(--relp-port 0)	# its default port (2514) could collide
+			if has --udp-port; then
+				opt+=(--udp-port "$uport")
+				has --udp-rcvbuf && opt+=(--udp-rcvbuf "$UDP_RCVBUF")
+			elif [[ $mode == udp-* ]]; then
+				SKIP="bin/logserver has no --udp-port yet"; return 1
+			fi
 		fi
 		# no query service: not measured, and its default port could collide
 		has --query-port && opt+=(--query-port 0)
-		cmd=("$LOGSERVER" -c /dev/null -p "$tport" -d "$out" --max-size "$maxsize" --max-files 100
+		cmd=("$LOGSERVER" -c /dev/null -p "$lport" -d "$out" --max-size "$maxsize" --max-files 100
 			--on-start new --max-clients 2000 --bind 127.0.0.1 "${opt[@]}")
 		;;
 	*)
@@ -288,7 +349,7 @@ start_receiver() {
 
 # ---------------------------------------------------------------- modes
 # mode_setup MODE: sets LG (loadgen arguments without port), CONNS (sending
-# connections, for verify), PROTO (tcp|udp); returns 1 if MODE is unknown.
+# connections, for verify), PROTO (tcp|udp|relp); returns 1 if MODE is unknown.
 mode_setup() {
 	PROTO=tcp
 	case $1 in
@@ -298,32 +359,65 @@ mode_setup() {
 	udp-flood) LG=(--udp); CONNS=1; PROTO=udp ;;
 	udp-paced) LG=(--udp --rate 100000); CONNS=1; PROTO=udp ;;
 	short2000) LG=(--tcp 2000 --sequential); CONNS=2000 ;;
+	relp1) LG=(--tcp 1 --relp --window "$RELP_WINDOW"); CONNS=1; PROTO=relp ;;
+	relp50) LG=(--tcp 50 --relp --window "$RELP_WINDOW"); CONNS=50; PROTO=relp ;;
 	*) return 1 ;;
 	esac
 }
 
-modes_for() {
-	if [[ -n ${BENCH_MODES:-} ]]; then
-		echo "$BENCH_MODES"
-	elif [[ $1 == logserver ]]; then
-		echo "$COMMON_MODES $LOGSERVER_MODES"
+# runs_mode RECEIVER MODE: does this receiver take part in this mode?
+runs_mode() {
+	local r=$1 m=$2
+	if is_relp "$m"; then
+		[[ $r != syslog-ng ]]	# syslog-ng has no RELP input
+	elif [[ " $LOGSERVER_MODES " == *" $m "* ]]; then
+		[[ $r == logserver ]]
 	else
-		echo "$COMMON_MODES"
+		[[ $r != logserver-batch ]]	# --fsync only concerns RELP
 	fi
 }
 
+# BENCH_MODES, or MODES (make bench MODES="relp1 relp50"), or all.
+ALL_MODES=${BENCH_MODES:-${MODES:-"$COMMON_MODES $RELP_MODES $LOGSERVER_MODES"}}
+
 # ---------------------------------------------------------------- one run
 CSV=$res/results.csv
-echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,status,note" >"$CSV"
+# rep is 0 for a warm-up run (status warmup when it went well; not counted).
+# For RELP, seconds is until the last acknowledgement, msgs_per_s = acked /
+# seconds; file_s is until the last line was in the file (all modes).
+echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,acked,file_s,status,note" >"$CSV"
 runno=0
+FAILURES=()	# RELP runs that failed or lost acknowledged messages: reported loudly, exit status 3
 
 kv() { sed -n "s/^$1=//p" "$2" | head -1; }
 
-record() { # record RECEIVER MODE REP STATUS NOTE [fields...]
+mode_count() { if is_relp "$1"; then echo "${BENCH_RELP_COUNT:-$COUNT}"; else echo "$COUNT"; fi; }
+
+record() { # record RECEIVER MODE REP STATUS NOTE [18 fields: sent .. attempts acked file_s]
 	local r=$1 m=$2 rep=$3 status=$4 note=${5//,/;}
 	shift 5
-	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
-	echo "$r,$m,$rep,$COUNT,$1,$2,$3,$4,$5,$6,$7,$8,$9,${10},${11},${12},${13},${14},${15},${16},$status,$note" >>"$CSV"
+	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
+	local IFS=,
+	echo "$r,$m,$rep,$(mode_count "$m"),$*,$status,$note" >>"$CSV"
+}
+
+# loud MESSAGE: a failure that must not go unnoticed (RELP: an acknowledged
+# message missing, a NAK, a broken session).
+loud() {
+	FAILURES+=("$*")
+	log "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+	log "!!! FAILURE: $*"
+	log "!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!!"
+}
+
+# prime_cache DIR BYTES: the same page-cache and file-system state before
+# every run: write BYTES (the size of the expected output) to a file in DIR,
+# fdatasync it, delete it, sync (which also commits the freed blocks).
+prime_cache() {
+	local mib=$((($2 + 1048575) / 1048576))
+	dd if=/dev/zero of="$1/prime" bs=1M count="$mib" conv=fdatasync status=none
+	rm -f "$1/prime"
+	sync
 }
 
 # run_one RECEIVER MODE REP: one measurement, repeated (at most
@@ -332,7 +426,7 @@ record() { # record RECEIVER MODE REP STATUS NOTE [fields...]
 run_one() {
 	local r=$1 m=$2 rep=$3
 	mode_setup "$m" || { log "unknown mode $m"; return 0; }
-	if [[ $m == tcp50-rot16m || $m == tcp50-json ]] && [[ $r != logserver ]]; then return 0; fi
+	runs_mode "$r" "$m" || return 0
 	if [[ $m == short2000 ]] && ((COUNT < 2000)); then
 		log "$r $m: BENCH_COUNT < 2000, skipped"; return 0
 	fi
@@ -341,34 +435,43 @@ run_one() {
 		ROW=() OTHER=0
 		run_attempt "$r" "$m" "$rep"
 		((${#ROW[@]})) || return 0	# skipped or failed: already recorded
+		[[ ${ROW[0]} == LOST ]] && break	# never measured away
 		if ((attempt < max)) && awk -v o="$OTHER" -v l="${BENCH_MAX_OTHER:-10}" 'BEGIN { exit !(o > l) }'; then
 			log "$r $m rep $rep: other work took ${OTHER}% of the CPUs during the run; measuring again"
 			continue
 		fi
 		break
 	done
-	record "$r" "$m" "$rep" "${ROW[@]:0:2}" "${ROW[@]:2}" "$OTHER" "$attempt"
+	local status=${ROW[0]}
+	((rep == 0)) && [[ $status == ok ]] && status=warmup
+	record "$r" "$m" "$rep" "$status" "${ROW[1]}" "${ROW[@]:2:14}" "$OTHER" "$attempt" "${ROW[@]:16}"
 }
 
 # run_attempt RECEIVER MODE REP: sets ROW (status, note, fields) and OTHER,
 # or records a skipped/failed run itself and leaves ROW empty.
 run_attempt() {
 	local r=$1 m=$2 rep=$3
-	local count=$COUNT
+	local count
+	count=$(mode_count "$m")
 	local tport=$((PORT0 + (runno % 50) * 2)) uport=$((PORT0 + (runno % 50) * 2 + 1))
 	runno=$((runno + 1))
 	local rd=$tmp/run
 	rm -rf "$rd"
 	mkdir -p "$rd/out" "$rd/state"
-	sync
+	if [[ $PRIME == all ]] || { [[ $PRIME == relp ]] && is_relp "$m"; }; then
+		prime_cache "$rd" $((count * (SIZE + 64)))
+	else
+		sync
+	fi
 	wait_quiet
 	if ! start_receiver "$r" "$m" "$tport" "$uport" "$rd/out" "$rd/state"; then
 		log "$r $m: SKIPPED: $SKIP"
 		record "$r" "$m" "$rep" skipped "$SKIP"
 		return 0
 	fi
-	# Generous deadline: 20k msg/s worst case, or the paced duration, plus 60 s.
+	# Generous deadline: 20k msg/s worst case (RELP: 5k), or the paced duration, plus 60 s.
 	local tmo=$((60 + count / 20000))
+	[[ $PROTO == relp ]] && tmo=$((60 + count / 5000))
 	"$bin/watch" --dir "$rd/out" --match "$MATCH" --expect "$count" --pid "$RPID" \
 		--idle-ms "$IDLE_MS" --timeout "$tmo" >"$rd/watch.out" 2>"$rd/watch.err" &
 	WPID=$!
@@ -403,7 +506,14 @@ run_attempt() {
 	RPID=""
 
 	local vout=$rd/verify.out
-	"$bin/verify" --conns "$CONNS" --count "$count" --match "$MATCH" "$rd/out" >"$vout" 2>&1 || true
+	local -a vopt=()
+	local apc=""
+	if [[ $PROTO == relp ]]; then
+		# which messages were acknowledged (also when loadgen failed half-way)
+		apc=$(kv acked_per_conn "$rd/loadgen.out")
+		[[ -n $apc ]] && vopt+=(--acked "$apc")
+	fi
+	"$bin/verify" --conns "$CONNS" --count "$count" --match "$MATCH" "${vopt[@]}" "$rd/out" >"$vout" 2>&1 || true
 	local first end sent lend
 	first=$(kv first_byte_ns "$rd/loadgen.out")
 	lend=$(kv end_ns "$rd/loadgen.out")
@@ -418,9 +528,14 @@ run_attempt() {
 	local status=ok note=""
 	if ((lrc != 0)) || [[ -z $first || -z $end || -z $unique ]]; then
 		status=failed
-		note="loadgen rc=$lrc $(tr '\n' ' ' <"$rd/loadgen.err" | cut -c1-200)"
+		note="loadgen rc=$lrc $(tr '\n' ' ' <"$rd/loadgen.err" | cut -c1-300)"
 		[[ -z $end ]] && note="$note watcher: $(tr '\n' ' ' <"$rd/watch.err" | cut -c1-200)"
 		log "$r $m rep $rep: FAILED: $note"
+		if [[ $PROTO == relp ]]; then
+			local amiss
+			amiss=$(kv acked_missing "$vout")
+			loud "$r $m rep $rep: the RELP run failed: $note; verify: ${amiss:-?} of $(kv acked "$vout") acknowledged messages missing from the file, dup=$dup, $unique of $count written"
+		fi
 		record "$r" "$m" "$rep" "$status" "$note"
 		return 0
 	fi
@@ -430,10 +545,30 @@ run_attempt() {
 	local slow
 	slow=$(kv connect_slow "$rd/loadgen.out")
 	((${slow:-0} > 0)) && note="${note:+$note; }$slow connects took > 100 ms (SYN dropped: listen queue overflow)"
-	local secs rate lostpct pssmb sends
+	local secs rate lostpct pssmb sends filesecs acked="" ackend
 	sends=$(awk -v a="$first" -v b="$lend" 'BEGIN { printf "%.3f", (b - a) / 1e9 }')
-	secs=$(awk -v a="$first" -v b="$end" 'BEGIN { d = (b - a) / 1e9; if (d <= 0) d = 1e-9; printf "%.3f", d }')
+	filesecs=$(awk -v a="$first" -v b="$end" 'BEGIN { d = (b - a) / 1e9; if (d <= 0) d = 1e-9; printf "%.3f", d }')
+	secs=$filesecs
 	rate=$(awk -v u="$unique" -v s="$secs" 'BEGIN { printf "%.0f", u / s }')
+	if [[ $PROTO == relp ]]; then
+		# The rate is acknowledgements per second; every acknowledged
+		# message must be in the file.
+		acked=$(kv acked "$rd/loadgen.out") ackend=$(kv ack_end_ns "$rd/loadgen.out")
+		secs=$(awk -v a="$first" -v b="$ackend" 'BEGIN { d = (b - a) / 1e9; if (d <= 0) d = 1e-9; printf "%.3f", d }')
+		rate=$(awk -v u="$acked" -v s="$secs" 'BEGIN { printf "%.0f", u / s }')
+		local amiss
+		amiss=$(kv acked_missing "$vout")
+		if [[ -z $amiss || $amiss != 0 || $lost != 0 ]]; then
+			status=LOST
+			note="${note:+$note; }${amiss:-?} ACKNOWLEDGED MESSAGES MISSING FROM THE FILE"
+			loud "$r $m rep $rep: $acked messages acknowledged, ${amiss:-?} of them are not in the output file ($unique of $count written)"
+		fi
+		if ((dup > 0)); then
+			note="${note:+$note; }$dup messages written twice"
+			loud "$r $m rep $rep: $dup messages written more than once (loadgen never resends)"
+		fi
+		((ooo > 0)) && note="${note:+$note; }$ooo out of order"
+	fi
 	lostpct=$(awk -v l="$lost" -v c="$count" 'BEGIN { printf "%.2f", 100 * l / c }')
 	pssmb=$(awk -v k="$pss" 'BEGIN { printf "%.1f", k / 1024 }')
 	# Interference: CPU time of processes outside the harness and the
@@ -445,7 +580,7 @@ run_attempt() {
 	log "$r $m rep $rep: $(printf '%8.3f s %10s msg/s lost %s%% dup %s ooo %s cpu %ss pss %sMB procs %s other %s%%' \
 		"$secs" "$rate" "$lostpct" "$dup" "$ooo" "$cpu" "$pssmb" "$procs" "$OTHER")${note:+ ($note)}"
 	ROW=("$status" "$note" "$sent" "$written" "$unique" "$lost" "$lostpct" "$dup" "$ooo"
-		"$sends" "$secs" "$rate" "$cpu" "$pssmb" "$procs" "$BUSY")
+		"$sends" "$secs" "$rate" "$cpu" "$pssmb" "$procs" "$BUSY" "$acked" "$filesecs")
 	rm -rf "$rd"
 }
 
@@ -454,23 +589,42 @@ META=$res/meta.txt
 {
 	echo "date: $(date -u +%Y-%m-%dT%H:%M:%SZ)"
 	echo "machine: $(nproc) CPUs ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(awk '/MemTotal/ { printf "%.0f GiB RAM", $2 / 1048576 }' /proc/meminfo), kernel $(uname -r), Debian $(cat /etc/debian_version 2>/dev/null)"
-	echo "workload: $COUNT messages of $SIZE bytes, RFC $FORMAT, $REPEAT repetition(s)"
+	echo "workload: $COUNT messages of $SIZE bytes, RFC $FORMAT, $REPEAT repetition(s); RELP: $(mode_count relp1) messages, $RELP_REPEAT repetition(s), window $RELP_WINDOW"
 	[[ -x $RS_ROOT/usr/sbin/rsyslogd ]] && echo "rsyslog: $("$RS_ROOT/usr/sbin/rsyslogd" -v 2>/dev/null | head -1 | awk '{ print $2 }')"
 	[[ -x $SNG_ROOT/usr/sbin/syslog-ng ]] && echo "syslog-ng: $(LD_LIBRARY_PATH=$SNG_ROOT/usr/lib/syslog-ng "$SNG_ROOT/usr/sbin/syslog-ng" --version 2>/dev/null | head -1 | sed 's/^syslog-ng [0-9]* //; s/[()]//g')"
 	if [[ -x $LOGSERVER ]]; then
 		echo "logserver: $("$LOGSERVER" --version 2>/dev/null | head -1), built $(date -u -r "$LOGSERVER" +%Y-%m-%dT%H:%M:%SZ), repository at $(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo '?')$( [[ -n $(git -C "$root" status --porcelain -- src 2>/dev/null) ]] && echo ' (src/ has uncommitted changes)')"
 	fi
+	[[ -f $RS_IMRELP ]] && echo "imrelp: rsyslog-relp $(dpkg-deb -f "$(ls "$peers"/debs/rsyslog-relp_*.deb 2>/dev/null | tail -1)" Version 2>/dev/null || echo '?'), librelp0 $(dpkg-query -W -f='${Version}' librelp0 2>/dev/null || echo '?')"
+	echo "output: $(df -PT "$tmp" | awk 'NR == 2 { print $2 " on " $1 }') (the runs' directory, $tmp), mounted $(findmnt -no OPTIONS -T "$tmp" 2>/dev/null || echo '?')"
+	echo "order: per mode, warm-up runs (${BENCH_WARMUP:-1 for RELP, 0 for the others}), then $RELP_REPEAT (RELP) or $REPEAT (others) repetitions over all receivers, interleaved; page cache primed before each run of: $PRIME modes"
 } >"$META"
 while read -r line; do log "$line"; done <"$META"
-for rep in $(seq 1 "$REPEAT"); do
-	for r in $RECEIVERS; do
-		for m in $(modes_for "$r"); do
-			run_one "$r" "$m" "$rep"
-		done
+
+# Mode by mode: warm-ups of every receiver, then the repetitions, every
+# receiver once per repetition (in reverse order every other time).
+for m in $ALL_MODES; do
+	rs=()
+	for r in $RECEIVERS; do runs_mode "$r" "$m" && rs+=("$r"); done
+	((${#rs[@]})) || continue
+	if is_relp "$m"; then reps=$RELP_REPEAT warm=${BENCH_WARMUP:-1}; else reps=$REPEAT warm=${BENCH_WARMUP:-0}; fi
+	for ((w = 0; w < warm; w++)); do
+		for r in "${rs[@]}"; do run_one "$r" "$m" 0; done
+	done
+	for ((rep = 1; rep <= reps; rep++)); do
+		if ((rep % 2)); then order=("${rs[@]}"); else
+			order=(); for ((i = ${#rs[@]} - 1; i >= 0; i--)); do order+=("${rs[i]}"); done
+		fi
+		for r in "${order[@]}"; do run_one "$r" "$m" "$rep"; done
 	done
 done
 
 /usr/bin/python3 "$here/report.py" "$CSV" "$res/summary.csv" "$res/results.md" "$META"
 if command -v gnuplot >/dev/null; then
 	bash "$here/chart.sh" "$res/summary.csv" "$res/chart.png" && log "chart: $res/chart.png"
+fi
+if ((${#FAILURES[@]})); then
+	log "!!! ${#FAILURES[@]} FAILURE(S), see above and results.csv:"
+	for f in "${FAILURES[@]}"; do log "!!!   $f"; done
+	exit 3
 fi

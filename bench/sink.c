@@ -1,7 +1,7 @@
 /*
  * sink: the trivial receiver that sets the benchmark's ceiling.
  *
- *   sink --bind 127.0.0.1 --port TCPPORT [--udp-port UDPPORT] --out FILE [--udp-rcvbuf BYTES]
+ *   sink --bind 127.0.0.1 --port TCPPORT [--udp-port UDPPORT] --out FILE [--udp-rcvbuf BYTES] [--relp]
  *
  * One thread, one epoll set over the TCP listener, every TCP connection and
  * the UDP socket. TCP bytes are read into a 256 KiB buffer per connection and
@@ -12,11 +12,20 @@
  * line per datagram, and written with one write() per batch. No parsing, no timestamps, no
  * fsync: it measures what the machine can move from sockets into a file.
  * SIGTERM/SIGINT end it cleanly (buffered partial lines are flushed).
+ *
+ * With --relp the TCP port speaks RELP instead (the benchmark's relp modes):
+ * every complete frame in what one read() returned is handled, the data of
+ * its "syslog" frames appended to FILE as lines with one write(), and only
+ * then are their "rsp 200" answers sent, in order, with one write() (an
+ * "open" is answered with relp_version=0 and commands=syslog, a "close" with
+ * an empty rsp followed by the connection's end). Acknowledged means in the
+ * page cache, no fsync: the ceiling for a RELP receiver on this machine.
  */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -35,6 +44,8 @@ struct conn {
 	char *buf;
 	size_t have;
 };
+
+static int relp_mode;
 
 static int out_fd = -1;
 static volatile sig_atomic_t stop;
@@ -100,7 +111,7 @@ static int make_socket(int type, const char *bind_addr, long port)
 
 static void close_conn(int ep, struct conn *c)
 {
-	if (c->have) {
+	if (c->have && !relp_mode) {
 		if (c->buf[c->have - 1] != '\n')
 			c->buf[c->have++] = '\n';	/* buffer always keeps one spare byte */
 		write_out(c->buf, c->have);
@@ -133,6 +144,176 @@ static int read_conn(struct conn *c)
 			write_out(c->buf, c->have);	/* a line longer than the buffer */
 			c->have = 0;
 		}
+		if ((size_t)r < CONN_BUF / 2)
+			return 1;
+	}
+	return 1;
+}
+
+
+/* ---- RELP (--relp) ---- */
+
+/* Writes all of p to a client socket (non-blocking: waits for room, at
+ * most 10 s in all); returns -1 when the client is gone or stuck. */
+static int send_all(int fd, const char *p, size_t n)
+{
+	int waited = 0;
+	while (n > 0) {
+		ssize_t w = send(fd, p, n, MSG_NOSIGNAL);
+		if (w < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN && waited++ < 100) {
+				struct pollfd pf = { .fd = fd, .events = POLLOUT };
+				poll(&pf, 1, 100);
+				continue;
+			}
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+/* Appends decimal v at p; returns the length. */
+static size_t dec(char *p, unsigned long v)
+{
+	char t[24];
+	size_t n = 0;
+	do {
+		t[n++] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	for (size_t i = 0; i < n; i++)
+		p[i] = t[n - 1 - i];
+	return n;
+}
+
+/* 1..9 digits at *p (< e): 0 and *v set, -1 malformed, 1 incomplete. */
+static int num9(const char **p, const char *e, unsigned long *v)
+{
+	const char *q = *p;
+	unsigned long x = 0;
+	while (q < e && *q >= '0' && *q <= '9' && q - *p < 10)
+		x = x * 10 + (unsigned long)(*q++ - '0');
+	if (q == *p || q - *p > 9)
+		return q == e && q == *p ? 1 : -1;
+	if (q == e)
+		return 1;	/* more digits may follow */
+	*v = x;
+	*p = q;
+	return 0;
+}
+
+#define RELP_OPEN_RSP "200 OK\nrelp_version=0\nrelp_software=bench-sink\ncommands=syslog"
+
+/* Handles the complete RELP frames in c->buf; returns 0 when the connection
+ * is finished (close answered, or a protocol error). */
+static int relp_frames(struct conn *c)
+{
+	static char *lines, *rsp;
+	static size_t rspcap;
+	if (!lines && !(lines = malloc(CONN_BUF)))
+		die("out of memory");
+	size_t nl = 0, nr = 0;
+	int keep = 1;
+	const char *b = c->buf, *e = c->buf + c->have;
+	while (b < e && keep) {
+		const char *p = b;
+		unsigned long txnr, len;
+		int r = num9(&p, e, &txnr);
+		if (r > 0)
+			break;
+		if (r < 0 || *p != ' ')
+			goto bad;
+		const char *cmd = ++p;
+		while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) && p - cmd <= 32)
+			p++;
+		if (p == e && p - cmd <= 32)
+			break;
+		size_t cl = (size_t)(p - cmd);
+		if (cl == 0 || cl > 32 || *p != ' ')
+			goto bad;
+		p++;
+		r = num9(&p, e, &len);
+		if (r > 0)
+			break;
+		if (r < 0 || len > CONN_BUF - 64)
+			goto bad;
+		const char *data = p + 1;
+		if (len > 0) {
+			if (*p != ' ')
+				goto bad;
+			if ((size_t)(e - data) < len + 1)
+				break;
+			p = data + len;
+		}
+		if (*p != '\n')
+			goto bad;
+		b = p + 1;
+		/* the answer: at most "999999999 rsp 999 " + the open's offers */
+		if (nr + 32 + sizeof RELP_OPEN_RSP > rspcap) {
+			rspcap = rspcap ? rspcap * 2 : 64 * 1024;
+			if (!(rsp = realloc(rsp, rspcap)))
+				die("out of memory");
+		}
+		if (cl == 6 && !memcmp(cmd, "syslog", 6)) {
+			memcpy(lines + nl, data, len);
+			nl += len;
+			lines[nl++] = '\n';
+			nr += dec(rsp + nr, txnr);
+			memcpy(rsp + nr, " rsp 6 200 OK\n", 14);
+			nr += 14;
+		} else if (cl == 4 && !memcmp(cmd, "open", 4)) {
+			nr += dec(rsp + nr, txnr);
+			memcpy(rsp + nr, " rsp ", 5);
+			nr += 5;
+			nr += dec(rsp + nr, sizeof RELP_OPEN_RSP - 1);
+			rsp[nr++] = ' ';
+			memcpy(rsp + nr, RELP_OPEN_RSP "\n", sizeof RELP_OPEN_RSP);
+			nr += sizeof RELP_OPEN_RSP;
+		} else if (cl == 5 && !memcmp(cmd, "close", 5)) {
+			nr += dec(rsp + nr, txnr);
+			memcpy(rsp + nr, " rsp 0\n", 7);
+			nr += 7;
+			keep = 0;
+		} else {
+			goto bad;
+		}
+	}
+	if (nl)
+		write_out(lines, nl);	/* written before it is acknowledged */
+	if (nr && send_all(c->fd, rsp, nr) < 0)
+		keep = 0;
+	memmove(c->buf, b, (size_t)(e - b));
+	c->have = (size_t)(e - b);
+	return keep;
+bad:
+	if (nl)
+		write_out(lines, nl);
+	if (nr)
+		send_all(c->fd, rsp, nr);
+	fprintf(stderr, "sink: malformed RELP frame, closing the connection\n");
+	c->have = 0;
+	return 0;
+}
+
+static int read_relp(struct conn *c)
+{
+	if (!c->buf && !(c->buf = malloc(CONN_BUF)))
+		die("out of memory");
+	for (int rounds = 0; rounds < 4; rounds++) {
+		ssize_t r = read(c->fd, c->buf + c->have, CONN_BUF - c->have);
+		if (r < 0)
+			return errno == EAGAIN || errno == EINTR;
+		if (r == 0)
+			return 0;
+		c->have += (size_t)r;
+		if (!relp_frames(c))
+			return 0;
+		if (c->have == CONN_BUF)
+			return 0;	/* a frame larger than the buffer */
 		if ((size_t)r < CONN_BUF / 2)
 			return 1;
 	}
@@ -181,6 +362,10 @@ int main(int argc, char **argv)
 	long port = -1, uport = -1, rcvbuf = 4 << 20;
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+		if (!strcmp(a, "--relp")) {
+			relp_mode = 1;
+			continue;
+		}
 		if (!v)
 			die("%s needs a value", a);
 		i++;
@@ -198,7 +383,7 @@ int main(int argc, char **argv)
 			die("unknown option '%s'", a);
 	}
 	if (port < 0 || !out)
-		die("usage: sink --port TCPPORT [--udp-port UDPPORT] [--bind ADDR] --out FILE [--udp-rcvbuf BYTES]");
+		die("usage: sink --port TCPPORT [--udp-port UDPPORT] [--bind ADDR] --out FILE [--udp-rcvbuf BYTES] [--relp]");
 
 	struct sigaction sa = { .sa_handler = on_signal };
 	sigaction(SIGTERM, &sa, NULL);
@@ -249,7 +434,7 @@ int main(int argc, char **argv)
 				read_udp(ufd);
 			} else {
 				struct conn *c = p;
-				if (!read_conn(c))
+				if (!(relp_mode ? read_relp(c) : read_conn(c)))
 					close_conn(ep, c);
 			}
 		}

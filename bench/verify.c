@@ -1,7 +1,7 @@
 /*
  * verify: checks what a receiver wrote against what loadgen sent.
  *
- *   verify --conns K --count TOTAL [--match SUBSTR] [--verbose] PATH...
+ *   verify --conns K --count TOTAL [--match SUBSTR] [--acked N0,N1,...] [--verbose] PATH...
  *
  * PATH is a file or a directory (every regular file in it whose name
  * contains SUBSTR, oldest first by mtime, then by name, so rotated files are
@@ -17,6 +17,12 @@
  * one "conn=" line per connection with a problem (all with --verbose, at
  * most 20 otherwise). Exit status 0 if nothing was lost, duplicated or
  * reordered, 2 otherwise, 1 on usage or I/O errors.
+ *
+ * --acked (RELP: loadgen's acked_per_conn= line, one count per connection)
+ * says which messages the receiver acknowledged: s=1..Nc on connection c.
+ * Then acked= and acked_missing= are printed too: acknowledged messages
+ * not found in the output, the one thing a RELP receiver must never do
+ * (also counted when the run failed half-way).
  *
  * Written in C because it must read millions of lines in well under a
  * second; it uses mmap and memchr/memmem only.
@@ -34,6 +40,7 @@
 
 struct cstat {
 	uint64_t expect, written, unique, dup, ooo, last;
+	uint64_t acked;		/* --acked: s=1..acked were acknowledged */
 };
 
 static struct cstat *cs;
@@ -221,12 +228,12 @@ static int scan_path(const char *path, const char *match)
 int main(int argc, char **argv)
 {
 	uint64_t count = 0;
-	const char *match = NULL;
+	const char *match = NULL, *acked_list = NULL;
 	int verbose = 0, npaths = 0;
 	char **paths = calloc((size_t)argc, sizeof *paths);
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
-		if (!strcmp(a, "--conns") || !strcmp(a, "--count") || !strcmp(a, "--match")) {
+		if (!strcmp(a, "--conns") || !strcmp(a, "--count") || !strcmp(a, "--match") || !strcmp(a, "--acked")) {
 			if (i + 1 >= argc) {
 				fprintf(stderr, "verify: %s needs a value\n", a);
 				return 1;
@@ -234,6 +241,8 @@ int main(int argc, char **argv)
 			const char *v = argv[++i];
 			if (!strcmp(a, "--match"))
 				match = v;
+			else if (!strcmp(a, "--acked"))
+				acked_list = v;
 			else if (parse_u64(v, !strcmp(a, "--conns") ? 1000000 : 100000000000ULL,
 					   !strcmp(a, "--conns") ? &nconns : &count) < 0) {
 				fprintf(stderr, "verify: %s: bad number '%s'\n", a, v);
@@ -249,7 +258,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (nconns == 0 || count == 0 || npaths == 0) {
-		fputs("usage: verify --conns K --count TOTAL [--match SUBSTR] [--verbose] PATH...\n", stderr);
+		fputs("usage: verify --conns K --count TOTAL [--match SUBSTR] [--acked N0,N1,...] [--verbose] PATH...\n", stderr);
 		return 1;
 	}
 	cs = calloc(nconns, sizeof *cs);
@@ -261,6 +270,22 @@ int main(int argc, char **argv)
 		seen[c] = calloc(cs[c].expect / 8 + 1, 1);
 		if (!seen[c])
 			return 1;
+	}
+	if (acked_list) {
+		const char *p = acked_list;
+		for (uint64_t c = 0; c < nconns; c++) {
+			char *end;
+			errno = 0;
+			unsigned long long v = strtoull(p, &end, 10);
+			if (errno || end == p || *p == '-' || v > cs[c].expect ||
+			    (*end != (c + 1 < nconns ? ',' : '\0'))) {
+				fprintf(stderr, "verify: --acked: expected %llu counts, each at most the connection's messages\n",
+					(unsigned long long)nconns);
+				return 1;
+			}
+			cs[c].acked = v;
+			p = end + 1;
+		}
 	}
 	int rc = 0;
 	for (int i = 0; i < npaths; i++)
@@ -278,6 +303,16 @@ int main(int argc, char **argv)
 	       (unsigned long long)lines, (unsigned long long)other, (unsigned long long)written,
 	       (unsigned long long)unique, (unsigned long long)(count - unique), (unsigned long long)dup,
 	       (unsigned long long)ooo, (unsigned long long)bad);
+	uint64_t acked = 0, acked_missing = 0;
+	if (acked_list) {
+		for (uint64_t c = 0; c < nconns; c++) {
+			acked += cs[c].acked;
+			for (uint64_t i = 0; i < cs[c].acked; i++)
+				if (!(seen[c][i >> 3] & (1u << (i & 7))))
+					acked_missing++;
+		}
+		printf("acked=%llu\nacked_missing=%llu\n", (unsigned long long)acked, (unsigned long long)acked_missing);
+	}
 	int shown = 0;
 	for (uint64_t c = 0; c < nconns; c++) {
 		struct cstat *x = &cs[c];
@@ -292,5 +327,5 @@ int main(int argc, char **argv)
 	}
 	if (rc)
 		return 1;
-	return (unique != count || dup || ooo || bad) ? 2 : 0;
+	return (unique != count || dup || ooo || bad || acked_missing) ? 2 : 0;
 }
