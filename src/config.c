@@ -69,9 +69,9 @@ const struct opt_def client_options[] = {
 	{ "plain", 0, OPT_FLAG, NULL, 0, 0, NULL, C(plain), NULL,
 	  "send plain TCP lines (the server's --port) instead of RELP: no acknowledgements" },
 	{ "retry-for", 0, OPT_INT, "60", 0, 86400, NULL, C(retry_for), "SECONDS",
-	  "RELP: reconnect and resend until this long has passed without progress" },
+	  "RELP: reconnect and resend until this long has passed without progress (0: no retry)" },
 	{ "window", 0, OPT_INT, "128", 1, 1024, NULL, C(window), "N",
-	  "RELP: messages sent ahead of their acknowledgements" },
+	  "RELP: messages sent ahead of their acknowledgements (1 to 1024)" },
 	{ "query-port", 0, OPT_INT, "5141", 1, 65535, NULL, C(query_port), "PORT",
 	  "the server's query port, for list/fetch/follow" },
 	{ "token-file", 0, OPT_STRING, "", 0, STR_CAP(client_config, token_file), NULL,
@@ -87,7 +87,8 @@ const struct opt_def client_options[] = {
 	{ "lines", 'n', OPT_INT, "-1", -1, 1000000, NULL, C(lines), "N",
 	  "follow: start with the last N lines (default 10)" },
 	{ "timeout", 0, OPT_INT, "60", 1, 86400, NULL, C(timeout), "SECONDS",
-	  "list, fetch, RELP: give up on a server that answers nothing for this long" },
+	  "list, fetch: give up on a server silent this long; RELP: a connection whose "
+	  "answers stop this long is broken (reconnect)" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

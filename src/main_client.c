@@ -30,11 +30,13 @@ static const struct cli_program client_program = {
 	.default_config = "./logclient.conf",
 	.tab = client_options,
 	.n = &client_noptions,
-	.help_tail = "exit status: 0 when the server acknowledged every message (with --plain: every\n"
-	    "message was sent and the server closed the connection cleanly), 1 when it did\n"
-	    "not (the server cannot be reached, refused, or the connection broke), 2 on a\n"
-	    "usage error. SIGTERM or SIGINT stop the reading; what was read still gets up to\n"
-	    "--retry-for seconds to be acknowledged.\n",
+	.help_tail = "exit status: 0 when the server acknowledged every message read; 1 when it did\n"
+	    "not (it refused, or --retry-for seconds passed without progress: 'N of M messages\n"
+	    "were not acknowledged'); with --plain 0 when every message was sent and the\n"
+	    "server closed the connection cleanly, 1 when it cannot be reached or the\n"
+	    "connection broke; 2 on a usage error. SIGTERM or SIGINT stop the reading; what\n"
+	    "was read still gets up to --retry-for seconds to be acknowledged (a second\n"
+	    "signal: none).\n",
 };
 
 static void
