@@ -14,10 +14,11 @@ import socket
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
-from integration_helpers import (CLIENT, SERVER_HELP, client_msgs, events, free_port,
+from integration_helpers import (CLIENT, REPO, SERVER_HELP, client_msgs, events, free_port,
                                  proc_state, wait_until)
 
 FRAME_RE = re.compile(rb"^(\d{1,9}) ([A-Za-z]{1,32}) (\d{1,9})([ \n])")
@@ -282,6 +283,23 @@ def run_relp(procs, tmp_path, port, *args, input=None, timeout=60):
     return p.returncode, err.decode(errors="replace"), time.monotonic() - t0
 
 
+def send_lines(procs, tmp_path, srv, tag, n, *args):
+    """logclient sends n lines "TAG NN" from stdin: (exit status, stderr, lines)."""
+    lines = [b"%s %02d" % (tag, i) for i in range(n)]
+    rc, err, _ = run_relp(procs, tmp_path, srv.port, *args, input=b"\n".join(lines) + b"\n")
+    return rc, err, lines
+
+
+def first_connection_loses_acks(acked, written):
+    """on_syslog: the first connection answers `acked` messages, writes `written`,
+    then drops without answering the others."""
+    def act(c, k, seq, data):
+        if c.n != 0:
+            return None
+        return None if k < acked else "write" if k < written - 1 else "write-drop"
+    return act
+
+
 def tcp_queue(local_port, remote_port, which):
     """tx_queue or rx_queue bytes of the IPv4 socket local_port -> remote_port."""
     with open("/proc/net/tcp") as f:
@@ -417,8 +435,7 @@ def test_resends_what_was_not_acknowledged_after_the_server_drops_the_connection
     def drop_fourth_of_first(c, k, seq, data):
         return "drop" if c.n == 0 and k == 3 else None
     srv = FakeRelp(procs, on_syslog=drop_fourth_of_first)
-    lines = [b"r %02d" % i for i in range(10)]
-    rc, err, _ = run_relp(procs, tmp_path, srv.port, input=b"\n".join(lines) + b"\n")
+    rc, err, lines = send_lines(procs, tmp_path, srv, b"r", 10)
     assert rc == 0 and err == ""
     first, second = srv.conns[0], srv.conns[1]
     assert first.seq0 == 1 and second.seq0 == 4
@@ -428,14 +445,8 @@ def test_resends_what_was_not_acknowledged_after_the_server_drops_the_connection
 
 
 def test_skips_what_the_server_says_it_has_written(procs, tmp_path):
-    # the first connection writes 7 but acknowledges only 3 before it drops
-    def lose_acks(c, k, seq, data):
-        if c.n == 0:
-            return None if k < 3 else "write" if k < 6 else "write-drop"
-        return None
-    srv = FakeRelp(procs, on_syslog=lose_acks, answer_seq=True)
-    lines = [b"s %02d" % i for i in range(12)]
-    rc, err, _ = run_relp(procs, tmp_path, srv.port, input=b"\n".join(lines) + b"\n")
+    srv = FakeRelp(procs, on_syslog=first_connection_loses_acks(3, 7), answer_seq=True)
+    rc, err, lines = send_lines(procs, tmp_path, srv, b"s", 12)
     assert rc == 0 and err == ""
     assert srv.conns[1].seq0 == 4           # the first it had no answer for
     later = [(seq, d) for c in srv.conns[1:] for _t, seq, d in c.syslog]
@@ -445,13 +456,8 @@ def test_skips_what_the_server_says_it_has_written(procs, tmp_path):
 
 def test_without_logserver_seq_everything_unacknowledged_is_sent_again(procs, tmp_path):
     # a RELP server that is not logserver (rsyslog's imrelp) does not answer logserver_seq
-    def lose_acks(c, k, seq, data):
-        if c.n == 0:
-            return None if k < 2 else "write" if k < 4 else "write-drop"
-        return None
-    srv = FakeRelp(procs, on_syslog=lose_acks)
-    lines = [b"n %02d" % i for i in range(8)]
-    rc, err, _ = run_relp(procs, tmp_path, srv.port, input=b"\n".join(lines) + b"\n")
+    srv = FakeRelp(procs, on_syslog=first_connection_loses_acks(2, 4))
+    rc, err, lines = send_lines(procs, tmp_path, srv, b"n", 8)
     assert rc == 0, err
     assert [seq for _t, seq, _d in srv.conns[1].syslog] == list(range(3, 9))
     check_frames(srv, lines)
@@ -461,8 +467,7 @@ def test_a_500_answer_makes_it_reconnect_and_send_again(procs, tmp_path):
     def disk_full_twice(c, k, seq, data):
         return ("500", "disk full") if c.n < 2 and seq == 2 else None
     srv = FakeRelp(procs, on_syslog=disk_full_twice, answer_seq=True)
-    lines = [b"f %d" % i for i in range(4)]
-    rc, err, _ = run_relp(procs, tmp_path, srv.port, input=b"\n".join(lines) + b"\n")
+    rc, err, lines = send_lines(procs, tmp_path, srv, b"f", 4)
     assert rc == 0
     assert err == "logclient: server did not take message 2: disk full; retrying\n"
     assert [c.seq0 for c in srv.conns] == [1, 2, 2]
@@ -474,8 +479,7 @@ def test_a_500_answer_makes_it_reconnect_and_send_again(procs, tmp_path):
 def test_serverclose_or_a_bad_answer_breaks_the_connection(procs, tmp_path, how):
     srv = FakeRelp(procs, on_syslog=lambda c, k, seq, data: how if c.n == 0 and k == 1
                    else None)
-    lines = [b"b %d" % i for i in range(5)]
-    rc, err, _ = run_relp(procs, tmp_path, srv.port, input=b"\n".join(lines) + b"\n")
+    rc, err, lines = send_lines(procs, tmp_path, srv, b"b", 5)
     assert rc == 0 and err == ""
     assert srv.conns[1].seq0 == 2
     check_frames(srv, lines)
@@ -689,3 +693,61 @@ def test_session_child_killed_5_times_loses_and_duplicates_nothing(start_server,
     assert len(got) == n and sorted(got) == ["kill %06d" % i for i in range(n)]
     assert got == sorted(got), "resent messages came out of order"
     assert len([e for e in events(recs, "child ") if "killed by signal 9" in e.event]) == 5
+
+
+# --------------------------------------------------------------------------
+# rsyslog's imrelp (another RELP server: no logserver_seq, so everything not
+# acknowledged is sent again)
+
+def _imrelp_dir():
+    peers = Path(os.environ.get("INTEROP_PEERS_DIR", str(REPO / "tests/interop/.peers")))
+    hits = sorted((peers / "rsyslog").rglob("imrelp.so")) if (peers / "rsyslog").is_dir() else []
+    return hits[0].parent if hits else None
+
+
+IMRELP = _imrelp_dir()
+
+
+def start_rsyslogd(procs, tmp_path, port, n):
+    conf = tmp_path / "rsyslog.conf"
+    conf.write_text('global(workDirectory="%s")\n'
+                    'module(load="imrelp")\n'
+                    'input(type="imrelp" port="%d" address="127.0.0.1")\n'
+                    'template(name="raw" type="string" string="%%rawmsg%%\\n")\n'
+                    'action(type="omfile" file="%s" template="raw")\n'
+                    % (tmp_path, port, tmp_path / "out.log"))
+    pidfile = tmp_path / ("rsyslogd%d.pid" % n)
+    rsyslogd = IMRELP.parents[2] / "sbin/rsyslogd"     # .../usr/lib/ARCH/rsyslog
+    with open(tmp_path / ("rsyslogd%d.out" % n), "wb") as out:
+        p = procs.popen([rsyslogd, "-n", "-f", conf, "-i", pidfile, "-M", IMRELP],
+                        cwd=str(tmp_path), stdin=subprocess.DEVNULL, stdout=out,
+                        stderr=subprocess.STDOUT)
+
+    def listening():
+        assert p.poll() is None, "rsyslogd exited %s" % p.returncode
+        return tcp_queue(port, 0, "rx") is not None
+    wait_until(listening, what="rsyslogd listening on %d" % port)
+    return p
+
+
+@pytest.mark.skipif(IMRELP is None, reason="rsyslog's imrelp is not unpacked "
+                    "(bash tests/interop/peers.sh rsyslog-relp)")
+def test_rsyslog_imrelp_gets_every_line_across_its_restart(procs, tmp_path):
+    port = free_port()
+    rs = start_rsyslogd(procs, tmp_path, port, 1)
+    n = 100000
+    src = tmp_path / "lines.txt"
+    src.write_bytes(b"".join(b"rs %06d\n" % i for i in range(n)))
+    out = tmp_path / "out.log"
+    with open(src, "rb") as f:
+        p = start_client(procs, tmp_path, port, stdin=f)
+    wait_until(lambda: out.exists() and out.stat().st_size > 0 or p.poll() is not None,
+               what="rsyslogd writing")
+    assert p.poll() is None, "logclient finished before the restart"
+    rs.send_signal(signal.SIGTERM)
+    assert rs.wait(15) == 0
+    start_rsyslogd(procs, tmp_path, port, 2)
+    _o, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err
+    got = out.read_bytes().split(b"\n")[:-1]
+    assert set(got) == {b"rs %06d" % i for i in range(n)}
