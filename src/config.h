@@ -26,6 +26,10 @@ struct server_config {
 	long long max_files;
 	int on_start;
 	long long max_clients;
+	long long max_per_ip;
+	long long idle_timeout;		/* seconds; 0: none */
+	long long frame_timeout;	/* seconds; 0: none */
+	long long query_auth_timeout;
 	long long max_line;
 	long long shutdown_timeout;
 	int format;		/* enum rec_format */

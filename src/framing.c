@@ -194,3 +194,9 @@ framer_finish(struct framer *f, struct frame *fr)
 	f->state = FR_START;
 	return 1;
 }
+
+int
+framer_in_message(const struct framer *f)
+{
+	return f->state != FR_START;
+}

@@ -58,5 +58,8 @@ size_t framer_next(struct framer *f, const char *buf, size_t len, int eof, struc
 /* At end of stream: returns 1 and fills *fr when an over-long message was
  * still being dropped (FRAME_OVERLONG_END), else 0. */
 int framer_finish(struct framer *f, struct frame *fr);
+/* 1 while an over-long message is being dropped (a message is open even
+ * when the caller's buffer is empty). */
+int framer_in_message(const struct framer *f);
 
 #endif

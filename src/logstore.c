@@ -124,12 +124,15 @@ recover(struct logstore *ls)
 /* Takes the write lock and makes this process's view true: the current
  * file, its real size, no write left half-done. */
 static int
-lock_write(struct logstore *ls)
+lock_write_wait(struct logstore *ls, int wait)
 {
 	struct stat st;
 
-	if (ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, 1) == -1)
+	if (ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_WRITE, wait) == -1) {
+		if (errno == EACCES)
+			errno = EAGAIN;
 		return -1;
+	}
 	if (ls->gen != ls->sh->gen && ls_open_current(ls) == -1) {
 		unlock_write(ls);
 		return -1;
@@ -139,6 +142,12 @@ lock_write(struct logstore *ls)
 	if (fstat(ls->fd, &st) == 0)
 		ls->sh->size = (uint64_t)st.st_size;
 	return 0;
+}
+
+static int
+lock_write(struct logstore *ls)
+{
+	return lock_write_wait(ls, 1);
 }
 
 /* The current file's opening record, once it can be written. Caller holds the lock. */
@@ -336,6 +345,51 @@ logstore_sync(struct logstore *ls)
 		}
 	}
 	return 0;
+}
+
+/* Writes the summaries that are due. Caller holds the lock. */
+static void
+write_summaries(struct logstore *ls, time_t now)
+{
+	enum rl_kind kind;
+	unsigned long long count;
+	long secs;
+
+	while (rl_summary(&ls->sh->rl, now, &kind, &count, &secs))
+		(void)store_event(ls, "flood control: %llu similar events suppressed (%s) in the "
+		    "last %ld s", count, rl_kind_name(kind), secs);
+}
+
+int
+logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n, int wait)
+{
+	time_t now = time(NULL);
+	size_t written;
+	int rc = 0;
+
+	if (lock_write_wait(ls, wait) == -1)
+		return -1;
+	write_summaries(ls, now);
+	if (rl_allow(&ls->sh->rl, kind, key, keylen, now))
+		rc = append_locked(ls, rec, n, &written, NULL);
+	ls->last_end = __atomic_load_n(&ls->sh->wpos, __ATOMIC_SEQ_CST);
+	unlock_write(ls);
+	return rc;
+}
+
+long
+logstore_summaries(struct logstore *ls, int wait)
+{
+	time_t now = time(NULL);
+	long next;
+
+	if (lock_write_wait(ls, wait) == -1)
+		return -2;
+	write_summaries(ls, now);
+	next = rl_next_due(&ls->sh->rl, now);
+	unlock_write(ls);
+	return next;
 }
 
 int

@@ -28,6 +28,7 @@
 #include <time.h>
 
 #include "logname.h"
+#include "ratelimit.h"
 
 #define LS_SESSIONS 1024	/* named RELP sessions remembered for de-duplication */
 #define LS_SESSION_ID 16
@@ -68,6 +69,7 @@ struct logstore_shared {
 	uint64_t clock;		/* session LRU clock */
 	unsigned long long repairs;
 	struct ls_pending pending;
+	struct ratelimit rl;	/* flood control of events others cause */
 	int need_hdr;		/* the current file still lacks its rotate record */
 	uint64_t prev_size;	/* for that record: the file it continues */
 	char prev_name[LOGNAME_LEN + 1];
@@ -133,6 +135,23 @@ int logstore_append_tagged(struct logstore *ls, const char *buf, size_t len, siz
  * Returns 0 or -1 with errno.
  */
 int logstore_sync(struct logstore *ls);
+
+/*
+ * Appends one event record that others caused (rec[0..n), one record),
+ * under flood control: kind and key (the source's address bytes) choose its
+ * budget (ratelimit.h); over budget it is counted, and a summary record
+ * "N similar events suppressed" follows once the kind's window ends. Due
+ * summaries are written first. With wait 0 it never waits for the lock:
+ * -1 with EAGAIN when another process holds it. Returns 0 (written or
+ * suppressed) or -1 with errno.
+ */
+int logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n, int wait);
+
+/* Writes the flood-control summaries that are due (wait as above); returns
+ * the seconds until the next may be due, -1 when none is pending, -2 when
+ * the lock was busy. */
+long logstore_summaries(struct logstore *ls, int wait);
 
 /* The highest message number of the named session in the file (0 when the
  * store does not know it); creates its slot (evicting the least recently

@@ -33,6 +33,14 @@ size_t net_format_peer(const struct sockaddr *sa, socklen_t len, char *dst, size
 /* Formats a socket's local address (for the start record). */
 size_t net_format_local(int fd, char *dst, size_t cap);
 
+/* The address without the port, as a key (4 bytes for IPv4, IPv4-mapped
+ * IPv6 included; 16 for IPv6). Returns the length, 0 for other families. */
+size_t net_addr_key(const struct sockaddr *sa, socklen_t len, unsigned char key[16]);
+
+/* TCP keepalive on a connected socket, so dead peers are found: probes after
+ * idle seconds of silence. Returns 0 or -1. */
+int net_keepalive(int fd, int idle);
+
 /* Sets O_NONBLOCK. */
 int net_set_nonblock(int fd);
 

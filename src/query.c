@@ -16,6 +16,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "io.h"
 #include "log.h"
 #include "logscan.h"
@@ -24,15 +25,20 @@
 #include "record.h"
 #include "sha256.h"
 #include "sig.h"
+#include "timeouts.h"
 
 #define IDLE_TIMEOUT_MS (300 * 1000)	/* between requests */
 #define FOLLOW_BUF (256 * 1024)
 #define FOLLOW_POLL_MS 1000		/* re-check even without inotify news */
 #define LINES_MAX 1000000		/* FOLLOW LINES n, at most */
+#define PREAUTH_BAD_MAX 8		/* malformed requests answered before AUTH */
+#define REFUSED_MAX 16			/* refused requests of one connection before it is closed */
 
 struct qsess {
 	int fd;
 	char peer[REC_PEER_MAX];
+	const struct sockaddr *peer_sa;
+	socklen_t peer_len;
 	const struct server_config *cfg;
 	struct logstore *store;
 	const sigset_t *waitmask;
@@ -40,6 +46,9 @@ struct qsess {
 	size_t inlen;
 	size_t used;			/* bytes of in[] the current request took */
 	int gone;			/* the client closed or broke the connection */
+	unsigned long requests;
+	unsigned long refused;
+	int authed;
 };
 
 static int
@@ -79,37 +88,46 @@ reply_err(struct qsess *q, enum q_err e, const char *text)
 	return reply(q, "ERR %s %s", query_err_word(e), text);
 }
 
-/* A server event about this query connection. */
+/* A server event about this query connection; refusals go through flood
+ * control (kind RL_QUERY_REFUSED, per client address). */
 static void
-audit(struct qsess *q, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+audit_kind(struct qsess *q, enum rl_kind kind, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 static void
-audit(struct qsess *q, const char *fmt, ...)
+audit_kind(struct qsess *q, enum rl_kind kind, const char *fmt, ...)
 {
-	char text[512], rec[REC_EVENT_MAX];
-	struct rec_clock clk = { 0 };
-	size_t n, written;
+	char text[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	rec_clock_update(&clk);
-	n = record_event(rec, &clk, (enum rec_format)q->cfg->format, (long)getpid(), "query %s: %s",
-	    q->peer, text);
-	if (logstore_append(q->store, rec, n, &written) == -1)
+	if (event_write(q->store, q->cfg->format, kind, q->peer_sa, q->peer_len, 1,
+	    "query %s: %s", q->peer, text) == -1)
 		log_warn("cannot record query event");
 }
 
-/* Reads one request line. Returns its length, or -1 when the connection
- * ended, idled out, was too long, or the server stops. */
+#define audit(q, ...) audit_kind((q), RL_NONE, __VA_ARGS__)
+/* Refusals of a client that has not authenticated are flood-controlled;
+ * an admitted client's are all recorded, at most REFUSED_MAX a connection. */
+#define audit_refused(q, ...) audit_kind((q), (q)->authed ? RL_NONE : RL_QUERY_REFUSED, \
+    __VA_ARGS__)
+
+/* Reads one request line, which must be whole within limit_ms. Returns its
+ * length, or -1 when the connection ended, timed out, was too long, or the
+ * server stops. */
 static ssize_t
-read_line(struct qsess *q, char **line)
+read_line(struct qsess *q, char **line, long long limit_ms)
 {
+	long long deadline = ct_now_ms() + limit_ms;
+
 	for (;;) {
 		char *nl = memchr(q->in, '\n', q->inlen);
 		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
-		struct timespec idle = { IDLE_TIMEOUT_MS / 1000, 0 };
+		long long left = deadline - ct_now_ms();
+		struct timespec idle = { left > 0 ? (time_t)(left / 1000) : 0,
+		    left > 0 ? (long)(left % 1000) * 1000000L : 0 };
 		ssize_t n;
 
 		if (nl != NULL) {
@@ -126,7 +144,7 @@ read_line(struct qsess *q, char **line)
 		}
 		if (sig_got_term)
 			return -1;
-		n = ppoll(&pfd, 1, &idle, q->waitmask);
+		n = left > 0 ? ppoll(&pfd, 1, &idle, q->waitmask) : 0;
 		if (n == 0) {
 			reply_err(q, Q_ERR_BADREQ, "idle for too long; closing");
 			return -1;
@@ -166,7 +184,7 @@ open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err,
 		}
 		if (errno == ELOOP) {
 			snprintf(err, errlen, "%s is a symbolic link; refused", name);
-			audit(q, "refused request: %s", err);
+			audit_refused(q, "refused request: %s", err);
 			return Q_ERR_DENIED;
 		}
 		snprintf(err, errlen, "cannot open %s: %s", name, strerror(errno));
@@ -176,7 +194,7 @@ open_log(struct qsess *q, const char *name, int *fd, struct stat *st, char *err,
 		close(*fd);
 		*fd = -1;
 		snprintf(err, errlen, "%s is not a regular file; refused", name);
-		audit(q, "refused request: %s", err);
+		audit_refused(q, "refused request: %s", err);
 		return Q_ERR_DENIED;
 	}
 	return Q_OK;
@@ -444,7 +462,6 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
     size_t tokenlen, const sigset_t *waitmask)
 {
 	struct qsess q;
-	int authed = tokenlen == 0;
 
 	memset(&q, 0, sizeof(q));
 	q.fd = fd;
@@ -452,6 +469,9 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	q.store = store;
 	q.waitmask = waitmask;
 	net_format_peer(peer, peerlen, q.peer, sizeof(q.peer));
+	q.authed = tokenlen == 0;
+	q.peer_sa = peer;
+	q.peer_len = peerlen;
 	/* Replies are whole lines or whole files: no reason to wait for more. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	/* A client that stops reading frees this child after the idle time. */
@@ -461,7 +481,10 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	for (;;) {
 		struct q_request rq;
 		char err[256], *line;
-		ssize_t len = read_line(&q, &line);
+		/* Before it has authenticated (or, without a token, asked anything)
+		 * a client gets the short deadline. */
+		ssize_t len = read_line(&q, &line, q.authed && q.requests > 0 ? IDLE_TIMEOUT_MS :
+		    q.cfg->query_auth_timeout * 1000);
 		enum q_err e;
 		int rc = 0;
 
@@ -469,7 +492,12 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 			break;
 		e = query_parse(line, (size_t)len, &rq, err, sizeof(err));
 		consume_line(&q);
-		if (e == Q_OK && !authed && rq.cmd != Q_AUTH) {
+		q.requests++;
+		/* Nothing about names before AUTH: a request other than AUTH
+		 * (a malformed line only gets its syntax error, a few times) ends
+		 * an unauthenticated connection. */
+		if (!q.authed && (e == Q_OK ? rq.cmd != Q_AUTH : e != Q_ERR_BADREQ ||
+		    q.requests > PREAUTH_BAD_MAX)) {
 			e = Q_ERR_AUTH;
 			snprintf(err, sizeof(err), "this server wants AUTH <token> first");
 		}
@@ -481,16 +509,20 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		if (e != Q_OK) {
 			reply_err(&q, e, err);
 			if (e == Q_ERR_AUTH) {
-				audit(&q, "refused: %s", err);
+				audit_refused(&q, "refused: %s", err);
 				break;
 			}
 			if (e == Q_ERR_DENIED)
-				audit(&q, "refused request: %s", err);
+				audit_refused(&q, "refused request: %s", err);
+			if (e == Q_ERR_DENIED && ++q.refused >= REFUSED_MAX) {
+				audit(&q, "closed after %d refused requests", REFUSED_MAX);
+				break;
+			}
 			continue;
 		}
 		switch (rq.cmd) {
 		case Q_AUTH:
-			authed = 1;
+			q.authed = 1;
 			rc = reply(&q, "OK authenticated");
 			break;
 		case Q_LIST:

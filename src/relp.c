@@ -14,12 +14,14 @@
 #include "record.h"
 #include "relp_frame.h"
 #include "sig.h"
+#include "timeouts.h"
 
 #define READ_CHUNK (64 * 1024)
 #define OUT_BATCH (96 * 1024)
 #define ACK_MAX 1024		/* frames answered per batch, at most */
 #define RSP_MAX 320		/* one answer frame */
 #define DRAIN_READS 256
+#define KEEPALIVE_IDLE 300	/* seconds of silence before TCP probes a peer */
 #define SOFTWARE "logserver," LOGSERVER_VERSION ",https://github.com/logserver/logserver"
 
 enum ack_kind { ACK_RECORD, ACK_OK, ACK_UNSUPPORTED, ACK_CLOSE, ACK_FATAL };
@@ -51,6 +53,7 @@ struct relp {
 	struct ls_tag tag;
 	uint64_t next_seq, held;	/* next message number; highest the store held at open */
 	unsigned long long nmsg, ndup, nframes;
+	struct conn_timeouts to;
 };
 
 static void
@@ -400,6 +403,26 @@ work(struct relp *r)
 	return 0;
 }
 
+/* A deadline passed: an idle sender, or a frame begun and not finished (it
+ * was never answered, so the sender still has it). Returns 1: end. */
+static int
+timed_out(struct relp *r)
+{
+	switch (ct_check(&r->to)) {
+	case CT_IDLE:
+		snprintf(r->why, sizeof(r->why), "idle timeout: nothing for %lld s (idle-timeout)",
+		    r->cfg->idle_timeout);
+		return 1;
+	case CT_FRAME:
+		snprintf(r->why, sizeof(r->why), "frame timeout: %zu bytes of an unfinished frame "
+		    "for %lld s, not written (frame-timeout)", r->rlen, r->cfg->frame_timeout);
+		return 1;
+	case CT_NONE:
+		break;
+	}
+	return 0;
+}
+
 static int
 setup(struct relp *r, int fd, const struct sockaddr *peer, socklen_t peerlen,
     const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
@@ -444,6 +467,8 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
+	(void)net_keepalive(fd, KEEPALIVE_IDLE);
+	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
 	rec_clock_update(&r.clk);
 	event(&r, "connect %s relp", r.peer);
 	(void)logstore_append(store, r.obuf, r.olen, &written);
@@ -451,7 +476,9 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 
 	while (!r.fatal && !r.closing) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct timespec tmo;
 		ssize_t n;
+		int pr;
 
 		if (sig_got_term) {
 			stopped = 1;
@@ -465,10 +492,13 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		}
 		n = read_some(&r);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
-			if (ppoll(&pfd, 1, NULL, waitmask) == -1 && errno != EINTR) {
+			pr = ppoll(&pfd, 1, ct_wait(&r.to, &tmo), waitmask);
+			if (pr == -1 && errno != EINTR) {
 				status = 1;
 				break;
 			}
+			if (pr == 0 && timed_out(&r))
+				break;
 			continue;
 		}
 		if (n <= 0) {
@@ -480,6 +510,7 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 			snprintf(r.why, sizeof(r.why), "the sender stopped reading answers");
 			break;
 		}
+		ct_bytes(&r.to, r.rlen > 0);
 	}
 	/* Frames parsed but not yet answered (a read error came between). */
 	if (r.nacks > 0 || r.olen > 0)

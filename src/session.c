@@ -13,11 +13,13 @@
 #include "net.h"
 #include "record.h"
 #include "sig.h"
+#include "timeouts.h"
 
 #define READ_CHUNK (64 * 1024)		/* bytes asked of one read() */
 #define OUT_BATCH (96 * 1024)		/* flush once a batch is this large */
 #define RETRY_MS 1000			/* wait between retries of a failed write */
 #define DRAIN_READS 256			/* reads at shutdown, at most */
+#define KEEPALIVE_IDLE 300		/* seconds of silence before TCP probes a peer */
 
 struct session {
 	int fd;
@@ -35,6 +37,7 @@ struct session {
 	unsigned long long nmsg, ntrunc;
 	int write_failed;	/* the last append failed; errno in write_errno */
 	int relp_refused;	/* the sender speaks RELP: told where to go, closing */
+	struct conn_timeouts to;
 	int write_errno;
 };
 
@@ -64,7 +67,8 @@ flush(struct session *s)
 	return -1;
 }
 
-enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT, EV_RELP_REFUSED };
+enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT, EV_RELP_REFUSED, EV_IDLE,
+	EV_FRAME_TIMEOUT };
 
 /*
  * Adds one of the session's own events to the batch. TRUNCATED takes
@@ -94,6 +98,17 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
 		    "refused %s: a RELP open on the plain TCP port (RELP port: %lld); nothing "
 		    "written", s->peer, s->cfg->relp_port);
+		break;
+	case EV_IDLE:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+		    "idle timeout: %s sent nothing for %llu s; closing (idle-timeout)", s->peer,
+		    (unsigned long long)s->cfg->idle_timeout);
+		break;
+	case EV_FRAME_TIMEOUT:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+		    "frame timeout: %s left a message unfinished for %llu s; wrote the %llu bytes "
+		    "it sent, marked truncated, and closed (frame-timeout)", s->peer,
+		    (unsigned long long)s->cfg->frame_timeout, a);
 		break;
 	case EV_DISCONNECT:
 		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
@@ -221,6 +236,39 @@ drain(struct session *s)
 	}
 }
 
+/*
+ * A deadline passed (timeouts.h): an idle sender is closed; one that left a
+ * message unfinished has what it sent written, marked truncated, then is
+ * closed. Returns 1 when the session ends.
+ */
+static int
+timed_out(struct session *s)
+{
+	enum ct_expired e = ct_check(&s->to);
+	struct frame f;
+
+	if (e == CT_NONE)
+		return 0;
+	rec_clock_update(&s->clk);
+	if (e == CT_IDLE) {
+		add_event(s, EV_IDLE, 0, 0);
+		return 1;
+	}
+	if (s->rlen > 0 && s->ocap - s->olen >= s->oreserve) {
+		size_t len = s->rlen < (size_t)s->cfg->max_line ? s->rlen : (size_t)s->cfg->max_line;
+
+		s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, s->rbuf, len, 1);
+		s->nmsg++;
+		s->ntrunc++;
+	}
+	add_event(s, EV_FRAME_TIMEOUT, (unsigned long long)s->rlen, 0);
+	s->rlen = 0;
+	if (framer_finish(&s->fr, &f))
+		add_event(s, EV_TRUNCATED, s->cfg->max_line, f.dropped);
+	framer_init(&s->fr, (size_t)s->cfg->max_line);
+	return 1;
+}
+
 int
 session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
     const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
@@ -252,14 +300,17 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
+	(void)net_keepalive(fd, KEEPALIVE_IDLE);
+	ct_init(&s.to, cfg->idle_timeout, cfg->frame_timeout);
 	rec_clock_update(&s.clk);
 	add_event(&s, EV_CONNECT, 0, 0);
 	(void)flush(&s);
 
 	for (;;) {
 		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L };
+		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L }, tmo;
 		ssize_t r;
+		int pr;
 
 		if (sig_got_term) {
 			stopped = 1;
@@ -279,10 +330,13 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		if (r == -1 && (errno == EAGAIN || errno == EINTR)) {
 			if (s.olen > 0 && flush(&s) == -1)
 				continue;
-			if (ppoll(&pfd, 1, NULL, waitmask) == -1 && errno != EINTR) {
+			pr = ppoll(&pfd, 1, ct_wait(&s.to, &tmo), waitmask);
+			if (pr == -1 && errno != EINTR) {
 				status = 1;
 				break;
 			}
+			if (pr == 0 && timed_out(&s))
+				break;
 			continue;
 		}
 		if (r == -1) {
@@ -293,6 +347,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 			break;
 		rec_clock_update(&s.clk);
 		process(&s, 0);
+		ct_bytes(&s.to, s.rlen > 0 || framer_in_message(&s.fr));
 		if (s.relp_refused)
 			break;
 		/* Batch: write once the socket is empty or the batch is large. */

@@ -13,20 +13,29 @@
 #include <fcntl.h>
 #include <sys/prctl.h>
 
+#include "events.h"
 #include "log.h"
 #include "record.h"
 #include "relp.h"
 #include "session.h"
 #include "query.h"
 #include "sig.h"
+#include "timeouts.h"
 #include "udp.h"
 
 #define ACCEPTS_PER_WAKE 64
 #define EMFILE_PAUSE_MS 100
+#define QUEUE_RETRY_MS 100	/* events waiting for the lock are retried this often */
+#define SUMMARY_CHECK_MS 5000	/* flood-control summaries are looked for this often */
+#define UDP_BACKOFF_FIRST 250	/* ms before the second restart in a row */
+#define UDP_BACKOFF_MAX 30000	/* ms between restarts of a receiver that keeps failing */
+#define UDP_STABLE 10000	/* ms: a receiver that ran this long restarts at once */
 
 struct child {
 	pid_t pid;
 	int query;		/* a query connection, not a sender */
+	unsigned char key[16];	/* the peer's address, for --max-per-ip */
+	size_t keylen;
 	char peer[REC_PEER_MAX];
 };
 
@@ -42,7 +51,11 @@ struct sv_state {
 	const char *stop_reason;
 	struct rec_clock clk;
 	pid_t udp_pid;		/* the UDP receiver, 0 when none */
-	time_t udp_started;
+	long long udp_started;	/* monotonic ms */
+	long long udp_restart_at;	/* a restart is due then (0: none pending) */
+	long long udp_backoff;	/* ms, doubled while it keeps failing */
+	time_t next_summary;	/* when to look for flood-control summaries */
+	int spare_fd;		/* given up to accept-and-close when out of descriptors */
 	int stopping;
 };
 
@@ -53,16 +66,15 @@ sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf
 static void
 sv_event(struct sv_state *st, const char *fmt, ...)
 {
-	char text[512], rec[REC_EVENT_MAX];
-	size_t n, written;
+	char text[512];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	rec_clock_update(&st->clk);
-	n = record_event(rec, &st->clk, st->sv->cfg->format, (long)getpid(), "%s", text);
-	if (logstore_append(st->sv->store, rec, n, &written) == -1)
+	/* Never waits for the lock: a stopped child holding it cannot stall us. */
+	if (event_write(st->sv->store, st->sv->cfg->format, RL_NONE, NULL, 0, st->stopping,
+	    "%s", text) == -1)
 		log_warn("cannot write server event '%s' to %s", text, st->sv->cfg->dir);
 }
 
@@ -77,10 +89,20 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 		 * before this process has seen its own SIGINT. */
 		if (st->stopping || sig_got_term)
 			return;
-		sv_event(st, "UDP receiver %ld ended unexpectedly (%s %d); restarting it", (long)pid,
-		    WIFSIGNALED(status) ? "signal" : "status",
-		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
-		spawn_udp(st);
+		long long now = ct_now_ms();
+
+		if (now - st->udp_started >= UDP_STABLE)
+			st->udp_backoff = 0;
+		st->udp_restart_at = now + st->udp_backoff;
+		sv_event(st, "UDP receiver %ld ended unexpectedly (%s %d); restarting it in %lld ms",
+		    (long)pid, WIFSIGNALED(status) ? "signal" : "status",
+		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), st->udp_backoff);
+		st->udp_backoff = st->udp_backoff == 0 ? UDP_BACKOFF_FIRST :
+		    st->udp_backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : st->udp_backoff * 2;
+		if (st->udp_restart_at <= now) {
+			st->udp_restart_at = 0;
+			spawn_udp(st);
+		}
 		return;
 	}
 	for (size_t i = 0; i < st->nkids; i++) {
@@ -122,6 +144,12 @@ handle_hup(struct sv_state *st)
 	}
 	logstore_current(st->sv->store, name, sizeof(name), &size);
 	sv_event(st, "reopen: SIGHUP, writing to %s", name);
+	/* SIGHUP also restarts a UDP receiver that waits out its backoff. */
+	if (st->udp_restart_at != 0 && st->udp_pid == 0) {
+		st->udp_restart_at = 0;
+		st->udp_backoff = 0;
+		spawn_udp(st);
+	}
 }
 
 /*
@@ -218,23 +246,19 @@ udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 static void
 spawn_udp(struct sv_state *st)
 {
-	struct timespec now;
 	pid_t pid;
 
 	if (st->sv->nufds == 0)
 		return;
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (st->udp_started != 0 && now.tv_sec - st->udp_started < 1) {
-		/* Dying at once again: do not spin. The next SIGHUP or restart retries. */
-		sv_event(st, "UDP receiver keeps failing; UDP input stopped");
-		return;
-	}
-	st->udp_started = now.tv_sec;
+	st->udp_started = ct_now_ms();
 	pid = fork_child(st, 1, udp_body, NULL);
-	if (pid == -1)
-		sv_event(st, "cannot start the UDP receiver: %s", strerror(errno));
-	else
+	if (pid == -1) {
+		sv_event(st, "cannot start the UDP receiver: %s; trying again in %d s",
+		    strerror(errno), UDP_BACKOFF_MAX / 1000);
+		st->udp_restart_at = st->udp_started + UDP_BACKOFF_MAX;
+	} else {
 		st->udp_pid = pid;
+	}
 }
 
 /*
@@ -258,7 +282,9 @@ refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t ssle
 	close(cfd);
 	st->refused++;
 	net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
-	sv_event(st, "refused %s%s: %s", what, peer, why);
+	if (event_write(st->sv->store, st->sv->cfg->format, RL_REFUSED, (struct sockaddr *)ss,
+	    sslen, 0, "refused %s%s: %s", what, peer, why) == -1)
+		log_warn("cannot write a refusal to %s", st->sv->cfg->dir);
 }
 
 enum listener { L_TCP, L_RELP, L_QUERY };
@@ -280,6 +306,17 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		    "not in query-allow" : "not in allow");
 		return;
 	}
+	unsigned char key[16];
+	size_t keylen = net_addr_key((struct sockaddr *)ss, sslen, key), same = 0;
+
+	for (size_t i = 0; i < st->nkids; i++)
+		same += st->kids[i].query == query && st->kids[i].keylen == keylen &&
+		    memcmp(st->kids[i].key, key, keylen) == 0;
+	if (same >= (size_t)cfg->max_per_ip) {
+		snprintf(why, sizeof(why), "max-per-ip (%lld) reached", cfg->max_per_ip);
+		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
+		return;
+	}
 	if (query ? st->nquery >= (size_t)cfg->query_max_clients :
 	    st->nkids - st->nquery >= (size_t)cfg->max_clients) {
 		snprintf(why, sizeof(why), "%s (%lld) reached",
@@ -299,6 +336,8 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 	k = &st->kids[st->nkids++];
 	k->pid = pid;
 	k->query = query;
+	memcpy(k->key, key, keylen);
+	k->keylen = keylen;
 	st->nquery += query != 0;
 	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
 }
@@ -313,6 +352,19 @@ accept_some(struct sv_state *st, int lfd, enum listener kind)
 		int cfd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 
 		if (cfd == -1) {
+			if ((errno == EMFILE || errno == ENFILE) && st->spare_fd != -1) {
+				/* Out of descriptors: give up the spare one to take the
+				 * connection off the queue and close it, so the queue
+				 * neither fills nor makes poll() spin. */
+				close(st->spare_fd);
+				cfd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
+				if (cfd != -1)
+					refuse(st, cfd, &ss, sslen, kind == L_QUERY ? "query from " : "",
+					    "out of file descriptors");
+				st->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
+				if (cfd != -1)
+					continue;
+			}
 			if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
 				log_warn("accept");
 				return -1;
@@ -428,6 +480,43 @@ shutdown_children(struct sv_state *st, int sigfd)
 	}
 }
 
+/* How long poll() may sleep: queued events, a due UDP restart, and the
+ * flood-control summaries each want a wake-up. */
+static int
+loop_timeout(struct sv_state *st, int paused_ms)
+{
+	int ms = SUMMARY_CHECK_MS;
+
+	if (paused_ms > 0 && paused_ms < ms)
+		ms = paused_ms;
+	if (events_flush(st->sv->store, st->sv->cfg->format, 0) > 0 && ms > QUEUE_RETRY_MS)
+		ms = QUEUE_RETRY_MS;
+	if (st->udp_restart_at != 0) {
+		long long left = st->udp_restart_at - ct_now_ms();
+
+		if (left < ms)
+			ms = left < 0 ? 0 : (int)left;
+	}
+	return ms;
+}
+
+/* After every wake-up: a due UDP restart, summaries that are due. */
+static void
+housekeeping(struct sv_state *st)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (st->udp_restart_at != 0 && ct_now_ms() >= st->udp_restart_at && st->udp_pid == 0) {
+		st->udp_restart_at = 0;
+		spawn_udp(st);
+	}
+	if (now.tv_sec >= st->next_summary) {
+		(void)logstore_summaries(st->sv->store, 0);
+		st->next_summary = now.tv_sec + SUMMARY_CHECK_MS / 1000;
+	}
+}
+
 int
 supervisor_run(struct supervisor *sv)
 {
@@ -453,15 +542,18 @@ supervisor_run(struct supervisor *sv)
 		return 1;
 	}
 	st.stdin_watch = isatty(STDIN_FILENO);
+	st.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	append_addrs(where, sizeof(where), "", sv->lfds, sv->nlfds);
 	append_addrs(where, sizeof(where), " relp=", sv->rfds, sv->nrfds);
 	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
 	logstore_current(sv->store, name, sizeof(name), &size);
+	st.stopping = 1;	/* the start record may wait for the lock */
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
 	    "max-files=%lld format=%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
 	    sv->udp_note, cfg->dir, name, cfg->max_size, cfg->max_files,
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
 	    sv->listen_note[0] ? " note=" : "", sv->listen_note);
+	st.stopping = 0;
 	spawn_udp(&st);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
 	    st.stdin_watch ? " (type 'quit' to stop)" : "");
@@ -486,8 +578,9 @@ supervisor_run(struct supervisor *sv)
 			stdin_i = n;
 			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
-		r = poll(pfds, (nfds_t)n, paused_ms > 0 ? paused_ms : -1);
+		r = poll(pfds, (nfds_t)n, loop_timeout(&st, paused_ms));
 		paused_ms = 0;
+		housekeeping(&st);
 		if (r == -1 && errno != EINTR) {
 			log_warn("poll");
 			break;
@@ -524,9 +617,13 @@ supervisor_run(struct supervisor *sv)
 	for (int i = 0; i < sv->nufds; i++)
 		close(sv->ufds[i]);
 	sv->nufds = 0;
+	(void)events_flush(sv->store, cfg->format, 1);
+	(void)logstore_summaries(sv->store, 1);
 	sv_event(&st, "stop: %s; clients served=%llu refused=%llu", st.stop_reason, st.served,
 	    st.refused);
 	log_info("stopped (%s)", st.stop_reason);
+	if (st.spare_fd != -1)
+		close(st.spare_fd);
 	free(st.kids);
 	return 0;
 }

@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "events.h"
 #include "log.h"
 #include "net.h"
 #include "record.h"
@@ -154,9 +155,11 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 		u->src.peerlen = net_format_peer(mh->msg_hdr.msg_name, u->lastlen, u->peer,
 		    sizeof(u->peer));
 		u->last_allowed = acl_allows(u->allow, mh->msg_hdr.msg_name, u->lastlen);
+		/* Sources are spoofable: flood control bounds these records. */
 		if (!u->last_allowed)
-			event(u, "refused UDP from %s: not in allow (further datagrams are counted)",
-			    u->peer);
+			(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
+			    u->lastlen, 1, "refused UDP from %s: not in allow (further datagrams "
+			    "are counted)", u->peer);
 	}
 	if (!u->last_allowed) {
 		u->denied++;
