@@ -349,13 +349,13 @@ logstore_sync(struct logstore *ls)
 
 /* Writes the summaries that are due. Caller holds the lock. */
 static void
-write_summaries(struct logstore *ls, time_t now)
+write_summaries(struct logstore *ls, time_t now, int force)
 {
 	enum rl_kind kind;
 	unsigned long long count;
 	long secs;
 
-	while (rl_summary(&ls->sh->rl, now, &kind, &count, &secs))
+	while (rl_summary(&ls->sh->rl, now, force, &kind, &count, &secs))
 		(void)store_event(ls, "flood control: %llu similar events suppressed (%s) in the "
 		    "last %ld s", count, rl_kind_name(kind), secs);
 }
@@ -370,7 +370,7 @@ logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t k
 
 	if (lock_write_wait(ls, wait) == -1)
 		return -1;
-	write_summaries(ls, now);
+	write_summaries(ls, now, 0);
 	if (rl_allow(&ls->sh->rl, kind, key, keylen, now))
 		rc = append_locked(ls, rec, n, &written, NULL);
 	ls->last_end = __atomic_load_n(&ls->sh->wpos, __ATOMIC_SEQ_CST);
@@ -379,14 +379,14 @@ logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t k
 }
 
 long
-logstore_summaries(struct logstore *ls, int wait)
+logstore_summaries(struct logstore *ls, int wait, int force)
 {
 	time_t now = time(NULL);
 	long next;
 
 	if (lock_write_wait(ls, wait) == -1)
 		return -2;
-	write_summaries(ls, now);
+	write_summaries(ls, now, force);
 	next = rl_next_due(&ls->sh->rl, now);
 	unlock_write(ls);
 	return next;

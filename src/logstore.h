@@ -148,10 +148,11 @@ int logstore_sync(struct logstore *ls);
 int logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
     const char *rec, size_t n, int wait);
 
-/* Writes the flood-control summaries that are due (wait as above); returns
+/* Writes the flood-control summaries that are due (with force: all that are
+ * pending, at shutdown; wait as above); returns
  * the seconds until the next may be due, -1 when none is pending, -2 when
  * the lock was busy. */
-long logstore_summaries(struct logstore *ls, int wait);
+long logstore_summaries(struct logstore *ls, int wait, int force);
 
 /* The highest message number of the named session in the file (0 when the
  * store does not know it); creates its slot (evicting the least recently

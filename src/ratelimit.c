@@ -58,13 +58,13 @@ rl_allow(struct ratelimit *rl, enum rl_kind kind, const void *key, size_t keylen
 }
 
 int
-rl_summary(struct ratelimit *rl, time_t now, enum rl_kind *kind, unsigned long long *count,
-    long *secs)
+rl_summary(struct ratelimit *rl, time_t now, int force, enum rl_kind *kind,
+    unsigned long long *count, long *secs)
 {
 	for (int i = RL_NONE + 1; i < RL_KINDS; i++) {
 		struct rl_kindstate *k = &rl->kind[i];
 
-		if (k->suppressed == 0 || now - k->start < RL_WINDOW)
+		if (k->suppressed == 0 || (!force && now - k->start < RL_WINDOW))
 			continue;
 		*kind = (enum rl_kind)i;
 		*count = k->suppressed;

@@ -58,11 +58,11 @@ struct ratelimit {
 int rl_allow(struct ratelimit *rl, enum rl_kind kind, const void *key, size_t keylen,
     time_t now);
 
-/* A summary that is due: returns 1 and sets *kind, *count, *secs (the
+/* A summary that is due (with force: any pending one, at shutdown): returns 1 and sets *kind, *count, *secs (the
  * window's length so far) for one kind whose window ended with suppressed
  * events, and starts that kind afresh; 0 when none is due. */
-int rl_summary(struct ratelimit *rl, time_t now, enum rl_kind *kind, unsigned long long *count,
-    long *secs);
+int rl_summary(struct ratelimit *rl, time_t now, int force, enum rl_kind *kind,
+    unsigned long long *count, long *secs);
 
 /* Seconds until the next summary could be due (for a wake-up), -1 if none. */
 long rl_next_due(const struct ratelimit *rl, time_t now);

@@ -512,7 +512,7 @@ housekeeping(struct sv_state *st)
 		spawn_udp(st);
 	}
 	if (now.tv_sec >= st->next_summary) {
-		(void)logstore_summaries(st->sv->store, 0);
+		(void)logstore_summaries(st->sv->store, 0, 0);
 		st->next_summary = now.tv_sec + SUMMARY_CHECK_MS / 1000;
 	}
 }
@@ -618,7 +618,7 @@ supervisor_run(struct supervisor *sv)
 		close(sv->ufds[i]);
 	sv->nufds = 0;
 	(void)events_flush(sv->store, cfg->format, 1);
-	(void)logstore_summaries(sv->store, 1);
+	(void)logstore_summaries(sv->store, 1, 1);
 	sv_event(&st, "stop: %s; clients served=%llu refused=%llu", st.stop_reason, st.served,
 	    st.refused);
 	log_info("stopped (%s)", st.stop_reason);

@@ -57,13 +57,13 @@ test_a_summary_follows_the_window_and_the_budget_returns(void **state)
 	memset(&rl, 0, sizeof(rl));
 	for (int i = 0; i < 10; i++)
 		(void)rl_allow(&rl, RL_QUERY_REFUSED, a, sizeof(a), 500);
-	assert_int_equal(rl_summary(&rl, 500 + RL_WINDOW - 1, &kind, &count, &secs), 0);
+	assert_int_equal(rl_summary(&rl, 500 + RL_WINDOW - 1, 0, &kind, &count, &secs), 0);
 	assert_int_equal(rl_next_due(&rl, 500 + 10), RL_WINDOW - 10);
-	assert_int_equal(rl_summary(&rl, 500 + RL_WINDOW, &kind, &count, &secs), 1);
+	assert_int_equal(rl_summary(&rl, 500 + RL_WINDOW, 0, &kind, &count, &secs), 1);
 	assert_int_equal(kind, RL_QUERY_REFUSED);
 	assert_int_equal(count, 10 - RL_SRC_BURST);
 	assert_int_equal(secs, RL_WINDOW);
-	assert_int_equal(rl_summary(&rl, 500 + RL_WINDOW, &kind, &count, &secs), 0);
+	assert_int_equal(rl_summary(&rl, 500 + RL_WINDOW, 0, &kind, &count, &secs), 0);
 	assert_int_equal(rl_next_due(&rl, 600), -1);
 	assert_int_equal(rl_allow(&rl, RL_QUERY_REFUSED, a, sizeof(a), 500 + RL_WINDOW), 1);
 }
