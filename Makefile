@@ -61,11 +61,12 @@ test: deps
 	$(MAKE) integration
 	$(MAKE) integration-asan
 
-# The core and query suites again, against binaries built with ASan/UBSan;
+# The core and query suites and the RELP kill tests again, against binaries built with ASan/UBSan;
 # any report the sanitizers write fails the run.
 integration-asan: bin-asan/logserver bin-asan/logclient
 	@rm -rf build/asan-logs && mkdir -p build/asan-logs
-	@set -e; for d in tests/integration tests/query; do echo "== pytest $$d (ASan/UBSan)"; \
+	@set -e; for d in tests/integration tests/query tests/interop/test_interop_relp.py; do \
+	  echo "== pytest $$d (ASan/UBSan)"; \
 	  LOGSERVER_BIN=$(CURDIR)/bin-asan ASAN_OPTIONS=log_path=$(CURDIR)/build/asan-logs/asan:detect_leaks=0 \
 	  UBSAN_OPTIONS=print_stacktrace=1:log_path=$(CURDIR)/build/asan-logs/ubsan \
 	  $(PYTHON) -m pytest -q $$d; done

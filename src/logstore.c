@@ -475,7 +475,7 @@ open_latest(struct logstore *ls, int start_new, char *err, size_t errlen)
 		}
 		return 0;
 	}
-	if (ls_open_current(ls) == -1 || fstat(ls->fd, &st) == -1) {
+	if (ls_open_current(ls) == -1 || fstat(ls->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
 		snprintf(err, errlen, "cannot open log file %s/%s: %s%s", ls->dir, ls->sh->name,
 		    strerror(errno), errno == ELOOP ? " (a symbolic link: logserver never "
 		    "follows one in its directory)" : "");
@@ -563,7 +563,20 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot lock %s/%s: %s", ls->dir, LS_LOCK_NAME, strerror(errno));
 		return -1;
 	}
+	err[0] = '\0';
 	fd = openat(ls->dirfd, ls->sh->name, O_RDWR | O_APPEND | O_NOFOLLOW | O_CLOEXEC);
+	if (fd != -1 && (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid())) {
+		close(fd);
+		fd = -1;
+		errno = EPERM;
+	}
+	if (fd == -1 && (errno == ELOOP || errno == EPERM)) {
+		/* A symlink or a foreign file put in its place: never followed. */
+		snprintf(err, errlen, "%s is %s; not followed, ", ls->sh->name, errno == ELOOP ?
+		    "a symbolic link" : "not a regular file of ours");
+		errno = ENOENT;
+	}
 	if (fd == -1 && errno == ENOENT) {
 		/* Moved away (logrotate): carry on in a new file. */
 		if (ls_start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {
@@ -571,7 +584,7 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 			    strerror(errno));
 			rc = -1;
 		}
-	} else if (fd == -1 || fstat(fd, &st) == -1) {
+	} else if (fd == -1) {
 		snprintf(err, errlen, "cannot reopen %s/%s: %s", ls->dir, ls->sh->name,
 		    strerror(errno));
 		if (fd != -1)

@@ -87,6 +87,7 @@ struct logstore {
 	int format;		/* enum rec_format of the store's own records */
 	int durable;		/* some writer syncs: rotation syncs the old file and the directory */
 	uint64_t last_end;	/* wpos after this process's last append */
+	unsigned long foreign;	/* names of our shape that are not our files (last scan) */
 	struct logstore_shared *sh;
 	char dir[1024];
 };
@@ -168,7 +169,9 @@ int logstore_child_alive(struct logstore *ls);
 
 /*
  * For SIGHUP (logrotate): makes every process reopen the current file by
- * name; if it was moved away, a new file is started. Returns 0 or -1 with err.
+ * name; if it was moved away, or a symlink or foreign file now has its name
+ * (never followed; err then says so, with rc 0), a new file is started.
+ * Returns 0 or -1 with err.
  */
 int logstore_reopen(struct logstore *ls, char *err, size_t errlen);
 

@@ -64,6 +64,7 @@ ls_scan_dir(struct logstore *ls, struct logfile **files, size_t *nfiles)
 
 	*files = NULL;
 	*nfiles = 0;
+	ls->foreign = 0;
 	fd = openat(ls->dirfd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd == -1)
 		return -1;
@@ -75,8 +76,18 @@ ls_scan_dir(struct logstore *ls, struct logfile **files, size_t *nfiles)
 	while ((de = readdir(d)) != NULL) {
 		struct logfile lf;
 
+		struct stat st;
+
 		if (logname_parse(de->d_name, &lf.t, &lf.seq) == -1)
 			continue;
+		/* Only our own regular files: a symlink or someone else's file
+		 * planted under our name shape is neither appended to, nor
+		 * deleted, nor counted for sequence numbers. */
+		if (fstatat(ls->dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == -1 ||
+		    !S_ISREG(st.st_mode) || st.st_uid != geteuid()) {
+			ls->foreign++;
+			continue;
+		}
 		if (n == cap) {
 			size_t ncap = cap ? cap * 2 : 64;
 			struct logfile *nv = realloc(v, ncap * sizeof(*v));

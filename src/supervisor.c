@@ -143,7 +143,7 @@ handle_hup(struct sv_state *st)
 		return;
 	}
 	logstore_current(st->sv->store, name, sizeof(name), &size);
-	sv_event(st, "reopen: SIGHUP, writing to %s", name);
+	sv_event(st, "reopen: SIGHUP, %swriting to %s", err, name);
 	/* SIGHUP also restarts a UDP receiver that waits out its backoff. */
 	if (st->udp_restart_at != 0 && st->udp_pid == 0) {
 		st->udp_restart_at = 0;
@@ -547,12 +547,16 @@ supervisor_run(struct supervisor *sv)
 	append_addrs(where, sizeof(where), " relp=", sv->rfds, sv->nrfds);
 	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
 	logstore_current(sv->store, name, sizeof(name), &size);
+	char ignored[96] = "";
+	if (sv->store->foreign > 0)
+		snprintf(ignored, sizeof(ignored), " ignored=%lu (symlinks or files not ours, named "
+		    "like ours)", sv->store->foreign);
 	st.stopping = 1;	/* the start record may wait for the lock */
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
-	    "max-files=%lld format=%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
+	    "max-files=%lld format=%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
 	    sv->udp_note, cfg->dir, name, cfg->max_size, cfg->max_files,
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
-	    sv->listen_note[0] ? " note=" : "", sv->listen_note);
+	    sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
 	st.stopping = 0;
 	spawn_udp(&st);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,

@@ -182,7 +182,7 @@ def test_a_torn_last_record_is_removed_at_start_up_and_the_repair_recorded(start
     assert LOGNAME_RE.match(newest.name)
 
 
-def test_a_symlink_as_the_newest_file_is_refused_not_followed(start_server, tmp_path):
+def test_a_symlink_as_the_newest_file_is_ignored_not_followed(start_server, tmp_path):
     logdir = tmp_path / "logs"
     srv = start_server(logdir=logdir)
     assert srv.stop() == 0
@@ -191,10 +191,34 @@ def test_a_symlink_as_the_newest_file_is_refused_not_followed(start_server, tmp_
     target.write_bytes(b"precious\n")
     newest.unlink()
     os.symlink(target, newest)
-    from integration_helpers import run_server
-    res = run_server(["-p", free_port(), "-d", logdir], tmp_path)
-    assert res.returncode == 1
-    assert b"symbolic link" in res.stderr
+    srv2 = start_server(logdir=logdir)
+    srv2.send(b"after the plant\n")
+    assert srv2.stop() == 0
+    assert target.read_bytes() == b"precious\n"
+    assert newest.is_symlink()
+    recs = [r for f in srv2.files() if not f.is_symlink() for r in read_file_records(f)]
+    start = events(recs, "start ")
+    assert " ignored=1 (symlinks or files not ours, named like ours)" in start[-1].event
+    assert [r.msg for r in recs if not r.is_event] == ["after the plant"]
+
+
+def test_a_symlink_at_the_current_name_before_sighup_is_not_followed(start_server, tmp_path):
+    srv = start_server()
+    cur = srv.files()[-1]
+    target = tmp_path / "victim"
+    target.write_bytes(b"precious\n")
+    os.rename(cur, tmp_path / "rotated.log")
+    os.symlink(target, cur)
+    srv.kill(signal.SIGHUP)
+
+    def reopen_events():
+        recs = [r for f in srv.files() if not f.is_symlink() for r in read_file_records(f)]
+        return events(recs, "reopen: SIGHUP, ")
+    ev = wait_until(reopen_events, what="the reopen record")
+    assert ev[0].event.startswith("reopen: SIGHUP, %s is a symbolic link; not followed, "
+                                  "writing to " % cur.name), ev[0].event
+    srv.send(b"after the reopen\n")
+    assert srv.stop() == 0
     assert target.read_bytes() == b"precious\n"
 
 
@@ -245,3 +269,15 @@ def test_a_rotation_whose_first_write_fails_keeps_true_bookkeeping(start_server,
                           "rotate failed")
     finally:
         subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def test_a_symlinked_lock_file_is_refused_and_its_target_not_created(tmp_path):
+    from integration_helpers import run_server
+    logdir = tmp_path / "logs"
+    logdir.mkdir()
+    target = tmp_path / "would-be-created"
+    os.symlink(target, logdir / ".logserver.lock")
+    res = run_server(["-p", free_port(), "-d", logdir], tmp_path)
+    assert res.returncode == 1
+    assert b".logserver.lock: Too many levels of symbolic links" in res.stderr, res.stderr
+    assert not target.exists()

@@ -20,8 +20,11 @@ def test_a_follower_resynchronises_at_a_record_boundary_when_its_file_shrinks(
     # Cut the file back to just after "kept 04", as the store does after a failed write.
     data = cur.read_bytes()
     keep = data.index(b"kept 04\n") + len(b"kept 04\n")
-    os.truncate(cur, keep)
     seen = len(raw.snapshot())
+    os.truncate(cur, keep)
+    # The follower notices at the end of what it has (inotify or its 1 s poll)
+    # and says so in the file it follows, before anything else is written.
+    wait_until(lambda: b"shrank from " in raw.snapshot()[seen:], what="the resync record")
     srv.send_lines([b"after %02d" % i for i in range(3)])
     wait_until(lambda: b"after 02\n" in raw.snapshot(), what="records after the cut")
     tail = raw.snapshot()[seen:]
