@@ -22,3 +22,14 @@ io_write_all(int fd, const void *buf, size_t len)
 	}
 	return 0;
 }
+
+ssize_t
+io_read(int fd, void *buf, size_t len, const volatile sig_atomic_t *stop)
+{
+	ssize_t n;
+
+	do
+		n = read(fd, buf, len);
+	while (n == -1 && errno == EINTR && !*stop);
+	return n;
+}

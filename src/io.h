@@ -9,8 +9,14 @@
 #ifndef LOGSERVER_IO_H
 #define LOGSERVER_IO_H
 
+#include <signal.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 int io_write_all(int fd, const void *buf, size_t len);
+
+/* One read(2), retried after EINTR unless *stop is set (a signal asked the
+ * caller to stop). Returns what read() returned. */
+ssize_t io_read(int fd, void *buf, size_t len, const volatile sig_atomic_t *stop);
 
 #endif

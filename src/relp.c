@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "record.h"
@@ -378,9 +379,7 @@ read_some(struct relp *r)
 		errno = ENOBUFS;
 		return -1;
 	}
-	do
-		n = read(r->fd, r->rbuf + r->rlen, want);
-	while (n == -1 && errno == EINTR && !sig_got_term);
+	n = io_read(r->fd, r->rbuf + r->rlen, want, &sig_got_term);
 	if (n > 0)
 		r->rlen += (size_t)n;
 	return n;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "framing.h"
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "record.h"
@@ -212,9 +213,7 @@ read_some(struct session *s)
 
 	if (want > READ_CHUNK + (size_t)s->cfg->max_line)
 		want = READ_CHUNK + (size_t)s->cfg->max_line;
-	do
-		r = read(s->fd, s->rbuf + s->rlen, want);
-	while (r == -1 && errno == EINTR && !sig_got_term);
+	r = io_read(s->fd, s->rbuf + s->rlen, want, &sig_got_term);
 	if (r > 0)
 		s->rlen += (size_t)r;
 	return r;
