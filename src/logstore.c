@@ -587,8 +587,6 @@ logstore_reopen(struct logstore *ls, char *err, size_t errlen)
 	} else if (fd == -1) {
 		snprintf(err, errlen, "cannot reopen %s/%s: %s", ls->dir, ls->sh->name,
 		    strerror(errno));
-		if (fd != -1)
-			close(fd);
 		rc = -1;
 	} else {
 		close(ls->fd);
