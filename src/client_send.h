@@ -4,7 +4,11 @@
  *
  * Protocol (client_relp.h has the offers): connect, "1 open" with the
  * offers, wait for its rsp (200, relp_version, commands with syslog); drop
- * the messages up to the logserver_seq the server answers; then one
+ * the messages up to the logserver_seq=M the server answers. The k-th
+ * syslog frame of a connection carries message logserver_seq + k (what the
+ * open offered), so when M is at least the offered number the connection
+ * is closed ("close") and opened again offering M + 1, rather than resending
+ * what the server has. Then one
  * "TXNR syslog LEN MESSAGE" frame per message, txnr 2, 3, ... (after
  * 999999999 comes 1), at most --window of them unacknowledged; a "200" rsp
  * acknowledges the oldest. Any other code, EOF, a reset, a malformed frame,
@@ -12,7 +16,8 @@
  * connection: reconnect with backoff (100 ms doubling to 5 s) and resend
  * every unacknowledged message, until --retry-for seconds pass without
  * progress (an acknowledgement or an accepted open). At the end "close",
- * its rsp, and the socket is closed.
+ * its rsp, and the socket is closed. The connection's half is client_conn.c
+ * (state shared in client_sender.h).
  *
  * Contract: cs_send() reads the messages (words[0..nwords) joined, else
  * standard input by client_lines.h), prints one line on stderr for each
