@@ -110,11 +110,15 @@ recover(struct logstore *ls)
 	}
 	uint64_t from = p.start < size ? p.start : size;
 	uint64_t cut = p.slot >= 0 ? from : logscan_record_end(ls->fd, from, size);
-	if (ftruncate(ls->fd, (off_t)cut) == -1)
+	int uncut = cut < size && ftruncate(ls->fd, (off_t)cut) == -1;
+	if (uncut)
 		cut = size;	/* cannot cut: at least end the torn line */
 	sh->size = cut;
 	__atomic_add_fetch(&sh->wpos, cut - from, __ATOMIC_SEQ_CST);
-	if (cut == size && io_write_all(ls->fd, "\n", 1) == 0)
+	/* Only a tail that could not be cut away gets a newline of its own:
+	 * a writer killed before its first byte left nothing torn, and a
+	 * newline then would be an empty record. */
+	if (uncut && io_write_all(ls->fd, "\n", 1) == 0)
 		sh->size++;
 	(void)store_event(ls, "repair: process %ld was killed in the middle of a write to %s; "
 	    "removed the %llu bytes of its torn tail at offset %llu", p.pid, sh->name,

@@ -151,6 +151,19 @@ test_a_torn_write_of_a_named_session_is_removed_whole(void **state)
 }
 
 static void
+test_a_writer_killed_before_its_first_byte_leaves_no_empty_record(void **state)
+{
+	(void)state;
+	append("one\n");
+	dead_writer("", 20, -1, 0);
+	append("two\n");
+	const char *c = contents();
+	assert_memory_equal(c, "one\n", 4);
+	assert_null(strstr(c, "\n\n"));
+	assert_non_null(strstr(c, "removed the 0 bytes of its torn tail at offset 4\ntwo\n"));
+}
+
+static void
 test_the_size_comes_from_the_file_not_the_shared_page(void **state)
 {
 	(void)state;
@@ -172,6 +185,8 @@ main(void)
 		    teardown),
 		cmocka_unit_test_setup_teardown(test_a_torn_write_of_a_named_session_is_removed_whole,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_writer_killed_before_its_first_byte_leaves_no_empty_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_the_size_comes_from_the_file_not_the_shared_page,
 		    setup, teardown),
 	};
