@@ -42,6 +42,15 @@ struct server_config {
 	char query_allow[1024];
 	char query_token_file[1024];
 	long long query_max_clients;
+	long long tls_port;		/* -1: 6514 when tls_cert is set; 0: none */
+	char tls_cert[1024];
+	char tls_key[1024];		/* "": the key is in tls_cert */
+	char tls_ca[1024];
+	int tls_auth;			/* enum tls_auth (tls.h) */
+	char tls_permitted_peer[4096];
+	int tls_min_version;		/* 0: TLS 1.2, 1: TLS 1.3 */
+	char tls_ciphers[512];
+	long long tls_handshake_timeout;	/* seconds */
 };
 
 extern const struct opt_def server_options[];
@@ -63,6 +72,12 @@ struct client_config {
 	long long lines;		/* follow --lines, -1 when not given */
 	long long timeout;		/* list/fetch, RELP answers: seconds a silent server is
 					 * waited for */
+	int tls;			/* --plain --tls: syslog over TLS (RFC 5425) */
+	char ca[1024];
+	char cert[1024];
+	char key[1024];
+	char tls_server_name[256];	/* "": the host connected to */
+	long long tls_handshake_timeout;
 };
 
 extern const struct opt_def client_options[];

@@ -71,6 +71,9 @@ run(const struct client_config *cfg, char **ops, int nops)
 		if (nops == 0)
 			usage_error("send needs a MESSAGE");
 	}
+	if (cfg->tls && !cfg->plain)
+		usage_error("--tls sends syslog over TLS and needs --plain (RELP over TLS is not "
+		    "supported yet)");
 	return cfg->plain ? plain_send(cfg, ops, nops) : cs_send(cfg, ops, nops);
 }
 

@@ -13,6 +13,7 @@
 #include "net.h"
 #include "query_proto.h"
 #include "supervisor.h"
+#include "tls.h"
 #include "udp.h"
 
 static const struct cli_program server_program = {
@@ -57,6 +58,31 @@ load_token(const char *path, char *tok, size_t cap)
 	memcpy(tok, buf, len);
 	tok[len] = '\0';
 	return len;
+}
+
+/* TLS: the context (certificate, key, CA read now, before any fork) and
+ * the listener. Without a certificate every other TLS option is an error. */
+static void
+setup_tls(struct supervisor *sv, const struct server_config *cfg)
+{
+	char err[512], warn[256], note[256];
+	int port = cfg->tls_port == -1 ? TLS_DEFAULT_PORT : (int)cfg->tls_port;
+
+	if (cfg->tls_cert[0] == '\0') {
+		if (cfg->tls_port > 0 || cfg->tls_key[0] != '\0' || cfg->tls_ca[0] != '\0')
+			fatalx("TLS needs the server's certificate (--tls-cert FILE)");
+		return;
+	}
+	if (tls_server_init(&sv->tls, cfg, warn, sizeof(warn), err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (warn[0] != '\0')
+		log_warnx("%s", warn);
+	if (port == 0)
+		return;
+	sv->ntfds = net_listen(cfg->bind, port, SOCK_STREAM, sv->tfds, note, sizeof(note), err,
+	    sizeof(err));
+	if (sv->ntfds == -1)
+		fatalx("TLS: %s (choose another with --tls-port, or 0 to disable TLS)", err);
 }
 
 int
@@ -123,6 +149,7 @@ main(int argc, char **argv)
 		if (sv.nrfds == -1)
 			fatalx("RELP: %s (choose another with --relp-port, or 0 to disable RELP)", err);
 	}
+	setup_tls(&sv, &cfg);
 	if (cfg.query_port != 0) {
 		char note[256];
 

@@ -16,8 +16,8 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "stream.h"
 #include "events.h"
-#include "io.h"
 #include "log.h"
 #include "logscan.h"
 #include "net.h"
@@ -35,7 +35,7 @@
 #define REFUSED_MAX 16			/* refused requests of one connection before it is closed */
 
 struct qsess {
-	int fd;
+	struct stream *conn;
 	char peer[REC_PEER_MAX];
 	const struct sockaddr *peer_sa;
 	socklen_t peer_len;
@@ -54,7 +54,7 @@ struct qsess {
 static int
 send_all(struct qsess *q, const char *buf, size_t len)
 {
-	if (io_write_all(q->fd, buf, len) == -1) {
+	if (stream_write_all(q->conn, buf, len) == -1) {
 		q->gone = 1;
 		return -1;
 	}
@@ -124,7 +124,7 @@ read_line(struct qsess *q, char **line, long long limit_ms)
 
 	for (;;) {
 		char *nl = memchr(q->in, '\n', q->inlen);
-		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = q->conn->fd, .events = stream_events(q->conn, POLLIN) };
 		long long left = deadline - ct_now_ms();
 		struct timespec idle = { left > 0 ? (time_t)(left / 1000) : 0,
 		    left > 0 ? (long)(left % 1000) * 1000000L : 0 };
@@ -144,15 +144,16 @@ read_line(struct qsess *q, char **line, long long limit_ms)
 		}
 		if (sig_got_term)
 			return -1;
-		n = left > 0 ? ppoll(&pfd, 1, &idle, q->waitmask) : 0;
+		/* Bytes already decrypted are not seen by poll(). */
+		n = stream_pending(q->conn) ? 1 : left > 0 ? ppoll(&pfd, 1, &idle, q->waitmask) : 0;
 		if (n == 0) {
 			reply_err(q, Q_ERR_BADREQ, "idle for too long; closing");
 			return -1;
 		}
 		if (n == -1)
 			continue;	/* EINTR: the loop checks the flag */
-		n = recv(q->fd, q->in + q->inlen, sizeof(q->in) - q->inlen, 0);
-		if (n == -1 && errno == EINTR)
+		n = stream_read(q->conn, q->in + q->inlen, sizeof(q->in) - q->inlen, &sig_got_term);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
@@ -231,6 +232,25 @@ do_list(struct qsess *q)
 	return q->gone ? -1 : 0;
 }
 
+/* Up to len bytes of the file at *off to the client: sendfile(2) when
+ * plain, read and written through TLS otherwise. */
+static ssize_t
+send_file_part(struct qsess *q, int fd, off_t *off, size_t len)
+{
+	char buf[16384];
+	ssize_t n;
+
+	if (q->conn->ssl == NULL)
+		return sendfile(q->conn->fd, fd, off, len);
+	n = pread(fd, buf, len < sizeof(buf) ? len : sizeof(buf), *off);
+	if (n <= 0)
+		return n;
+	if (stream_write_all(q->conn, buf, (size_t)n) == -1)
+		return -1;
+	*off += n;
+	return n;
+}
+
 static int
 do_fetch(struct qsess *q, const struct q_request *rq)
 {
@@ -259,7 +279,7 @@ do_fetch(struct qsess *q, const struct q_request *rq)
 	off = (off_t)rq->offset;
 	while (left > 0 && !sig_got_term) {
 		size_t chunk = left > (1U << 30) ? (1U << 30) : (size_t)left;
-		ssize_t n = sendfile(q->fd, fd, &off, chunk);
+		ssize_t n = send_file_part(q, fd, &off, chunk);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -433,14 +453,14 @@ do_follow(struct qsess *q, const struct q_request *rq)
 			}
 		}
 		struct pollfd pfds[2] = {
-			{ .fd = q->fd, .events = POLLIN },
+			{ .fd = q->conn->fd, .events = POLLIN },
 			{ .fd = ino, .events = POLLIN },
 		};
 		struct timespec tmo = { FOLLOW_POLL_MS / 1000, (FOLLOW_POLL_MS % 1000) * 1000000L };
 		if (ppoll(pfds, ino != -1 ? 2 : 1, &tmo, q->waitmask) > 0) {
 			if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 				char tmp[256];
-				ssize_t r = recv(q->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+				ssize_t r = stream_read_nowait(q->conn, tmp, sizeof(tmp));
 				if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
 					q->gone = 1;
 			}
@@ -457,14 +477,14 @@ do_follow(struct qsess *q, const struct q_request *rq)
 }
 
 int
-query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
+query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
     const struct server_config *cfg, struct logstore *store, const char *token,
     size_t tokenlen, const sigset_t *waitmask)
 {
 	struct qsess q;
 
 	memset(&q, 0, sizeof(q));
-	q.fd = fd;
+	q.conn = conn;
 	q.cfg = cfg;
 	q.store = store;
 	q.waitmask = waitmask;
@@ -473,10 +493,10 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	q.peer_sa = peer;
 	q.peer_len = peerlen;
 	/* Replies are whole lines or whole files: no reason to wait for more. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	(void)setsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	/* A client that stops reading frees this child after the idle time. */
 	struct timeval stall = { IDLE_TIMEOUT_MS / 1000, 0 };
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
+	(void)setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
 
 	for (;;) {
 		struct q_request rq;
@@ -545,6 +565,6 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		if (rc == -1 || q.gone)
 			break;
 	}
-	close(fd);
+	stream_close(conn);
 	return 0;
 }

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io.h"
+#include "stream.h"
 #include "log.h"
 #include "net.h"
 #include "record.h"
@@ -35,7 +35,7 @@ struct ack {
 };
 
 struct relp {
-	int fd;
+	struct stream *conn;
 	char peer[REC_PEER_MAX];
 	struct rec_source src;
 	long pid;
@@ -349,7 +349,7 @@ send_answers(struct relp *r)
 	size_t off = 0;
 
 	while (off < r->wlen) {
-		ssize_t n = send(r->fd, r->wbuf + off, r->wlen - off, MSG_NOSIGNAL);
+		ssize_t n = stream_send(r->conn, r->wbuf + off, r->wlen - off);
 
 		if (n > 0) {
 			off += (size_t)n;
@@ -358,7 +358,8 @@ send_answers(struct relp *r)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN && !sig_got_term) {
-			struct pollfd pfd = { .fd = r->fd, .events = POLLOUT };
+			struct pollfd pfd = { .fd = r->conn->fd,
+			    .events = stream_events(r->conn, POLLOUT) };
 			if (ppoll(&pfd, 1, NULL, r->waitmask) == -1 && errno != EINTR)
 				return -1;
 			continue;
@@ -379,7 +380,7 @@ read_some(struct relp *r)
 		errno = ENOBUFS;
 		return -1;
 	}
-	n = io_read(r->fd, r->rbuf + r->rlen, want, &sig_got_term);
+	n = stream_read(r->conn, r->rbuf + r->rlen, want, &sig_got_term);
 	if (n > 0)
 		r->rlen += (size_t)n;
 	return n;
@@ -423,11 +424,11 @@ timed_out(struct relp *r)
 }
 
 static int
-setup(struct relp *r, int fd, const struct sockaddr *peer, socklen_t peerlen,
+setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
     const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
 {
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
+	r->conn = conn;
 	r->cfg = cfg;
 	r->store = store;
 	r->waitmask = waitmask;
@@ -451,18 +452,18 @@ setup(struct relp *r, int fd, const struct sockaddr *peer, socklen_t peerlen,
 }
 
 int
-relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
+relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
     const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
 {
 	struct relp r;
-	int status = 0, stopped = 0;
+	int status = 0, stopped = 0, fd = conn->fd;
 	size_t written;
 
-	if (setup(&r, fd, peer, peerlen, cfg, store, waitmask) == -1) {
+	if (setup(&r, conn, peer, peerlen, cfg, store, waitmask) == -1) {
 		free(r.rbuf);
 		free(r.obuf);
 		free(r.wbuf);
-		close(fd);
+		stream_close(conn);
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
@@ -474,7 +475,7 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	r.olen = 0;
 
 	while (!r.fatal && !r.closing) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = stream_events(conn, POLLIN) };
 		struct timespec tmo;
 		ssize_t n;
 		int pr;
@@ -526,6 +527,6 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	free(r.rbuf);
 	free(r.obuf);
 	free(r.wbuf);
-	close(fd);
+	stream_close(conn);
 	return status;
 }

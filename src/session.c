@@ -8,8 +8,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "stream.h"
 #include "framing.h"
-#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "record.h"
@@ -23,7 +23,7 @@
 #define KEEPALIVE_IDLE 300		/* seconds of silence before TCP probes a peer */
 
 struct session {
-	int fd;
+	struct stream *conn;
 	char peer[REC_PEER_MAX];
 	struct rec_source src;
 	long pid;
@@ -88,7 +88,12 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 	d = s->obuf + s->olen;
 	switch (ev) {
 	case EV_CONNECT:
-		s->olen += record_event(d, &s->clk, s->src.format, s->pid, "connect %s", s->peer);
+		if (s->src.tls_peer != NULL)
+			s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+			    "connect %s tls peer=%s", s->peer, s->src.tls_peer);
+		else
+			s->olen += record_event(d, &s->clk, s->src.format, s->pid, "connect %s",
+			    s->peer);
 		break;
 	case EV_TRUNCATED:
 		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
@@ -150,7 +155,7 @@ refuse_relp(struct session *s)
 		n = snprintf(line, sizeof(line), "logserver: refused: this is the plain TCP port "
 		    "and RELP is disabled (--relp-port 0)\n");
 	if (n > 0 && (size_t)n < sizeof(line))
-		(void)!send(s->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)stream_send(s->conn, line, (size_t)n);
 	add_event(s, EV_RELP_REFUSED, 0, 0);
 }
 
@@ -213,7 +218,7 @@ read_some(struct session *s)
 
 	if (want > READ_CHUNK + (size_t)s->cfg->max_line)
 		want = READ_CHUNK + (size_t)s->cfg->max_line;
-	r = io_read(s->fd, s->rbuf + s->rlen, want, &sig_got_term);
+	r = stream_read(s->conn, s->rbuf + s->rlen, want, &sig_got_term);
 	if (r > 0)
 		s->rlen += (size_t)r;
 	return r;
@@ -269,21 +274,23 @@ timed_out(struct session *s)
 }
 
 int
-session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store,
+    const sigset_t *waitmask)
 {
 	struct session s;
-	int reset = 0, stopped = 0, status = 0;
+	int reset = 0, stopped = 0, status = 0, fd = conn->fd;
 
 	memset(&s, 0, sizeof(s));
-	s.fd = fd;
+	s.conn = conn;
 	s.cfg = cfg;
 	s.store = store;
 	s.pid = (long)getpid();
 	s.src.peerlen = net_format_peer(peer, peerlen, s.peer, sizeof(s.peer));
 	s.src.peer = s.peer;
 	s.src.format = (enum rec_format)cfg->format;
-	s.src.transport = "tcp";
+	s.src.transport = conn->ssl != NULL ? "tls" : "tcp";
+	s.src.tls_peer = tls_peer;
 	framer_init(&s.fr, (size_t)cfg->max_line);
 	/* Big enough for a whole over-long message; pages are touched only when used. */
 	s.rcap = READ_CHUNK + (size_t)cfg->max_line + FRAMER_SLACK;
@@ -295,7 +302,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		log_warnx("out of memory for client %s", s.peer);
 		free(s.rbuf);
 		free(s.obuf);
-		close(fd);
+		stream_close(conn);
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
@@ -306,7 +313,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	(void)flush(&s);
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = stream_events(conn, POLLIN) };
 		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L }, tmo;
 		ssize_t r;
 		int pr;
@@ -370,6 +377,6 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	}
 	free(s.rbuf);
 	free(s.obuf);
-	close(fd);
+	stream_close(conn);
 	return status;
 }

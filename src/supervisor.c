@@ -21,6 +21,7 @@
 #include "query.h"
 #include "sig.h"
 #include "timeouts.h"
+#include "tls_session.h"
 #include "udp.h"
 
 #define ACCEPTS_PER_WAKE 64
@@ -187,6 +188,8 @@ fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, voi
 			close(st->sv->qfds[i]);
 		for (int i = 0; i < st->sv->nrfds; i++)
 			close(st->sv->rfds[i]);
+		for (int i = 0; i < st->sv->ntfds; i++)
+			close(st->sv->tfds[i]);
 		if (!keep_udp)
 			for (int i = 0; i < st->sv->nufds; i++)
 				close(st->sv->ufds[i]);
@@ -202,7 +205,7 @@ fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, voi
 	return pid;
 }
 
-struct conn {
+struct accepted {
 	int fd;
 	struct sockaddr_storage *ss;
 	socklen_t sslen;
@@ -211,27 +214,42 @@ struct conn {
 static int
 session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
-	struct conn *c = arg;
+	struct accepted *a = arg;
+	struct stream c;
 
-	return session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
-	    waitmask);
+	stream_plain(&c, a->fd);
+	return session_run(&c, (struct sockaddr *)a->ss, a->sslen, NULL, st->sv->cfg,
+	    st->sv->store, waitmask);
+}
+
+static int
+tls_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct accepted *a = arg;
+
+	return tls_session_run(a->fd, (struct sockaddr *)a->ss, a->sslen, &st->sv->tls,
+	    st->sv->cfg, st->sv->store, waitmask);
 }
 
 static int
 relp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
-	struct conn *c = arg;
+	struct accepted *a = arg;
+	struct stream c;
 
-	return relp_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	stream_plain(&c, a->fd);
+	return relp_run(&c, (struct sockaddr *)a->ss, a->sslen, st->sv->cfg, st->sv->store,
 	    waitmask);
 }
 
 static int
 query_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
-	struct conn *c = arg;
+	struct accepted *a = arg;
+	struct stream c;
 
-	return query_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	stream_plain(&c, a->fd);
+	return query_run(&c, (struct sockaddr *)a->ss, a->sslen, st->sv->cfg, st->sv->store,
 	    st->sv->token, st->sv->tokenlen, waitmask);
 }
 
@@ -287,7 +305,7 @@ refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t ssle
 		log_warn("cannot write a refusal to %s", st->sv->cfg->dir);
 }
 
-enum listener { L_TCP, L_RELP, L_QUERY };
+enum listener { L_TCP, L_TLS, L_RELP, L_QUERY };
 
 static void
 spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
@@ -295,7 +313,7 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 {
 	int query = kind == L_QUERY;
 	const struct server_config *cfg = st->sv->cfg;
-	struct conn c = { cfd, ss, sslen };
+	struct accepted c = { cfd, ss, sslen };
 	char why[128];
 	struct child *k;
 	pid_t pid;
@@ -325,7 +343,8 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
 		return;
 	}
-	pid = fork_child(st, 0, query ? query_body : kind == L_RELP ? relp_body : session_body, &c);
+	pid = fork_child(st, 0, query ? query_body : kind == L_RELP ? relp_body :
+	    kind == L_TLS ? tls_body : session_body, &c);
 	if (pid == -1) {
 		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
 		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
@@ -521,10 +540,10 @@ int
 supervisor_run(struct supervisor *sv)
 {
 	const struct server_config *cfg = sv->cfg;
-	struct pollfd pfds[3 * NET_MAX_LISTEN + 2];
-	int relp_from, query_from;	/* pfds index of the first RELP, query listener */
+	struct pollfd pfds[4 * NET_MAX_LISTEN + 2];
+	int tls_from, relp_from, query_from;	/* pfds index of the first TLS, RELP, query listener */
 	struct sv_state st;
-	char name[LOGNAME_LEN + 1], where[256] = "";
+	char name[LOGNAME_LEN + 1], where[384] = "";
 	uint64_t size;
 	int sigfd, paused_ms = 0;
 
@@ -544,8 +563,12 @@ supervisor_run(struct supervisor *sv)
 	st.stdin_watch = isatty(STDIN_FILENO);
 	st.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	append_addrs(where, sizeof(where), "", sv->lfds, sv->nlfds);
+	append_addrs(where, sizeof(where), " tls=", sv->tfds, sv->ntfds);
 	append_addrs(where, sizeof(where), " relp=", sv->rfds, sv->nrfds);
 	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
+	if (sv->ntfds > 0)
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), " tls-auth=%s",
+		    tls_auth_name(sv->tls.auth));
 	logstore_current(sv->store, name, sizeof(name), &size);
 	char ignored[96] = "";
 	if (sv->store->foreign > 0)
@@ -570,6 +593,10 @@ supervisor_run(struct supervisor *sv)
 		if (paused_ms == 0)
 			for (int i = 0; i < sv->nlfds; i++)
 				pfds[n++] = (struct pollfd){ .fd = sv->lfds[i], .events = POLLIN };
+		tls_from = n;
+		if (paused_ms == 0)
+			for (int i = 0; i < sv->ntfds; i++)
+				pfds[n++] = (struct pollfd){ .fd = sv->tfds[i], .events = POLLIN };
 		relp_from = n;
 		if (paused_ms == 0)
 			for (int i = 0; i < sv->nrfds; i++)
@@ -603,7 +630,7 @@ supervisor_run(struct supervisor *sv)
 					read_stdin(&st);
 			} else if (pfds[i].revents & POLLIN) {
 				if (accept_some(&st, pfds[i].fd, i >= query_from ? L_QUERY :
-				    i >= relp_from ? L_RELP : L_TCP) == -1)
+				    i >= relp_from ? L_RELP : i >= tls_from ? L_TLS : L_TCP) == -1)
 					paused_ms = EMFILE_PAUSE_MS;
 			}
 		}
@@ -616,7 +643,9 @@ supervisor_run(struct supervisor *sv)
 		close(sv->qfds[i]);
 	for (int i = 0; i < sv->nrfds; i++)
 		close(sv->rfds[i]);
-	sv->nlfds = sv->nqfds = sv->nrfds = 0;
+	for (int i = 0; i < sv->ntfds; i++)
+		close(sv->tfds[i]);
+	sv->nlfds = sv->nqfds = sv->nrfds = sv->ntfds = 0;
 	shutdown_children(&st, sigfd);
 	for (int i = 0; i < sv->nufds; i++)
 		close(sv->ufds[i]);

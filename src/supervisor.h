@@ -7,6 +7,8 @@
  * The query port is served the same way: one child per connection
  * (query.h), at most query-max-clients at once. Both ports check their
  * allow-list before forking; a refusal is a server event.
+ * Syslog over TLS (tls_session.h) is served like TCP, counted with the
+ * senders; its handshake runs in the child.
  * It also runs the UDP receiver (udp.h) as a child of its own, restarted
  * if it dies.
  *
@@ -26,6 +28,7 @@
 #include "config.h"
 #include "logstore.h"
 #include "net.h"
+#include "tls.h"
 
 struct supervisor {
 	const struct server_config *cfg;
@@ -38,6 +41,9 @@ struct supervisor {
 	int nrfds;
 	int qfds[NET_MAX_LISTEN];	/* query service listeners */
 	int nqfds;
+	int tfds[NET_MAX_LISTEN];	/* syslog over TLS listeners */
+	int ntfds;
+	struct tls_server tls;		/* loaded before the first fork */
 	struct acl allow;		/* who may send (TCP here, UDP in udp.c) */
 	struct acl query_allow;		/* who may query */
 	const char *token;		/* query token, or NULL */

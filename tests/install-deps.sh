@@ -5,6 +5,8 @@ set -euo pipefail
 
 need=()
 [ -f /usr/include/cmocka.h ]                 || need+=(libcmocka-dev)
+[ -f /usr/include/openssl/ssl.h ]            || need+=(libssl-dev)
+command -v openssl >/dev/null                || need+=(openssl)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
 command -v clang >/dev/null                  || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \
