@@ -49,7 +49,11 @@ load_file(int ok, const char *opt, const char *path, char *err, size_t errlen)
 {
 	if (ok == 1)
 		return 0;
-	snprintf(err, errlen, "%s %s: %s", opt, path, ssl_reason("cannot be loaded"));
+	if (ERR_GET_REASON(ERR_peek_last_error()) == X509_R_KEY_VALUES_MISMATCH)
+		snprintf(err, errlen, "%s %s does not belong to the certificate (%s)", opt, path,
+		    opt[0] == '-' ? "--cert" : "tls-cert");
+	else
+		snprintf(err, errlen, "%s %s: %s", opt, path, ssl_reason("cannot be loaded"));
 	return -1;
 }
 
@@ -228,13 +232,12 @@ handshake_why(SSL *ssl, int e, char *err, size_t errlen)
 		snprintf(err, errlen, "TLS handshake failed: %s", ssl_reason("unknown error"));
 }
 
-/* Runs the handshake on the non-blocking fd; -1 with err. */
+/* Runs the handshake on the non-blocking fd until deadline (timeout_ms is
+ * the configured time, for the message); -1 with err. */
 static int
-handshake(SSL *ssl, int fd, int server, long long timeout_ms, const sigset_t *mask,
-    char *err, size_t errlen)
+handshake(SSL *ssl, int fd, int server, long long deadline, long long timeout_ms,
+    const sigset_t *mask, char *err, size_t errlen)
 {
-	long long deadline = ct_now_ms() + timeout_ms;
-
 	for (;;) {
 		int r, e, w;
 
@@ -341,7 +344,7 @@ tls_server_accept(const struct tls_server *t, int fd, const sigset_t *waitmask,
 		SSL_free(ssl);
 		return -1;
 	}
-	if (handshake(ssl, fd, 1, deadline - ct_now_ms(), waitmask, err, errlen) == -1) {
+	if (handshake(ssl, fd, 1, deadline, t->timeout_ms, waitmask, err, errlen) == -1) {
 		SSL_free(ssl);
 		return -1;
 	}
@@ -426,7 +429,7 @@ tls_client_connect(SSL_CTX *ctx, int fd, const char *server_name, long long time
 		return -1;
 	}
 	(void)net_set_nonblock(fd);
-	if (handshake(ssl, fd, 0, timeout_ms, NULL, err, errlen) == -1) {
+	if (handshake(ssl, fd, 0, ct_now_ms() + timeout_ms, timeout_ms, NULL, err, errlen) == -1) {
 		SSL_free(ssl);
 		return -1;
 	}
