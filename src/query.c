@@ -16,15 +16,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
-#include "stream.h"
+#include "digest.h"
 #include "events.h"
 #include "log.h"
 #include "logscan.h"
 #include "net.h"
 #include "query_proto.h"
 #include "record.h"
-#include "sha256.h"
 #include "sig.h"
+#include "stream.h"
 #include "timeouts.h"
 
 #define IDLE_TIMEOUT_MS (300 * 1000)	/* between requests */
@@ -297,13 +297,10 @@ do_fetch(struct qsess *q, const struct q_request *rq)
 static int
 do_sum(struct qsess *q, const struct q_request *rq)
 {
-	unsigned char digest[32], buf[64 * 1024];
-	char err[256], hex[65];
-	struct sha256 h;
+	char err[256], hex[DIGEST_HEX_LEN + 1];
 	struct stat st;
 	enum q_err e;
-	unsigned long long off = rq->offset, left = rq->length;
-	int fd;
+	int fd, rc;
 
 	if ((e = open_log(q, rq->name, &fd, &st, err, sizeof(err))) != Q_OK)
 		return reply_err(q, e, err);
@@ -314,23 +311,10 @@ do_sum(struct qsess *q, const struct q_request *rq)
 		    rq->offset, rq->length, rq->name, (long long)st.st_size);
 		return reply_err(q, Q_ERR_RANGE, err);
 	}
-	sha256_init(&h);
-	while (left > 0) {
-		ssize_t n = pread(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf), (off_t)off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return reply_err(q, Q_ERR_INTERNAL, "the file changed while it was read");
-		}
-		sha256_update(&h, buf, (size_t)n);
-		off += (unsigned long long)n;
-		left -= (unsigned long long)n;
-	}
+	rc = digest_file_range(fd, (off_t)rq->offset, rq->length, hex);
 	close(fd);
-	sha256_final(&h, digest);
-	sha256_hex(digest, hex);
+	if (rc == -1)
+		return reply_err(q, Q_ERR_INTERNAL, "the file changed while it was read");
 	return reply(q, "OK %s", hex);
 }
 
