@@ -62,6 +62,12 @@ const struct opt_def server_options[] = {
 	  S(query_token_file), "FILE", "file holding a token that queries must present" },
 	{ "query-max-clients", 0, OPT_INT, "64", 1, 10000, NULL, S(query_max_clients), "N",
 	  "concurrent query connections" },
+	{ "user", 0, OPT_STRING, "", 0, STR_CAP(server_config, user), NULL, S(user), "USER",
+	  "after binding the ports and opening the log directory as root, run as USER" },
+	{ "group", 0, OPT_STRING, "", 0, STR_CAP(server_config, group), NULL, S(group), "GROUP",
+	  "with --user: run as GROUP (default: USER's primary group)" },
+	{ "sandbox", 0, OPT_CHOICE, "on", 0, 0, "off|on", S(sandbox), "on|off",
+	  "confine every child with seccomp and Landlock (docs/SECURITY.md)" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

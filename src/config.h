@@ -42,6 +42,9 @@ struct server_config {
 	char query_allow[1024];
 	char query_token_file[1024];
 	long long query_max_clients;
+	char user[64];			/* --user: run as this user after binding ("" = stay) */
+	char group[64];			/* --group: and this group ("" = the user's own) */
+	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
 };
 
 extern const struct opt_def server_options[];

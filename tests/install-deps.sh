@@ -4,6 +4,11 @@
 set -euo pipefail
 
 need=()
+# Build dependencies (`make run` installs only these: tests/install-deps.sh build).
+[ -f /usr/include/seccomp.h ]                || need+=(libseccomp-dev)
+command -v gcc >/dev/null                    || need+=(gcc)
+command -v make >/dev/null                   || need+=(make)
+if [ "${1:-}" != build ]; then
 [ -f /usr/include/cmocka.h ]                 || need+=(libcmocka-dev)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
 command -v clang >/dev/null                  || need+=(clang)
@@ -13,8 +18,7 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
 command -v jq >/dev/null                     || need+=(jq)
 command -v cppcheck >/dev/null               || need+=(cppcheck)
 command -v logger >/dev/null                 || need+=(bsdutils)
-command -v gcc >/dev/null                    || need+=(gcc)
-command -v make >/dev/null                   || need+=(make)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

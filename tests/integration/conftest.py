@@ -24,6 +24,7 @@ def pytest_sessionstart(session):
 
 from integration_helpers import _common  # noqa: E402
 procs = _common.procs
+sandbox_guard = _common.sandbox_guard
 
 
 @pytest.fixture
