@@ -132,3 +132,41 @@ def test_group_without_user_is_refused(tmp_path):
                      tmp_path)
     assert res.returncode == 1
     assert "--group nogroup needs --user as well" in res.stderr.decode()
+
+
+def nobody_processes():
+    n = 0
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                if os.stat("/proc/" + d).st_uid == NOBODY.pw_uid:
+                    n += 1
+            except OSError:
+                pass
+    return n
+
+
+@as_root
+def test_a_fork_failure_refuses_that_one_client_and_the_next_is_served(start_server, open_dir):
+    # RLIMIT_NPROC binds every user but root: run as nobody and allow one child.
+    import resource
+    limit = nobody_processes() + 2      # the supervisor and one child
+
+    def low_nproc():
+        resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
+    srv = start_server("--user", "nobody", logdir=open_dir / "logs", preexec_fn=low_nproc)
+    a = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    wait_until(lambda: len(srv.children()) == 1, what="the first client's child")
+    b = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    b.settimeout(10)
+    assert b.recv(200).startswith(b"logserver: refused: cannot fork")
+    b.close()
+    srv.wait_records(lambda rs: any(r.event and r.event.startswith("refused ")
+                                    and "cannot fork" in r.event for r in rs))
+    a.sendall(b"first\n")
+    a.close()
+    wait_until(lambda: not srv.children(), what="the first child to end")
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"after the failure\n")
+    assert res.returncode == 0, res.stderr
+    srv.wait_records(lambda rs: {"first", "after the failure"} <= {r.msg for r in rs})
+    assert srv.proc.poll() is None
