@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOURCE
 LDFLAGS ?=
 PYTHON  ?= /usr/bin/python3
-LIBS    := -lssl -lcrypto	# OpenSSL 3 (Debian libssl-dev): TLS and the SUM digest
+LDLIBS  := -lseccomp -lssl -lcrypto	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest
 
 # Shared modules: everything in src/ except the two programs' mains.
 LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))
@@ -15,7 +15,7 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all run test unit integration fuzz-regress fuzz asan valgrind lint clean deps bench
+.PHONY: all run build-deps test unit integration fuzz-regress fuzz asan valgrind lint clean deps bench
 
 all: bin/logserver bin/logclient
 
@@ -26,24 +26,28 @@ build/liblogserver.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
 
 bin/logserver: build/main_server.o build/liblogserver.a | bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 bin/logclient: build/main_client.o build/liblogserver.a | bin
-	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LIBS)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
 build bin build/tests:
 	mkdir -p $@
 
 # Unit tests: every tests/unit/test_X.c is one cmocka program linked with the shared modules.
 build/tests/%: tests/unit/%.c build/liblogserver.a $(wildcard src/*.h) | build/tests
-	$(CC) $(CFLAGS) -Isrc -o $@ $< build/liblogserver.a -lcmocka $(LIBS)
+	$(CC) $(CFLAGS) -Isrc -o $@ $< build/liblogserver.a -lcmocka $(LDLIBS)
 
-run: all
+run: build-deps all
 	mkdir -p logs
 	./bin/logserver
 
 deps:
 	@bash tests/install-deps.sh
+
+# The libraries the programs are built with (make run on a fresh machine).
+build-deps:
+	@bash tests/install-deps.sh build
 
 unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
@@ -79,7 +83,7 @@ FUZZ_FLAGS   = -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,u
 FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
 build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
 	mkdir -p build/fuzz
-	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LIBS)
+	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
 fuzz-regress: $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); \
@@ -98,16 +102,16 @@ asan-unit:
 build_dir_asan:
 	@rm -rf build-asan && mkdir -p build-asan
 	@set -e; for t in $(UNIT_SRC); do n=$$(basename $$t .c); \
-	  $(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -o build-asan/$$n $$t $(LIB_SRC) -lcmocka $(LIBS) $(LDFLAGS); \
+	  $(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -o build-asan/$$n $$t $(LIB_SRC) -lcmocka $(LDFLAGS) $(LDLIBS); \
 	  echo "== asan $$n"; ./build-asan/$$n; done
 
 # Server binaries built with sanitizers, for the integration suite (LOGSERVER_BIN=bin-asan/...).
 bin-asan/logserver bin-asan/logclient: $(wildcard src/*.c src/*.h)
 	mkdir -p bin-asan
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	  -o bin-asan/logserver src/main_server.c $(LIB_SRC) $(LIBS)
+	  -o bin-asan/logserver src/main_server.c $(LIB_SRC) $(LDLIBS)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
-	  -o bin-asan/logclient src/main_client.c $(LIB_SRC) $(LIBS)
+	  -o bin-asan/logclient src/main_client.c $(LIB_SRC) $(LDLIBS)
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -D_GNU_SOURCE src

@@ -83,6 +83,12 @@ const struct opt_def server_options[] = {
 	  S(tls_ciphers), "LIST", "TLS 1.2 cipher list, OpenSSL syntax (default: OpenSSL's)" },
 	{ "tls-handshake-timeout", 0, OPT_INT, "10", 1, 3600, NULL, S(tls_handshake_timeout),
 	  "SECONDS", "a TLS connection must finish its handshake this soon" },
+	{ "user", 0, OPT_STRING, "", 0, STR_CAP(server_config, user), NULL, S(user), "USER",
+	  "after binding the ports and opening the log directory as root, run as USER" },
+	{ "group", 0, OPT_STRING, "", 0, STR_CAP(server_config, group), NULL, S(group), "GROUP",
+	  "with --user: run as GROUP (default: USER's primary group)" },
+	{ "sandbox", 0, OPT_CHOICE, "on", 0, 0, "off|on", S(sandbox), "on|off",
+	  "confine every child with seccomp and Landlock (docs/SECURITY.md)" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

@@ -51,6 +51,9 @@ struct server_config {
 	int tls_min_version;		/* 0: TLS 1.2, 1: TLS 1.3 */
 	char tls_ciphers[512];
 	long long tls_handshake_timeout;	/* seconds */
+	char user[64];			/* --user: run as this user after binding ("" = stay) */
+	char group[64];			/* --group: and this group ("" = the user's own) */
+	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
 };
 
 extern const struct opt_def server_options[];

@@ -124,6 +124,29 @@ utf8_seq_len(const unsigned char *p, size_t n)
 	return 0;
 }
 
+/*
+ * The code point of the k-byte UTF-8 sequence at s when it is one that can
+ * reorder or split what a terminal or viewer shows, else 0: the bidi
+ * controls (U+061C, U+200E, U+200F, U+202A..U+202E, U+2066..U+2069;
+ * Unicode TR9 / CVE-2021-42574 "Trojan Source") and the line and paragraph
+ * separators U+2028, U+2029.
+ */
+static unsigned
+display_control(const unsigned char *s, size_t k)
+{
+	unsigned cp;
+
+	if (k == 2 && s[0] == 0xd8 && s[1] == 0x9c)
+		return 0x61c;
+	if (k != 3 || s[0] != 0xe2 || (s[1] != 0x80 && s[1] != 0x81))
+		return 0;
+	cp = 0x2000 | ((unsigned)(s[1] & 0x3f) << 6) | (s[2] & 0x3f);
+	if (cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+	    (cp >= 0x2066 && cp <= 0x2069))
+		return cp;
+	return 0;
+}
+
 static char *
 put_hex(char *d, unsigned char c)
 {
@@ -163,10 +186,11 @@ text_special(char *d, const unsigned char **sp, const unsigned char *end)
 		break;
 	default:
 		if (*s >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
-			/* C1 controls (U+0080..U+009F) can drive terminals. */
-			if (k == 2 && s[0] == 0xc2 && s[1] < 0xa0) {
-				d = put_hex(d, s[0]);
-				d = put_hex(d, s[1]);
+			/* C1 controls (U+0080..U+009F) can drive terminals;
+			 * bidi controls and separators reorder or split lines. */
+			if ((k == 2 && s[0] == 0xc2 && s[1] < 0xa0) || display_control(s, k)) {
+				for (size_t j = 0; j < k; j++)
+					d = put_hex(d, s[j]);
 			} else {
 				memcpy(d, s, k);
 				d += k;
@@ -196,9 +220,19 @@ json_special(char *d, const unsigned char **sp, const unsigned char *end)
 		*d++ = '\\';
 		*d++ = c == '\n' ? 'n' : c == '\r' ? 'r' : c == '\t' ? 't' : c == '\b' ? 'b' : 'f';
 	} else if (c >= 0x80 && (k = utf8_seq_len(s, (size_t)(end - s))) > 0) {
-		memcpy(d, s, k);
+		unsigned cp = display_control(s, k);
+
+		if (cp != 0) {	/* kept, but visible: \uXXXX */
+			*d++ = '\\';
+			*d++ = 'u';
+			for (int sh = 12; sh >= 0; sh -= 4)
+				*d++ = hexdig[(cp >> sh) & 15];
+		} else {
+			memcpy(d, s, k);
+			d += k;
+		}
 		*sp = s + k;
-		return d + k;
+		return d;
 	} else {
 		/* Control, DEL, or a byte outside valid UTF-8: \u00XX. */
 		*d++ = '\\';

@@ -6,11 +6,13 @@
  * a client cannot forge a second record or drive a terminal (CWE-117). The
  * escaping is reversible: '\' itself is written as "\\". Tab, CR and LF
  * become \t \r \n; every other unsafe byte becomes \xHH. Valid multi-byte
- * UTF-8 is kept as is.
+ * UTF-8 is kept as is, except the code points that reorder or split what a
+ * terminal shows (bidi controls, U+2028, U+2029): their bytes become \xHH.
  * escape_json() writes the inside of a JSON string (RFC 8259): '"' and '\'
  * escaped, controls as \n \r \t \b \f or \u00XX; a byte that is not part of
  * valid UTF-8 is written as the code point of the same value (\u00XX), so
- * every output is valid UTF-8 JSON.
+ * every output is valid UTF-8 JSON; bidi controls, U+2028 and U+2029 are
+ * written as \uXXXX (JSON keeps them, visibly).
  * Both write into dst, which the caller sizes with ESCAPE_TEXT_MAX /
  * ESCAPE_JSON_MAX of the input length; they return the bytes written.
  */

@@ -11,6 +11,8 @@
 #include "log.h"
 #include "logstore.h"
 #include "net.h"
+#include "privdrop.h"
+#include "sandbox.h"
 #include "query_proto.h"
 #include "supervisor.h"
 #include "tls.h"
@@ -106,6 +108,9 @@ main(int argc, char **argv)
 
 	sv.cfg = &cfg;
 	sv.store = &store;
+	struct privdrop pd;
+	if (privdrop_resolve(cfg.user, cfg.group, &pd, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (acl_parse(&sv.allow, cfg.allow, err, sizeof(err)) == -1)
 		fatalx("allow: %s", err);
 	if (acl_parse(&sv.query_allow, cfg.query_allow, err, sizeof(err)) == -1)
@@ -158,9 +163,29 @@ main(int argc, char **argv)
 		if (sv.nqfds == -1)
 			fatalx("query service: %s (or disable it with --query-port 0)", err);
 	}
+	/* Everything that needs root is done: give it up before the store
+	 * creates any file and before the first fork. */
+	if (privdrop_prepare_dir(&pd, cfg.dir, err, sizeof(err)) == -1 ||
+	    privdrop_apply(&pd, cfg.dir, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (pd.active)
+		snprintf(sv.run_note, sizeof(sv.run_note), " user=%s group=%s", pd.user, pd.group);
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cfg.sandbox) {
+		char note[96];
+		size_t used = strlen(sv.run_note);
+
+		if (sandbox_prepare(err, sizeof(err)) == -1 ||
+		    sandbox_probe(store.dirfd, note, sizeof(note), err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " sandbox=%s", note);
+	} else {
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " sandbox=off");
+	}
 	/* Some acknowledgement promises "on disk": rotation then syncs too. */
 	store.durable = (cfg.relp_port != 0 && cfg.fsync == FSYNC_BATCH) ||
 	    cfg.tcp_fsync == FSYNC_BATCH;

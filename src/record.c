@@ -396,9 +396,12 @@ record_event(char *dst, const struct rec_clock *c, enum rec_format format, long 
 		d = PUTS(d, "\"}\n");
 		return (size_t)(d - dst);
 	}
-	/* Events keep the text layout in raw files too: they are the server's own. */
+	/* Events keep the text layout in raw files too, with the sender "\-"
+	 * there: a raw message is the client's escaped bytes alone, and escaped
+	 * text never holds a backslash after a space that does not begin one of
+	 * \\ \t \r \n \xHH, so no client can write " \- " (docs/SECURITY.md). */
 	d = put(d, c->text, REC_TIME_LEN);
-	d = PUTS(d, " - logserver[");
+	d = format == REC_RAW ? PUTS(d, " \\- logserver[") : PUTS(d, " - logserver[");
 	d = put(d, pidtext, (size_t)n);
 	d = PUTS(d, "]: ");
 	d += escape_text(d, text, len);

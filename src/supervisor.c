@@ -1,5 +1,5 @@
 /* supervisor: accept, fork per client, reap, shut down gracefully. */
-#include "supervisor.h"
+#include "supervisor_int.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -21,50 +21,14 @@
 #include "query.h"
 #include "sig.h"
 #include "timeouts.h"
-#include "tls_session.h"
 #include "udp.h"
 
 #define ACCEPTS_PER_WAKE 64
 #define EMFILE_PAUSE_MS 100
 #define QUEUE_RETRY_MS 100	/* events waiting for the lock are retried this often */
 #define SUMMARY_CHECK_MS 5000	/* flood-control summaries are looked for this often */
-#define UDP_BACKOFF_FIRST 250	/* ms before the second restart in a row */
-#define UDP_BACKOFF_MAX 30000	/* ms between restarts of a receiver that keeps failing */
-#define UDP_STABLE 10000	/* ms: a receiver that ran this long restarts at once */
 
-struct child {
-	pid_t pid;
-	int query;		/* a query connection, not a sender */
-	unsigned char key[16];	/* the peer's address, for --max-per-ip */
-	size_t keylen;
-	char peer[REC_PEER_MAX];
-};
-
-struct sv_state {
-	struct supervisor *sv;
-	struct child *kids;	/* senders and query connections */
-	size_t nkids;
-	size_t nquery;		/* of which query connections */
-	unsigned long long served, refused;
-	int stdin_watch;
-	char stdin_line[64];
-	size_t stdin_len;
-	const char *stop_reason;
-	struct rec_clock clk;
-	pid_t udp_pid;		/* the UDP receiver, 0 when none */
-	long long udp_started;	/* monotonic ms */
-	long long udp_restart_at;	/* a restart is due then (0: none pending) */
-	long long udp_backoff;	/* ms, doubled while it keeps failing */
-	time_t next_summary;	/* when to look for flood-control summaries */
-	int spare_fd;		/* given up to accept-and-close when out of descriptors */
-	int stopping;
-};
-
-/* Writes one server event now. */
-static void
-sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
+void
 sv_event(struct sv_state *st, const char *fmt, ...)
 {
 	char text[512];
@@ -77,59 +41,6 @@ sv_event(struct sv_state *st, const char *fmt, ...)
 	if (event_write(st->sv->store, st->sv->cfg->format, RL_NONE, NULL, 0, st->stopping,
 	    "%s", text) == -1)
 		log_warn("cannot write server event '%s' to %s", text, st->sv->cfg->dir);
-}
-
-static void spawn_udp(struct sv_state *st);
-
-static void
-kid_remove(struct sv_state *st, pid_t pid, int status)
-{
-	if (pid == st->udp_pid) {
-		st->udp_pid = 0;
-		/* Ctrl-C reaches the whole process group: the receiver may end
-		 * before this process has seen its own SIGINT. */
-		if (st->stopping || sig_got_term)
-			return;
-		long long now = ct_now_ms();
-
-		if (now - st->udp_started >= UDP_STABLE)
-			st->udp_backoff = 0;
-		st->udp_restart_at = now + st->udp_backoff;
-		sv_event(st, "UDP receiver %ld ended unexpectedly (%s %d); restarting it in %lld ms",
-		    (long)pid, WIFSIGNALED(status) ? "signal" : "status",
-		    WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status), st->udp_backoff);
-		st->udp_backoff = st->udp_backoff == 0 ? UDP_BACKOFF_FIRST :
-		    st->udp_backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : st->udp_backoff * 2;
-		if (st->udp_restart_at <= now) {
-			st->udp_restart_at = 0;
-			spawn_udp(st);
-		}
-		return;
-	}
-	for (size_t i = 0; i < st->nkids; i++) {
-		if (st->kids[i].pid != pid)
-			continue;
-		if (WIFSIGNALED(status))
-			sv_event(st, "child %ld serving %s killed by signal %d", (long)pid,
-			    st->kids[i].peer, WTERMSIG(status));
-		else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-			sv_event(st, "child %ld serving %s exited with status %d", (long)pid,
-			    st->kids[i].peer, WEXITSTATUS(status));
-		st->nquery -= st->kids[i].query != 0;
-		st->kids[i] = st->kids[--st->nkids];
-		return;
-	}
-}
-
-static void
-reap(struct sv_state *st)
-{
-	pid_t pid;
-	int status;
-
-	sig_got_chld = 0;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
-		kid_remove(st, pid, status);
 }
 
 static void
@@ -150,132 +61,6 @@ handle_hup(struct sv_state *st)
 		st->udp_restart_at = 0;
 		st->udp_backoff = 0;
 		spawn_udp(st);
-	}
-}
-
-/*
- * Forks a child that closes what it does not own (the listeners, the UDP
- * sockets unless keep_udp, stdin) and installs the children's signal
- * handling before anything can reach it. Returns the pid in the parent;
- * the child runs body and leaves with _exit().
- */
-static pid_t
-fork_child(struct sv_state *st, int keep_udp, int (*body)(struct sv_state *, void *,
-    const sigset_t *), void *arg)
-{
-	sigset_t all, old;
-	pid_t pid, parent = getpid();
-
-	/* Signals stay blocked across fork so the child installs its own first. */
-	sigfillset(&all);
-	sigprocmask(SIG_BLOCK, &all, &old);
-	pid = fork();
-	if (pid == 0) {
-		sigset_t waitmask;
-		int devnull;
-
-		/* Die with the supervisor: no orphan may write into a directory
-		 * that a new server owns. The alive lock makes a new server wait
-		 * until this process is gone; the parent check closes the race
-		 * with a supervisor that died before the two were in place. */
-		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
-		    logstore_child_alive(st->sv->store) == -1 || getppid() != parent)
-			_exit(1);
-
-		for (int i = 0; i < st->sv->nlfds; i++)
-			close(st->sv->lfds[i]);
-		for (int i = 0; i < st->sv->nqfds; i++)
-			close(st->sv->qfds[i]);
-		for (int i = 0; i < st->sv->nrfds; i++)
-			close(st->sv->rfds[i]);
-		for (int i = 0; i < st->sv->ntfds; i++)
-			close(st->sv->tfds[i]);
-		if (!keep_udp)
-			for (int i = 0; i < st->sv->nufds; i++)
-				close(st->sv->ufds[i]);
-		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
-		if (devnull != -1) {
-			dup2(devnull, STDIN_FILENO);
-			close(devnull);
-		}
-		sig_init_child(&old, &waitmask);
-		_exit(body(st, arg, &waitmask));
-	}
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	return pid;
-}
-
-struct accepted {
-	int fd;
-	struct sockaddr_storage *ss;
-	socklen_t sslen;
-};
-
-static int
-session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct accepted *a = arg;
-	struct stream c;
-
-	stream_plain(&c, a->fd);
-	return session_run(&c, (struct sockaddr *)a->ss, a->sslen, NULL, st->sv->cfg,
-	    st->sv->store, waitmask);
-}
-
-static int
-tls_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct accepted *a = arg;
-
-	return tls_session_run(a->fd, (struct sockaddr *)a->ss, a->sslen, &st->sv->tls,
-	    st->sv->cfg, st->sv->store, waitmask);
-}
-
-static int
-relp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct accepted *a = arg;
-	struct stream c;
-
-	stream_plain(&c, a->fd);
-	return relp_run(&c, (struct sockaddr *)a->ss, a->sslen, st->sv->cfg, st->sv->store,
-	    waitmask);
-}
-
-static int
-query_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct accepted *a = arg;
-	struct stream c;
-
-	stream_plain(&c, a->fd);
-	return query_run(&c, (struct sockaddr *)a->ss, a->sslen, st->sv->cfg, st->sv->store,
-	    st->sv->token, st->sv->tokenlen, waitmask);
-}
-
-static int
-udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	(void)arg;
-	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, &st->sv->allow,
-	    waitmask);
-}
-
-static void
-spawn_udp(struct sv_state *st)
-{
-	pid_t pid;
-
-	if (st->sv->nufds == 0)
-		return;
-	st->udp_started = ct_now_ms();
-	pid = fork_child(st, 1, udp_body, NULL);
-	if (pid == -1) {
-		sv_event(st, "cannot start the UDP receiver: %s; trying again in %d s",
-		    strerror(errno), UDP_BACKOFF_MAX / 1000);
-		st->udp_restart_at = st->udp_started + UDP_BACKOFF_MAX;
-	} else {
-		st->udp_pid = pid;
 	}
 }
 
@@ -305,15 +90,13 @@ refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t ssle
 		log_warn("cannot write a refusal to %s", st->sv->cfg->dir);
 }
 
-enum listener { L_TCP, L_TLS, L_RELP, L_QUERY };
-
 static void
 spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
     enum listener kind)
 {
 	int query = kind == L_QUERY;
 	const struct server_config *cfg = st->sv->cfg;
-	struct accepted c = { cfd, ss, sslen };
+	struct conn c = { cfd, ss, sslen };
 	char why[128];
 	struct child *k;
 	pid_t pid;
@@ -343,8 +126,7 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
 		return;
 	}
-	pid = fork_child(st, 0, query ? query_body : kind == L_RELP ? relp_body :
-	    kind == L_TLS ? tls_body : session_body, &c);
+	pid = spawn_client(st, &c, kind);
 	if (pid == -1) {
 		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
 		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
@@ -443,62 +225,6 @@ append_addrs(char *buf, size_t cap, const char *label, const int *fds, int n)
 	}
 }
 
-static long
-ms_until(const struct timespec *deadline)
-{
-	struct timespec now;
-
-	clock_gettime(CLOCK_MONOTONIC, &now);
-	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
-	return ms < 0 ? 0 : ms;
-}
-
-static void
-shutdown_children(struct sv_state *st, int sigfd)
-{
-	const struct server_config *cfg = st->sv->cfg;
-	struct timespec deadline;
-	size_t killed = 0;
-
-	st->stopping = 1;
-	for (size_t i = 0; i < st->nkids; i++)
-		kill(st->kids[i].pid, SIGTERM);
-	if (st->udp_pid > 0)
-		kill(st->udp_pid, SIGTERM);
-	clock_gettime(CLOCK_MONOTONIC, &deadline);
-	deadline.tv_sec += cfg->shutdown_timeout;
-	reap(st);
-	while (st->nkids > 0 || st->udp_pid > 0) {
-		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
-		long ms = ms_until(&deadline);
-
-		if (ms == 0)
-			break;
-		if (poll(&pfd, 1, (int)(ms > 1000 ? 1000 : ms)) > 0)
-			sig_drain();
-		reap(st);
-	}
-	if (st->nkids > 0 || st->udp_pid > 0) {
-		for (size_t i = 0; i < st->nkids; i++)
-			kill(st->kids[i].pid, SIGKILL);
-		if (st->udp_pid > 0)
-			kill(st->udp_pid, SIGKILL);
-		killed = st->nkids + (st->udp_pid > 0);
-		while (st->nkids > 0 || st->udp_pid > 0) {
-			int status;
-			pid_t pid = waitpid(-1, &status, 0);
-			if (pid == -1 && errno != EINTR)
-				break;
-			if (pid > 0)
-				kid_remove(st, pid, status);
-		}
-		st->nkids = 0;
-		st->udp_pid = 0;
-		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
-		    killed, (long long)cfg->shutdown_timeout);
-	}
-}
-
 /* How long poll() may sleep: queued events, a due UDP restart, and the
  * flood-control summaries each want a wake-up. */
 static int
@@ -576,10 +302,10 @@ supervisor_run(struct supervisor *sv)
 		    "like ours)", sv->store->foreign);
 	st.stopping = 1;	/* the start record may wait for the lock */
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
-	    "max-files=%lld format=%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
+	    "max-files=%lld format=%s%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
 	    sv->udp_note, cfg->dir, name, cfg->max_size, cfg->max_files,
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
-	    sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
+	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
 	st.stopping = 0;
 	spawn_udp(&st);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,

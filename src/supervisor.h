@@ -50,6 +50,7 @@ struct supervisor {
 	size_t tokenlen;
 	char listen_note[256];
 	char udp_note[256];
+	char run_note[256];		/* " user=U group=G sandbox=..." for the start record */
 };
 
 int supervisor_run(struct supervisor *sv);

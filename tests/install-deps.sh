@@ -4,6 +4,11 @@
 set -euo pipefail
 
 need=()
+# Build dependencies (`make run` installs only these: tests/install-deps.sh build).
+[ -f /usr/include/seccomp.h ]                || need+=(libseccomp-dev)
+command -v gcc >/dev/null                    || need+=(gcc)
+command -v make >/dev/null                   || need+=(make)
+if [ "${1:-}" != build ]; then
 [ -f /usr/include/cmocka.h ]                 || need+=(libcmocka-dev)
 [ -f /usr/include/openssl/ssl.h ]            || need+=(libssl-dev)
 command -v openssl >/dev/null                || need+=(openssl)
@@ -15,8 +20,7 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
 command -v jq >/dev/null                     || need+=(jq)
 command -v cppcheck >/dev/null               || need+=(cppcheck)
 command -v logger >/dev/null                 || need+=(bsdutils)
-command -v gcc >/dev/null                    || need+=(gcc)
-command -v make >/dev/null                   || need+=(make)
+fi
 
 if [ ${#need[@]} -eq 0 ]; then
   exit 0

@@ -147,3 +147,24 @@ if pytest is not None:
         reg = Procs()
         yield reg
         reg.cleanup()
+
+    SANDBOX_KILL = b"killed by its sandbox"
+
+    @pytest.fixture(autouse=True)
+    def sandbox_guard(tmp_path):
+        """Every test runs with the children's sandbox on: a child that its
+        sandbox killed (a system call missing from its allow-list) fails the
+        test that caused it, with the record that names the call."""
+        yield
+        found = []
+        for f in tmp_path.rglob("*.log"):
+            try:
+                if f.is_symlink() or not f.is_file():
+                    continue
+                data = f.read_bytes()
+            except OSError:
+                continue
+            if SANDBOX_KILL in data:
+                found += [ln.decode(errors="replace") for ln in data.splitlines()
+                          if SANDBOX_KILL in ln]
+        assert not found, "sandbox killed a child:\n" + "\n".join(found[:5])

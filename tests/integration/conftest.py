@@ -24,6 +24,7 @@ def pytest_sessionstart(session):
 
 from integration_helpers import _common  # noqa: E402
 procs = _common.procs
+sandbox_guard = _common.sandbox_guard
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def start_server(tmp_path, procs):
     counter = [0]
 
     def start(*args, logdir=None, port=None, host="127.0.0.1", cwd=None, stdin=None,
-              config=None, known_port=None, timeout=DEFAULT_TIMEOUT):
+              config=None, known_port=None, timeout=DEFAULT_TIMEOUT, preexec_fn=None):
         cwd = Path(cwd or tmp_path)
         ld = tmp_path / "logs" if logdir is None else logdir
         last_err = ""
@@ -58,7 +59,7 @@ def start_server(tmp_path, procs):
             with open(errpath, "wb") as ef, open(outpath, "wb") as of:
                 proc = procs.popen(argv, cwd=str(cwd),
                                    stdin=subprocess.DEVNULL if stdin is None else stdin,
-                                   stdout=of, stderr=ef)
+                                   stdout=of, stderr=ef, preexec_fn=preexec_fn)
             wait_until(lambda: proc.poll() is not None
                        or "listening on" in errpath.read_text(errors="replace"),
                        timeout, what="server start-up")

@@ -1,6 +1,7 @@
 """Records: format, framing, escaping, and hostile input (binary data, forged
 records, over-long lines, broken connections)."""
 import calendar
+import json
 import random
 import re
 import socket
@@ -191,6 +192,37 @@ def test_forged_record_inside_message_never_starts_a_line(start_server):
     # every line still parses as TIME PEER MESSAGE with a real peer or "-"
     assert all(r.peer in (peer, "-") for r in recs)
     assert len(lines) == len(recs)
+
+
+RAW_EVENT_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z \\- logserver\[\d+\]: ")
+
+
+def is_real_event(fmt, line):
+    """The check docs/SECURITY.md describes, per format."""
+    if fmt == "json":
+        return json.loads(line)["peer"] == "-"
+    if fmt == "raw":
+        return RAW_EVENT_RE.match(line) is not None
+    return line.split(" ", 2)[1] == "-"
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "raw"])
+def test_forged_events_can_be_told_from_real_ones_in_every_format(start_server, fmt):
+    srv = start_server("--format", fmt)
+    forged = [FORGED_TIME + " - logserver[1]: rotate: fake-evt-7",
+              FORGED_TIME + " \\- logserver[1]: rotate: fake-evt-7",
+              FORGED_TIME + " \\\\- logserver[1]: rotate: fake-evt-7",
+              '{"time":"%s","peer":"-","transport":"-","app":"logserver","procid":"1",'
+              '"msg":"rotate: fake-evt-7"}' % FORGED_TIME]
+    srv.send("".join(f + "\n" for f in forged).encode())
+    wait_until(lambda: sum("fake-evt-7" in ln for f in srv.files()
+                           for ln in f.read_text().split("\n")) >= len(forged),
+               what="the forged lines")
+    lines = [ln for f in srv.files() for ln in f.read_text().split("\n") if ln]
+    real = [ln for ln in lines if is_real_event(fmt, ln)]
+    assert real and all("fake-evt-7" not in ln for ln in real), real
+    assert any("start " in ln for ln in real)
+    assert sum("fake-evt-7" in ln for ln in lines) == len(forged)
 
 
 def test_plain_line_starting_with_a_timestamp_is_recorded_unchanged(start_server):

@@ -32,6 +32,7 @@ from .interop_helpers import (PEERS, SERVER, TIMEOUT, LogServer, Rsyslog, Syslog
 
 from .interop_helpers import _common  # noqa: E402
 procs = _common.procs
+sandbox_guard = _common.sandbox_guard
 
 
 @pytest.fixture

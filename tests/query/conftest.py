@@ -11,6 +11,7 @@ from query_helpers import Procs, launch_server  # noqa: E402
 
 from query_helpers import _common  # noqa: E402
 procs = _common.procs
+sandbox_guard = _common.sandbox_guard
 
 
 @pytest.fixture

@@ -75,6 +75,24 @@ test_c1_controls_are_escaped(void **state)
 }
 
 static void
+test_bidi_controls_and_line_separators_are_escaped_in_text_and_visible_in_json(void **state)
+{
+	(void)state;
+	/* U+202E RIGHT-TO-LEFT OVERRIDE, U+2028 LINE SEPARATOR, U+2066, U+061C */
+	assert_string_equal(text("a\xe2\x80\xae" "b", 5), "a\\xe2\\x80\\xaeb");
+	assert_string_equal(text("\xe2\x80\xa8", 3), "\\xe2\\x80\\xa8");
+	assert_string_equal(text("\xe2\x81\xa6", 3), "\\xe2\\x81\\xa6");
+	assert_string_equal(text("\xd8\x9c", 2), "\\xd8\\x9c");
+	assert_string_equal(json("a\xe2\x80\xae" "b", 5), "a\\u202eb");
+	assert_string_equal(json("\xe2\x80\xa9", 3), "\\u2029");
+	assert_string_equal(json("\xd8\x9c", 2), "\\u061c");
+	/* Neighbours that are not display controls stay as they are. */
+	assert_string_equal(text("\xe2\x80\x94", 3), "\xe2\x80\x94");	/* em dash */
+	assert_string_equal(json("\xe2\x80\xaf", 3), "\xe2\x80\xaf");	/* U+202F */
+	assert_string_equal(text("\xe2\x81\xaa", 3), "\xe2\x81\xaa");	/* U+206A */
+}
+
+static void
 test_text_output_never_contains_a_control_byte(void **state)
 {
 	char in[256];
@@ -131,6 +149,8 @@ main(void)
 		cmocka_unit_test(test_c1_controls_are_escaped),
 		cmocka_unit_test(test_text_output_never_contains_a_control_byte),
 		cmocka_unit_test(test_json_escapes_quotes_controls_and_invalid_bytes),
+		cmocka_unit_test(
+		    test_bidi_controls_and_line_separators_are_escaped_in_text_and_visible_in_json),
 		cmocka_unit_test(test_special_byte_is_found_at_every_position_of_a_long_run),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,285 @@
+/* children: fork, confine, reap and stop the supervisor's children. */
+#include "supervisor_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "query.h"
+#include "relp.h"
+#include "sandbox.h"
+#include "session.h"
+#include "sig.h"
+#include "stream.h"
+#include "timeouts.h"
+#include "tls_session.h"
+#include "udp.h"
+
+/* "signal N", "status N", or what its sandbox stopped, for the records. */
+static const char *
+how_it_ended(pid_t pid, int status, char *buf, size_t cap)
+{
+	char call[96];
+
+	if (WIFEXITED(status) && WEXITSTATUS(status) == SANDBOX_EXIT &&
+	    sandbox_lookup(pid, call, sizeof(call)) == 0)
+		snprintf(buf, cap, "killed by its sandbox: forbidden system call %s", call);
+	else if (WIFSIGNALED(status))
+		snprintf(buf, cap, "killed by signal %d", WTERMSIG(status));
+	else
+		snprintf(buf, cap, "exited with status %d", WEXITSTATUS(status));
+	return buf;
+}
+
+static void
+kid_remove(struct sv_state *st, pid_t pid, int status)
+{
+	char how[160];
+
+	if (pid == st->udp_pid) {
+		st->udp_pid = 0;
+		/* Ctrl-C reaches the whole process group: the receiver may end
+		 * before this process has seen its own SIGINT. */
+		if (st->stopping || sig_got_term)
+			return;
+		long long now = ct_now_ms();
+
+		if (now - st->udp_started >= UDP_STABLE)
+			st->udp_backoff = 0;
+		st->udp_restart_at = now + st->udp_backoff;
+		sv_event(st, "UDP receiver %ld ended unexpectedly (%s); restarting it in %lld ms",
+		    (long)pid, how_it_ended(pid, status, how, sizeof(how)), st->udp_backoff);
+		st->udp_backoff = st->udp_backoff == 0 ? UDP_BACKOFF_FIRST :
+		    st->udp_backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : st->udp_backoff * 2;
+		if (st->udp_restart_at <= now) {
+			st->udp_restart_at = 0;
+			spawn_udp(st);
+		}
+		return;
+	}
+	for (size_t i = 0; i < st->nkids; i++) {
+		if (st->kids[i].pid != pid)
+			continue;
+		if (WIFSIGNALED(status) || (WIFEXITED(status) && WEXITSTATUS(status) != 0))
+			sv_event(st, "child %ld serving %s %s", (long)pid, st->kids[i].peer,
+			    how_it_ended(pid, status, how, sizeof(how)));
+		st->nquery -= st->kids[i].query != 0;
+		st->kids[i] = st->kids[--st->nkids];
+		return;
+	}
+}
+
+void
+reap(struct sv_state *st)
+{
+	pid_t pid;
+	int status;
+
+	sig_got_chld = 0;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0)
+		kid_remove(st, pid, status);
+}
+
+/*
+ * Forks a child that closes what it does not own (the listeners, the UDP
+ * sockets unless it is the UDP receiver, stdin), installs the children's
+ * signal handling before anything can reach it, and enters the sandbox of
+ * its kind. Returns the pid in the parent; the child runs body and leaves
+ * with _exit().
+ */
+static pid_t
+fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_state *, void *,
+    const sigset_t *), void *arg)
+{
+	sigset_t all, old;
+	pid_t pid, parent = getpid();
+
+	/* Signals stay blocked across fork so the child installs its own first. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, &old);
+	pid = fork();
+	if (pid == 0) {
+		sigset_t waitmask;
+		int devnull;
+
+		/* Die with the supervisor: no orphan may write into a directory
+		 * that a new server owns. The alive lock makes a new server wait
+		 * until this process is gone; the parent check closes the race
+		 * with a supervisor that died before the two were in place. */
+		if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 ||
+		    logstore_child_alive(st->sv->store) == -1 || getppid() != parent)
+			_exit(1);
+
+		for (int i = 0; i < st->sv->nlfds; i++)
+			close(st->sv->lfds[i]);
+		for (int i = 0; i < st->sv->nqfds; i++)
+			close(st->sv->qfds[i]);
+		for (int i = 0; i < st->sv->nrfds; i++)
+			close(st->sv->rfds[i]);
+		for (int i = 0; i < st->sv->ntfds; i++)
+			close(st->sv->tfds[i]);
+		if (kind != SANDBOX_UDP)
+			for (int i = 0; i < st->sv->nufds; i++)
+				close(st->sv->ufds[i]);
+		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
+		if (devnull != -1) {
+			dup2(devnull, STDIN_FILENO);
+			close(devnull);
+		}
+		sig_init_child(&old, &waitmask);
+		if (st->sv->cfg->sandbox) {
+			char err[256];
+
+			if (sandbox_enter(kind, st->sv->store->dirfd, err, sizeof(err)) == -1) {
+				log_warnx("%s", err);
+				_exit(1);
+			}
+		}
+		_exit(body(st, arg, &waitmask));
+	}
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	return pid;
+}
+
+static int
+session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+	struct stream s;
+
+	stream_plain(&s, c->fd);
+	return session_run(&s, (struct sockaddr *)c->ss, c->sslen, NULL, st->sv->cfg,
+	    st->sv->store, waitmask);
+}
+
+static int
+tls_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+
+	return tls_session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, &st->sv->tls,
+	    st->sv->cfg, st->sv->store, waitmask);
+}
+
+static int
+relp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+	struct stream s;
+
+	stream_plain(&s, c->fd);
+	return relp_run(&s, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	    waitmask);
+}
+
+static int
+query_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	struct conn *c = arg;
+	struct stream s;
+
+	stream_plain(&s, c->fd);
+	return query_run(&s, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
+	    st->sv->token, st->sv->tokenlen, waitmask);
+}
+
+static int
+udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	(void)arg;
+	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, &st->sv->allow,
+	    waitmask);
+}
+
+pid_t
+spawn_client(struct sv_state *st, struct conn *c, enum listener kind)
+{
+	if (kind == L_QUERY)
+		return fork_child(st, SANDBOX_QUERY, query_body, c);
+	if (kind == L_RELP)
+		return fork_child(st, SANDBOX_RELP, relp_body, c);
+	if (kind == L_TLS)	/* a TCP session once the handshake is done */
+		return fork_child(st, SANDBOX_SESSION, tls_body, c);
+	return fork_child(st, SANDBOX_SESSION, session_body, c);
+}
+
+void
+spawn_udp(struct sv_state *st)
+{
+	pid_t pid;
+
+	if (st->sv->nufds == 0)
+		return;
+	st->udp_started = ct_now_ms();
+	pid = fork_child(st, SANDBOX_UDP, udp_body, NULL);
+	if (pid == -1) {
+		sv_event(st, "cannot start the UDP receiver: %s; trying again in %d s",
+		    strerror(errno), UDP_BACKOFF_MAX / 1000);
+		st->udp_restart_at = st->udp_started + UDP_BACKOFF_MAX;
+	} else {
+		st->udp_pid = pid;
+	}
+}
+
+static long
+ms_until(const struct timespec *deadline)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	long ms = (deadline->tv_sec - now.tv_sec) * 1000 + (deadline->tv_nsec - now.tv_nsec) / 1000000;
+	return ms < 0 ? 0 : ms;
+}
+
+void
+shutdown_children(struct sv_state *st, int sigfd)
+{
+	const struct server_config *cfg = st->sv->cfg;
+	struct timespec deadline;
+	size_t killed = 0;
+
+	st->stopping = 1;
+	for (size_t i = 0; i < st->nkids; i++)
+		kill(st->kids[i].pid, SIGTERM);
+	if (st->udp_pid > 0)
+		kill(st->udp_pid, SIGTERM);
+	clock_gettime(CLOCK_MONOTONIC, &deadline);
+	deadline.tv_sec += cfg->shutdown_timeout;
+	reap(st);
+	while (st->nkids > 0 || st->udp_pid > 0) {
+		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
+		long ms = ms_until(&deadline);
+
+		if (ms == 0)
+			break;
+		if (poll(&pfd, 1, (int)(ms > 1000 ? 1000 : ms)) > 0)
+			sig_drain();
+		reap(st);
+	}
+	if (st->nkids > 0 || st->udp_pid > 0) {
+		for (size_t i = 0; i < st->nkids; i++)
+			kill(st->kids[i].pid, SIGKILL);
+		if (st->udp_pid > 0)
+			kill(st->udp_pid, SIGKILL);
+		killed = st->nkids + (st->udp_pid > 0);
+		while (st->nkids > 0 || st->udp_pid > 0) {
+			int status;
+			pid_t pid = waitpid(-1, &status, 0);
+			if (pid == -1 && errno != EINTR)
+				break;
+			if (pid > 0)
+				kid_remove(st, pid, status);
+		}
+		st->nkids = 0;
+		st->udp_pid = 0;
+		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
+		    killed, (long long)cfg->shutdown_timeout);
+	}
+}
+

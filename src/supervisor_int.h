@@ -1,0 +1,67 @@
+/*
+ * supervisor_int: the supervisor's state, shared by supervisor.c (the
+ * accept loop, refusals, SIGHUP) and children.c (forking, sandboxing,
+ * reaping and stopping the children). Not for other modules.
+ */
+#ifndef LOGSERVER_SUPERVISOR_INT_H
+#define LOGSERVER_SUPERVISOR_INT_H
+
+#include <signal.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "record.h"
+#include "supervisor.h"
+
+#define UDP_BACKOFF_FIRST 250	/* ms before the second restart in a row */
+#define UDP_BACKOFF_MAX 30000	/* ms between restarts of a receiver that keeps failing */
+#define UDP_STABLE 10000	/* ms: a receiver that ran this long restarts at once */
+
+struct child {
+	pid_t pid;
+	int query;		/* a query connection, not a sender */
+	unsigned char key[16];	/* the peer's address, for --max-per-ip */
+	size_t keylen;
+	char peer[REC_PEER_MAX];
+};
+
+struct sv_state {
+	struct supervisor *sv;
+	struct child *kids;	/* senders and query connections */
+	size_t nkids;
+	size_t nquery;		/* of which query connections */
+	unsigned long long served, refused;
+	int stdin_watch;
+	char stdin_line[64];
+	size_t stdin_len;
+	const char *stop_reason;
+	struct rec_clock clk;
+	pid_t udp_pid;		/* the UDP receiver, 0 when none */
+	long long udp_started;	/* monotonic ms */
+	long long udp_restart_at;	/* a restart is due then (0: none pending) */
+	long long udp_backoff;	/* ms, doubled while it keeps failing */
+	time_t next_summary;	/* when to look for flood-control summaries */
+	int spare_fd;		/* given up to accept-and-close when out of descriptors */
+	int stopping;
+};
+
+
+/* A connection handed to a child. */
+struct conn {
+	int fd;
+	struct sockaddr_storage *ss;
+	socklen_t sslen;
+};
+
+enum listener { L_TCP, L_TLS, L_RELP, L_QUERY };
+
+/* Writes one server event now (never waits for the lock). */
+void sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* children.c */
+pid_t spawn_client(struct sv_state *st, struct conn *c, enum listener kind);
+void spawn_udp(struct sv_state *st);
+void reap(struct sv_state *st);
+void shutdown_children(struct sv_state *st, int sigfd);
+
+#endif
