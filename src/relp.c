@@ -495,7 +495,7 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		}
 		/* --max-rate: frames not read are not answered, so the sender's
 		 * window fills and it waits; nothing is dropped. */
-		long long owed = pace_wait_ms(&r.pace, ct_now_ms());
+		long long owed = cfg->max_rate > 0 ? pace_wait_ms(&r.pace, ct_now_ms()) : 0;
 		if (owed > 0) {
 			if (r.paced_ms == 0) {
 				rec_clock_update(&r.clk);
@@ -527,7 +527,8 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 			snprintf(r.why, sizeof(r.why), "the sender stopped reading answers");
 			break;
 		}
-		pace_take(&r.pace, r.nmsg + r.ndup - before, ct_now_ms());
+		if (cfg->max_rate > 0)
+			pace_take(&r.pace, r.nmsg + r.ndup - before, ct_now_ms());
 		ct_bytes(&r.to, r.rlen > 0);
 	}
 	/* Frames parsed but not yet answered (a read error came between). */

@@ -342,7 +342,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		}
 		/* --max-rate: stop reading until the sender is within its rate;
 		 * TCP pushes back on it, and nothing is dropped. */
-		long long owed = pace_wait_ms(&s.pace, ct_now_ms());
+		long long owed = cfg->max_rate > 0 ? pace_wait_ms(&s.pace, ct_now_ms()) : 0;
 		if (owed > 0) {
 			if (s.paced_ms == 0) {
 				rec_clock_update(&s.clk);
@@ -375,7 +375,8 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		rec_clock_update(&s.clk);
 		unsigned long long before = s.nmsg;
 		process(&s, 0);
-		pace_take(&s.pace, s.nmsg - before, ct_now_ms());
+		if (cfg->max_rate > 0)
+			pace_take(&s.pace, s.nmsg - before, ct_now_ms());
 		ct_bytes(&s.to, s.rlen > 0 || framer_in_message(&s.fr));
 		if (s.relp_refused)
 			break;
