@@ -31,6 +31,9 @@ const struct opt_def server_options[] = {
 	  "concurrent clients; more are refused and the refusal is logged" },
 	{ "max-per-ip", 0, OPT_INT, "64", 1, 100000, NULL, S(max_per_ip), "N",
 	  "concurrent connections from one address, to send and to query each" },
+	{ "max-rate", 0, OPT_INT, "0", 0, 100000000, NULL, S(max_rate), "MSGS/S",
+	  "per TCP or RELP connection: read no faster than this (back-pressure, nothing "
+	  "dropped; 0: no limit)" },
 	{ "idle-timeout", 0, OPT_INT, "3600", 0, 86400 * 7, NULL, S(idle_timeout), "SECONDS",
 	  "close a sender that sent nothing for this long (0: never)" },
 	{ "frame-timeout", 0, OPT_INT, "60", 0, 86400, NULL, S(frame_timeout), "SECONDS",

@@ -27,6 +27,7 @@ struct server_config {
 	int on_start;
 	long long max_clients;
 	long long max_per_ip;
+	long long max_rate;		/* messages/s per TCP or RELP connection, 0: none */
 	long long idle_timeout;		/* seconds; 0: none */
 	long long frame_timeout;	/* seconds; 0: none */
 	long long query_auth_timeout;

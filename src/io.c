@@ -2,6 +2,8 @@
 #include "io.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <time.h>
 #include <unistd.h>
 
 int
@@ -32,4 +34,12 @@ io_read(int fd, void *buf, size_t len, const volatile sig_atomic_t *stop)
 		n = read(fd, buf, len);
 	while (n == -1 && errno == EINTR && !*stop);
 	return n;
+}
+
+void
+io_pause_ms(long long ms, const sigset_t *waitmask)
+{
+	struct timespec ts = { (time_t)(ms / 1000), (long)(ms % 1000) * 1000000L };
+
+	(void)ppoll(NULL, 0, &ts, waitmask);
 }

@@ -19,4 +19,8 @@ int io_write_all(int fd, const void *buf, size_t len);
  * caller to stop). Returns what read() returned. */
 ssize_t io_read(int fd, void *buf, size_t len, const volatile sig_atomic_t *stop);
 
+/* Sleeps ms milliseconds, or less when a signal of waitmask's complement
+ * arrives (SIGTERM ends the wait at once). */
+void io_pause_ms(long long ms, const sigset_t *waitmask);
+
 #endif

@@ -65,16 +65,13 @@ privdrop_prepare_dir(const struct privdrop *pd, const char *dir, char *err, size
 {
 	if (!pd->active || geteuid() != 0)
 		return 0;
-	if (mkdir(dir, 0750) == 0) {
-		/* Created here and now (no one else can have put anything in it):
-		 * it belongs to the user the server runs as. */
-		if (chown(dir, pd->uid, pd->gid) == -1) {
-			snprintf(err, errlen, "cannot give log directory %s to --user %s: %s", dir,
-			    pd->user, strerror(errno));
-			return -1;
-		}
-	} else if (errno != EEXIST) {
-		return 0;	/* the store's own error names it (parents missing, ...) */
+	/* Created here and now (no one else can have put anything in it), it
+	 * belongs to the user the server runs as. Any other mkdir failure
+	 * (it exists, parents missing, ...) is left to the store's own error. */
+	if (mkdir(dir, 0750) == 0 && chown(dir, pd->uid, pd->gid) == -1) {
+		snprintf(err, errlen, "cannot give log directory %s to --user %s: %s", dir,
+		    pd->user, strerror(errno));
+		return -1;
 	}
 	return 0;
 }

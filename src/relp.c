@@ -12,6 +12,7 @@
 #include "stream.h"
 #include "log.h"
 #include "net.h"
+#include "pace.h"
 #include "record.h"
 #include "relp_frame.h"
 #include "sig.h"
@@ -55,6 +56,8 @@ struct relp {
 	uint64_t next_seq, held;	/* next message number; highest the store held at open */
 	unsigned long long nmsg, ndup, nframes;
 	struct conn_timeouts to;
+	struct pace pace;	/* --max-rate */
+	long long paced_ms;	/* how long reading was held back for it */
 };
 
 static void
@@ -469,6 +472,7 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	(void)net_set_nonblock(fd);
 	(void)net_keepalive(fd, KEEPALIVE_IDLE);
 	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
+	pace_init(&r.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&r.clk);
 	event(&r, "connect %s relp", r.peer);
 	(void)logstore_append(store, r.obuf, r.olen, &written);
@@ -490,6 +494,19 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			}
 			break;
 		}
+		/* --max-rate: frames not read are not answered, so the sender's
+		 * window fills and it waits; nothing is dropped. */
+		long long owed = cfg->max_rate > 0 ? pace_wait_ms(&r.pace, ct_now_ms()) : 0;
+		if (owed > 0) {
+			if (r.paced_ms == 0) {
+				rec_clock_update(&r.clk);
+				event(&r, "max-rate: %s sends faster than %lld messages/s; reading it "
+				    "more slowly, nothing is dropped (max-rate)", r.peer, cfg->max_rate);
+			}
+			io_pause_ms(owed, waitmask);
+			r.paced_ms += owed;
+			continue;
+		}
 		n = read_some(&r);
 		if (n == -1 && (errno == EAGAIN || errno == EINTR)) {
 			pr = ppoll(&pfd, 1, ct_wait(&r.to, &tmo), waitmask);
@@ -506,10 +523,13 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			    "RELP close" : "connection reset");
 			break;
 		}
+		unsigned long long before = r.nmsg + r.ndup;
 		if (work(&r) == -1) {
 			snprintf(r.why, sizeof(r.why), "the sender stopped reading answers");
 			break;
 		}
+		if (cfg->max_rate > 0)
+			pace_take(&r.pace, r.nmsg + r.ndup - before, ct_now_ms());
 		ct_bytes(&r.to, r.rlen > 0);
 	}
 	/* Frames parsed but not yet answered (a read error came between). */
@@ -520,8 +540,11 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	}
 	(void)send_answers(&r);
 	rec_clock_update(&r.clk);
-	event(&r, "disconnect %s messages=%llu duplicates=%llu%s%s%s", r.peer, r.nmsg, r.ndup,
-	    stopped ? " (server shutdown)" : "", r.why[0] ? ": " : "", r.why);
+	char paced[48] = "";
+	if (r.paced_ms > 0)
+		snprintf(paced, sizeof(paced), " paced_ms=%lld", r.paced_ms);
+	event(&r, "disconnect %s messages=%llu duplicates=%llu%s%s%s%s", r.peer, r.nmsg, r.ndup,
+	    paced, stopped ? " (server shutdown)" : "", r.why[0] ? ": " : "", r.why);
 	if (logstore_append(store, r.obuf, r.olen, &written) == -1)
 		log_warn("cannot write the disconnect record of %s", r.peer);
 	free(r.rbuf);

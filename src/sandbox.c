@@ -212,7 +212,7 @@ landlock(int dirfd, char *err, size_t errlen)
 int
 sandbox_probe(int dirfd, char *note, size_t notecap, char *err, size_t errlen)
 {
-	int pfd[2], status;
+	int pfd[2], status = 0;
 	char why[256] = "";
 	pid_t pid;
 
@@ -239,9 +239,10 @@ sandbox_probe(int dirfd, char *note, size_t notecap, char *err, size_t errlen)
 	ssize_t n = read(pfd[0], why, sizeof(why) - 1);
 	close(pfd[0]);
 	why[n > 0 ? n : 0] = '\0';
-	while (waitpid(pid, &status, 0) == -1 && errno == EINTR)
+	pid_t w;
+	while ((w = waitpid(pid, &status, 0)) == -1 && errno == EINTR)
 		;
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+	if (w != pid || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
 		snprintf(err, errlen, "%s (this kernel cannot run the children's sandbox; "
 		    "--sandbox off runs them without it)", why[0] ? why : "sandbox: the trial child failed");
 		return -1;

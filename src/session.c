@@ -12,6 +12,7 @@
 #include "framing.h"
 #include "log.h"
 #include "net.h"
+#include "pace.h"
 #include "record.h"
 #include "sig.h"
 #include "timeouts.h"
@@ -40,6 +41,8 @@ struct session {
 	int relp_refused;	/* the sender speaks RELP: told where to go, closing */
 	struct conn_timeouts to;
 	int write_errno;
+	struct pace pace;	/* --max-rate */
+	long long paced_ms;	/* how long reading was held back for it */
 };
 
 /* Writes the batch; keeps what did not reach the file. */
@@ -69,7 +72,7 @@ flush(struct session *s)
 }
 
 enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT, EV_RELP_REFUSED, EV_IDLE,
-	EV_FRAME_TIMEOUT };
+	EV_FRAME_TIMEOUT, EV_PACED };
 
 /*
  * Adds one of the session's own events to the batch. TRUNCATED takes
@@ -116,10 +119,21 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 		    "it sent, marked truncated, and closed (frame-timeout)", s->peer,
 		    (unsigned long long)s->cfg->frame_timeout, a);
 		break;
-	case EV_DISCONNECT:
+	case EV_PACED:
 		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
-		    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg, s->ntrunc,
-		    b ? " (server shutdown)" : a ? " (connection reset)" : "");
+		    "max-rate: %s sends faster than %lld messages/s; reading it more slowly, "
+		    "nothing is dropped (max-rate)", s->peer, s->cfg->max_rate);
+		break;
+	case EV_DISCONNECT:
+		if (s->paced_ms > 0)
+			s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+			    "disconnect %s messages=%llu truncated=%llu paced_ms=%lld%s", s->peer,
+			    s->nmsg, s->ntrunc, s->paced_ms,
+			    b ? " (server shutdown)" : a ? " (connection reset)" : "");
+		else
+			s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+			    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg,
+			    s->ntrunc, b ? " (server shutdown)" : a ? " (connection reset)" : "");
 		break;
 	}
 }
@@ -308,6 +322,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	(void)net_set_nonblock(fd);
 	(void)net_keepalive(fd, KEEPALIVE_IDLE);
 	ct_init(&s.to, cfg->idle_timeout, cfg->frame_timeout);
+	pace_init(&s.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&s.clk);
 	add_event(&s, EV_CONNECT, 0, 0);
 	(void)flush(&s);
@@ -332,6 +347,19 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			}
 			process(&s, 0);
 		}
+		/* --max-rate: stop reading until the sender is within its rate;
+		 * TCP pushes back on it, and nothing is dropped. */
+		long long owed = cfg->max_rate > 0 ? pace_wait_ms(&s.pace, ct_now_ms()) : 0;
+		if (owed > 0) {
+			if (s.paced_ms == 0) {
+				rec_clock_update(&s.clk);
+				add_event(&s, EV_PACED, 0, 0);
+			}
+			(void)flush(&s);
+			io_pause_ms(owed, waitmask);
+			s.paced_ms += owed;
+			continue;
+		}
 		r = read_some(&s);
 		if (r == -1 && (errno == EAGAIN || errno == EINTR)) {
 			if (s.olen > 0 && flush(&s) == -1)
@@ -352,7 +380,10 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 		if (r == 0)
 			break;
 		rec_clock_update(&s.clk);
+		unsigned long long before = s.nmsg;
 		process(&s, 0);
+		if (cfg->max_rate > 0)
+			pace_take(&s.pace, s.nmsg - before, ct_now_ms());
 		ct_bytes(&s.to, s.rlen > 0 || framer_in_message(&s.fr));
 		if (s.relp_refused)
 			break;

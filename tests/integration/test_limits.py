@@ -239,3 +239,48 @@ def test_the_udp_receiver_comes_back_after_every_kill(start_server):
     ends = events(srv.records(), "UDP receiver ")
     assert len(ends) == 5 and all("restarting it in" in e.event for e in ends)
     assert srv.stop() == 0
+
+
+def test_max_rate_holds_a_fast_tcp_sender_back_drops_nothing_and_leaves_others_alone(
+        start_server, tmp_path):
+    n, rate = 100000, 25000
+    srv = start_server("--max-rate", rate)
+    fast = socket.create_connection(("127.0.0.1", srv.port), timeout=60)
+    t0 = time.monotonic()
+    sender = threading.Thread(target=fast.sendall,
+                              args=(b"".join(b"fast %06d\n" % i for i in range(n)),))
+    sender.start()
+    srv.wait_event("max-rate: ")
+    # While the fast sender is held back, another connection is served at once.
+    res = good_client(srv, tmp_path, 10, tag="other")
+    assert res.returncode == 0, res.stderr
+    sender.join(60)
+    fast.close()
+    recs = srv.wait_records(lambda rs: sum(r.msg.startswith("fast ") for r in rs) == n
+                            and len(events(rs, "disconnect ")) == 2, timeout=60)
+    # One second's burst free, the rest at the rate, less one read's overshoot.
+    assert time.monotonic() - t0 >= (n - rate) / rate - 0.5
+    msgs = [r.msg for r in recs]
+    assert [m for m in msgs if m.startswith("fast ")] == ["fast %06d" % i for i in range(n)]
+    # the other client's lines went in before the fast sender was done
+    last_other = max(i for i, m in enumerate(msgs) if m.startswith("other "))
+    last_fast = max(i for i, m in enumerate(msgs) if m.startswith("fast "))
+    assert last_other < last_fast
+    assert any("paced_ms=" in e.event for e in events(recs, "disconnect "))
+
+
+def test_max_rate_holds_a_fast_relp_sender_back_and_every_message_is_acknowledged(
+        start_server):
+    from relp_helpers import RelpConn, send_window
+    n, rate = 1000, 200
+    relp = free_port()
+    srv = start_server("--max-rate", rate, "--relp-port", relp, "--fsync", "never")
+    conn = RelpConn(relp, timeout=30)
+    conn.open()
+    t0 = time.monotonic()
+    answers = send_window(conn, [b"<13>relp %04d" % i for i in range(n)], window=128)
+    assert [c for _i, c in answers] == [200] * n
+    # one second's burst free, the rest at the rate, less one window's overshoot
+    assert time.monotonic() - t0 >= (n - rate - 128) / rate - 0.5
+    recs = srv.wait_records(lambda rs: sum("relp " in r.msg for r in rs) == n)
+    assert events(recs, "max-rate: ")

@@ -58,9 +58,11 @@ def test_every_kind_of_child_runs_with_seccomp_and_no_new_privs(start_server):
     kids = srv.children()
     assert len(kids) == 4       # the UDP receiver, a session, a RELP and a query child
     for pid in kids:
-        st = status_fields(pid)
-        assert st["Seccomp"] == ["2"], (pid, st["Seccomp"])
-        assert st["NoNewPrivs"] == ["1"], (pid, st["NoNewPrivs"])
+        # A child enters its sandbox right after the fork, on its own time:
+        # wait for it, and fail if it never does.
+        wait_until(lambda: status_fields(pid)["Seccomp"] == ["2"],
+                   what="child %d in its seccomp filter" % pid)
+        assert status_fields(pid)["NoNewPrivs"] == ["1"], pid
     # The supervisor itself is not confined: it must accept, fork and rotate.
     assert status_fields(srv.pid)["Seccomp"] == ["0"]
     start = events(read_records(srv.logdir), "start ")[0].event
@@ -77,6 +79,8 @@ def test_with_the_sandbox_off_children_run_unconfined(start_server):
     srv = start_server("--sandbox", "off")
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
     pid = wait_until(lambda: srv.children(), what="the session child")[0]
+    s.sendall(b"served\n")     # once its record is written the child is past its set-up
+    srv.wait_records(lambda rs: any(r.msg == "served" for r in rs))
     assert status_fields(pid)["Seccomp"] == ["0"]
     s.close()
     assert " sandbox=off" in events(read_records(srv.logdir), "start ")[0].event
