@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "stream.h"
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "pace.h"

@@ -10,6 +10,7 @@
 
 #include "stream.h"
 #include "framing.h"
+#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "pace.h"
