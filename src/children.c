@@ -147,47 +147,80 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 	return pid;
 }
 
+/* What a child's serve step needs: the supervisor's state and the socket. */
+struct served {
+	struct sv_state *st;
+	struct conn *c;
+	const sigset_t *waitmask;
+};
+
 static int
-session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+serve_syslog(struct stream *s, const char *tls_peer, void *arg)
 {
-	struct conn *c = arg;
+	struct served *v = arg;
+
+	return session_run(s, (struct sockaddr *)v->c->ss, v->c->sslen, tls_peer, v->st->sv->cfg,
+	    v->st->sv->store, v->waitmask);
+}
+
+static int
+serve_relp(struct stream *s, const char *tls_peer, void *arg)
+{
+	struct served *v = arg;
+
+	return relp_run(s, (struct sockaddr *)v->c->ss, v->c->sslen, tls_peer, v->st->sv->cfg,
+	    v->st->sv->store, v->waitmask);
+}
+
+static int
+serve_query(struct stream *s, const char *tls_peer, void *arg)
+{
+	struct served *v = arg;
+
+	return query_run(s, (struct sockaddr *)v->c->ss, v->c->sslen, tls_peer, v->st->sv->cfg,
+	    v->st->sv->store, v->st->sv->token, v->st->sv->tokenlen, v->waitmask);
+}
+
+static const tls_serve_fn serve_fns[L_NKINDS] = {
+	[L_TCP] = serve_syslog, [L_TLS] = serve_syslog, [L_RELP] = serve_relp,
+	[L_RELP_TLS] = serve_relp, [L_QUERY] = serve_query,
+};
+
+/* The child's body: a plain connection is served at once; a TLS one after
+ * its handshake, in the same child and under the same sandbox. */
+static int
+client_body(struct sv_state *st, struct conn *c, enum listener kind, const sigset_t *waitmask)
+{
+	const struct server_config *cfg = st->sv->cfg;
+	struct served v = { st, c, waitmask };
+	char hint[160];
 	struct stream s;
 
+	if (kind == L_TLS || kind == L_RELP_TLS || (kind == L_QUERY && cfg->query_tls)) {
+		if (kind == L_TLS)
+			snprintf(hint, sizeof(hint), "logserver: refused: this is the TLS port; plain "
+			    "TCP goes to port %lld (--port)\n", cfg->port);
+		else if (kind == L_RELP_TLS)
+			snprintf(hint, sizeof(hint), "logserver: refused: this is the RELP over TLS "
+			    "port; plain RELP goes to port %lld (--relp-port)\n", cfg->relp_port);
+		else
+			snprintf(hint, sizeof(hint), "logserver: refused: this query port speaks TLS "
+			    "(--query-tls on): use logclient --tls\n");
+		return tls_session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, &st->sv->tls, cfg,
+		    st->sv->store, waitmask, hint, serve_fns[kind], &v);
+	}
 	stream_plain(&s, c->fd);
-	return session_run(&s, (struct sockaddr *)c->ss, c->sslen, NULL, st->sv->cfg,
-	    st->sv->store, waitmask);
+	return serve_fns[kind](&s, NULL, &v);
 }
 
-static int
-tls_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct conn *c = arg;
-
-	return tls_session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, &st->sv->tls,
-	    st->sv->cfg, st->sv->store, waitmask);
-}
-
-static int
-relp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct conn *c = arg;
-	struct stream s;
-
-	stream_plain(&s, c->fd);
-	return relp_run(&s, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
-	    waitmask);
-}
-
-static int
-query_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct conn *c = arg;
-	struct stream s;
-
-	stream_plain(&s, c->fd);
-	return query_run(&s, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
-	    st->sv->token, st->sv->tokenlen, waitmask);
-}
+#define BODY(name, kind) \
+	static int name(struct sv_state *st, void *arg, const sigset_t *waitmask) \
+	{ return client_body(st, arg, kind, waitmask); }
+BODY(tcp_body, L_TCP)
+BODY(tls_body, L_TLS)
+BODY(relp_body, L_RELP)
+BODY(relp_tls_body, L_RELP_TLS)
+BODY(query_body, L_QUERY)
 
 static int
 udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
@@ -200,13 +233,18 @@ udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 pid_t
 spawn_client(struct sv_state *st, struct conn *c, enum listener kind)
 {
-	if (kind == L_QUERY)
+	switch (kind) {
+	case L_QUERY:
 		return fork_child(st, SANDBOX_QUERY, query_body, c);
-	if (kind == L_RELP)
+	case L_RELP:
 		return fork_child(st, SANDBOX_RELP, relp_body, c);
-	if (kind == L_TLS)	/* a TCP session once the handshake is done */
+	case L_RELP_TLS:
+		return fork_child(st, SANDBOX_RELP, relp_tls_body, c);
+	case L_TLS:	/* a TCP session once the handshake is done */
 		return fork_child(st, SANDBOX_SESSION, tls_body, c);
-	return fork_child(st, SANDBOX_SESSION, session_body, c);
+	default:
+		return fork_child(st, SANDBOX_SESSION, tcp_body, c);
+	}
 }
 
 void

@@ -33,6 +33,36 @@ refused(const char *buf, size_t n)
 	return 1;
 }
 
+/* Over TLS the server's alert says why it ended the connection: reads it
+ * and reports it. Returns 1 when it did. */
+static int
+tls_alert(struct stream *c)
+{
+	const char *why;
+	char b[256];
+
+	if (c->ssl == NULL)
+		return 0;
+	if ((why = stream_tls_reason(c)) == NULL) {
+		(void)stream_read_nowait(c, b, sizeof(b));
+		why = stream_tls_reason(c);
+	}
+	if (why == NULL)
+		return 0;
+	log_warnx("the server ended the TLS connection before confirming the messages: %s "
+	    "(does it accept our --cert?)", why);
+	return 1;
+}
+
+/* A write failed: reports why, once. */
+static int
+lost(struct stream *c)
+{
+	if (!tls_alert(c))
+		log_warn("connection to the server lost; not every line was sent");
+	return 1;
+}
+
 /*
  * After our last byte: half-close and wait until the server has closed too,
  * which it does only after writing everything it received. A server closing
@@ -55,7 +85,8 @@ finish(struct stream *c)
 		return refused(buf, (size_t)n);
 	/* TLS: close_notify is our half-close (RFC 5425 4.4); we read on. */
 	if (c->ssl != NULL ? SSL_shutdown(c->ssl) < 0 : shutdown(c->fd, SHUT_WR) == -1) {
-		log_warn("connection lost before all messages were sent");
+		if (!tls_alert(c))	/* the server's alert may be here already */
+			log_warn("connection lost before all messages were sent");
 		return 1;
 	}
 	while (waited < CONFIRM_TIMEOUT_MS) {
@@ -71,12 +102,7 @@ finish(struct stream *c)
 		if (n > 0)
 			return refused(buf, (size_t)n);
 		if (errno != EINTR && errno != EAGAIN) {
-			const char *why = stream_tls_reason(c);
-
-			if (why != NULL)
-				log_warnx("the server ended the TLS connection before confirming the "
-				    "messages: %s (does it accept our --cert?)", why);
-			else
+			if (!tls_alert(c))
 				log_warn("connection broke before the server confirmed the messages");
 			return 1;
 		}
@@ -125,25 +151,6 @@ send_lines(struct stream *c, const char *buf, size_t len)
 		start = end + 1;
 	}
 	return stream_write_all(c, out, o);
-}
-
-/* A write failed. Over TLS the server's alert may say why: read it. */
-static int
-lost(struct stream *c)
-{
-	const char *why;
-	char b[256];
-
-	if (c->ssl != NULL) {
-		(void)stream_read_nowait(c, b, sizeof(b));
-		if ((why = stream_tls_reason(c)) != NULL) {
-			log_warnx("the server ended the TLS connection; not every line was sent: %s "
-			    "(does it accept our --cert?)", why);
-			return 1;
-		}
-	}
-	log_warn("connection to the server lost; not every line was sent");
-	return 1;
 }
 
 /* Sends stdin line by line until EOF, "quit", or a signal. */

@@ -52,6 +52,8 @@ struct server_config {
 	int tls_min_version;		/* 0: TLS 1.2, 1: TLS 1.3 */
 	char tls_ciphers[512];
 	long long tls_handshake_timeout;	/* seconds */
+	long long relp_tls_port;	/* 0: none */
+	int query_tls;			/* the query port speaks TLS */
 	char user[64];			/* --user: run as this user after binding ("" = stay) */
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */

@@ -73,12 +73,24 @@ setup_tls(struct supervisor *sv, const struct server_config *cfg)
 	if (cfg->tls_cert[0] == '\0') {
 		if (cfg->tls_port > 0 || cfg->tls_key[0] != '\0' || cfg->tls_ca[0] != '\0')
 			fatalx("TLS needs the server's certificate (--tls-cert FILE)");
+		if (cfg->relp_tls_port > 0)
+			fatalx("RELP over TLS (--relp-tls-port) needs the server's certificate "
+			    "(--tls-cert FILE)");
+		if (cfg->query_tls)
+			fatalx("--query-tls on needs the server's certificate (--tls-cert FILE)");
 		return;
 	}
 	if (tls_server_init(&sv->tls, cfg, warn, sizeof(warn), err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (warn[0] != '\0')
 		log_warnx("%s", warn);
+	if (cfg->relp_tls_port > 0) {
+		sv->nrtfds = net_listen(cfg->bind, (int)cfg->relp_tls_port, SOCK_STREAM, sv->rtfds,
+		    note, sizeof(note), err, sizeof(err));
+		if (sv->nrtfds == -1)
+			fatalx("RELP over TLS: %s (choose another with --relp-tls-port, or 0 to "
+			    "disable it)", err);
+	}
 	if (port == 0)
 		return;
 	sv->ntfds = net_listen(cfg->bind, port, SOCK_STREAM, sv->tfds, note, sizeof(note), err,

@@ -222,6 +222,16 @@ net_addr_key(const struct sockaddr *sa, socklen_t len, unsigned char key[16])
 }
 
 int
+net_is_loopback(const struct sockaddr *sa, socklen_t len)
+{
+	unsigned char key[16];
+	size_t n = net_addr_key(sa, len, key);
+	static const unsigned char v6lo[16] = { [15] = 1 };
+
+	return (n == 4 && key[0] == 127) || (n == 16 && memcmp(key, v6lo, 16) == 0);
+}
+
+int
 net_keepalive(int fd, int idle)
 {
 	int on = 1, cnt = 4, intvl = idle / 4 > 0 ? idle / 4 : 1;

@@ -37,6 +37,10 @@ size_t net_format_local(int fd, char *dst, size_t cap);
  * IPv6 included; 16 for IPv6). Returns the length, 0 for other families. */
 size_t net_addr_key(const struct sockaddr *sa, socklen_t len, unsigned char key[16]);
 
+/* 1 when the address is a loopback one (127.0.0.0/8, ::1, or IPv4-mapped
+ * 127.x). */
+int net_is_loopback(const struct sockaddr *sa, socklen_t len);
+
 /* TCP keepalive on a connected socket, so dead peers are found: probes after
  * idle seconds of silence. Returns 0 or -1. */
 int net_keepalive(int fd, int idle);

@@ -37,6 +37,7 @@
 struct qsess {
 	struct stream *conn;
 	char peer[REC_PEER_MAX];
+	const char *tls_peer;		/* the client certificate's name, or NULL */
 	const struct sockaddr *peer_sa;
 	socklen_t peer_len;
 	const struct server_config *cfg;
@@ -104,7 +105,8 @@ audit_kind(struct qsess *q, enum rl_kind kind, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (event_write(q->store, q->cfg->format, kind, q->peer_sa, q->peer_len, 1,
-	    "query %s: %s", q->peer, text) == -1)
+	    "query %s%s%s%s: %s", q->peer, q->conn->ssl != NULL ? " tls" : "",
+	    q->tls_peer != NULL ? " peer=" : "", q->tls_peer != NULL ? q->tls_peer : "", text) == -1)
 		log_warn("cannot record query event");
 }
 
@@ -462,13 +464,14 @@ do_follow(struct qsess *q, const struct q_request *rq)
 
 int
 query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const char *token,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const char *token,
     size_t tokenlen, const sigset_t *waitmask)
 {
 	struct qsess q;
 
 	memset(&q, 0, sizeof(q));
 	q.conn = conn;
+	q.tls_peer = tls_peer;
 	q.cfg = cfg;
 	q.store = store;
 	q.waitmask = waitmask;
@@ -505,7 +508,14 @@ query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			e = Q_ERR_AUTH;
 			snprintf(err, sizeof(err), "this server wants AUTH <token> first");
 		}
-		if (e == Q_OK && rq.cmd == Q_AUTH && tokenlen > 0 &&
+		/* A token sent in clear over the network could be read on the
+		 * way: over plain TCP it is taken from loopback only. */
+		if (e == Q_OK && rq.cmd == Q_AUTH && conn->ssl == NULL &&
+		    !net_is_loopback(peer, peerlen)) {
+			e = Q_ERR_AUTH;
+			snprintf(err, sizeof(err), "a token is not taken over plain TCP from another "
+			    "host; the server must run with --query-tls on, and logclient with --tls");
+		} else if (e == Q_OK && rq.cmd == Q_AUTH && tokenlen > 0 &&
 		    !query_token_equal(rq.token, rq.tokenlen, token, tokenlen)) {
 			e = Q_ERR_AUTH;
 			snprintf(err, sizeof(err), "wrong token");

@@ -23,8 +23,11 @@
 #include "stream.h"
 #include "logstore.h"
 
+/* tls_peer: the client certificate's name over TLS, or NULL; recorded in
+ * the audit events. A token (AUTH) over plain TCP is refused unless the
+ * client is on loopback. */
 int query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const char *token,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const char *token,
     size_t tokenlen, const sigset_t *waitmask);
 
 #endif

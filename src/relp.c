@@ -429,7 +429,8 @@ timed_out(struct relp *r)
 
 static int
 setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store,
+    const sigset_t *waitmask)
 {
 	memset(r, 0, sizeof(*r));
 	r->conn = conn;
@@ -440,7 +441,8 @@ setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_
 	r->src.peerlen = net_format_peer(peer, peerlen, r->peer, sizeof(r->peer));
 	r->src.peer = r->peer;
 	r->src.format = (enum rec_format)cfg->format;
-	r->src.transport = "relp";
+	r->src.transport = conn->ssl != NULL ? "relp-tls" : "relp";
+	r->src.tls_peer = tls_peer;
 	r->rcap = READ_CHUNK + (size_t)cfg->max_line + RELP_FRAME_OVERHEAD + 2;
 	r->oreserve = RECORD_MSG_MAX((size_t)cfg->max_line) + 2 * REC_EVENT_MAX;
 	r->ocap = OUT_BATCH + r->oreserve;
@@ -457,13 +459,13 @@ setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_
 
 int
 relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
 {
 	struct relp r;
 	int status = 0, stopped = 0, fd = conn->fd;
 	size_t written;
 
-	if (setup(&r, conn, peer, peerlen, cfg, store, waitmask) == -1) {
+	if (setup(&r, conn, peer, peerlen, tls_peer, cfg, store, waitmask) == -1) {
 		free(r.rbuf);
 		free(r.obuf);
 		free(r.wbuf);
@@ -475,7 +477,10 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
 	pace_init(&r.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&r.clk);
-	event(&r, "connect %s relp", r.peer);
+	if (conn->ssl == NULL)
+		event(&r, "connect %s relp", r.peer);
+	else
+		event(&r, "connect %s relp-tls peer=%s", r.peer, tls_peer != NULL ? tls_peer : "-");
 	(void)logstore_append(store, r.obuf, r.olen, &written);
 	r.olen = 0;
 

@@ -30,7 +30,9 @@
 #include "stream.h"
 #include "logstore.h"
 
+/* tls_peer: the verified certificate name of a sender over TLS, or NULL;
+ * it goes into every record. */
 int relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask);
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask);
 
 #endif

@@ -266,8 +266,15 @@ int
 supervisor_run(struct supervisor *sv)
 {
 	const struct server_config *cfg = sv->cfg;
-	struct pollfd pfds[4 * NET_MAX_LISTEN + 2];
-	int tls_from, relp_from, query_from;	/* pfds index of the first TLS, RELP, query listener */
+	struct pollfd pfds[L_NKINDS * NET_MAX_LISTEN + 2];
+	enum listener pkind[L_NKINDS * NET_MAX_LISTEN + 2];
+	/* every listening socket, by the kind of child its clients get */
+	const struct { int *fds, *n; enum listener kind; } groups[] = {
+		{ sv->lfds, &sv->nlfds, L_TCP }, { sv->tfds, &sv->ntfds, L_TLS },
+		{ sv->rfds, &sv->nrfds, L_RELP }, { sv->rtfds, &sv->nrtfds, L_RELP_TLS },
+		{ sv->qfds, &sv->nqfds, L_QUERY },
+	};
+	const size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	struct sv_state st;
 	char name[LOGNAME_LEN + 1], where[384] = "";
 	uint64_t size;
@@ -291,8 +298,10 @@ supervisor_run(struct supervisor *sv)
 	append_addrs(where, sizeof(where), "", sv->lfds, sv->nlfds);
 	append_addrs(where, sizeof(where), " tls=", sv->tfds, sv->ntfds);
 	append_addrs(where, sizeof(where), " relp=", sv->rfds, sv->nrfds);
-	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
-	if (sv->ntfds > 0)
+	append_addrs(where, sizeof(where), " relp-tls=", sv->rtfds, sv->nrtfds);
+	append_addrs(where, sizeof(where), cfg->query_tls ? " query-tls=" : " query=", sv->qfds,
+	    sv->nqfds);
+	if (sv->ntfds > 0 || sv->nrtfds > 0 || cfg->query_tls)
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), " tls-auth=%s",
 		    tls_auth_name(sv->tls.auth));
 	logstore_current(sv->store, name, sizeof(name), &size);
@@ -316,21 +325,11 @@ supervisor_run(struct supervisor *sv)
 
 		pfds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		sig_i = 0;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->nlfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->lfds[i], .events = POLLIN };
-		tls_from = n;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->ntfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->tfds[i], .events = POLLIN };
-		relp_from = n;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->nrfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->rfds[i], .events = POLLIN };
-		query_from = n;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->nqfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->qfds[i], .events = POLLIN };
+		for (size_t g = 0; g < ngroups && paused_ms == 0; g++)
+			for (int i = 0; i < *groups[g].n; i++) {
+				pkind[n] = groups[g].kind;
+				pfds[n++] = (struct pollfd){ .fd = groups[g].fds[i], .events = POLLIN };
+			}
 		if (st.stdin_watch) {
 			stdin_i = n;
 			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -355,23 +354,18 @@ supervisor_run(struct supervisor *sv)
 				if (pfds[i].revents & (POLLIN | POLLHUP))
 					read_stdin(&st);
 			} else if (pfds[i].revents & POLLIN) {
-				if (accept_some(&st, pfds[i].fd, i >= query_from ? L_QUERY :
-				    i >= relp_from ? L_RELP : i >= tls_from ? L_TLS : L_TCP) == -1)
+				if (accept_some(&st, pfds[i].fd, pkind[i]) == -1)
 					paused_ms = EMFILE_PAUSE_MS;
 			}
 		}
 	}
 	if (st.stop_reason == NULL)
 		st.stop_reason = sig_got_term == SIGINT ? "SIGINT" : "SIGTERM";
-	for (int i = 0; i < sv->nlfds; i++)
-		close(sv->lfds[i]);
-	for (int i = 0; i < sv->nqfds; i++)
-		close(sv->qfds[i]);
-	for (int i = 0; i < sv->nrfds; i++)
-		close(sv->rfds[i]);
-	for (int i = 0; i < sv->ntfds; i++)
-		close(sv->tfds[i]);
-	sv->nlfds = sv->nqfds = sv->nrfds = sv->ntfds = 0;
+	for (size_t g = 0; g < ngroups; g++) {
+		for (int i = 0; i < *groups[g].n; i++)
+			close(groups[g].fds[i]);
+		*groups[g].n = 0;
+	}
 	shutdown_children(&st, sigfd);
 	for (int i = 0; i < sv->nufds; i++)
 		close(sv->ufds[i]);

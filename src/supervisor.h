@@ -43,6 +43,8 @@ struct supervisor {
 	int nqfds;
 	int tfds[NET_MAX_LISTEN];	/* syslog over TLS listeners */
 	int ntfds;
+	int rtfds[NET_MAX_LISTEN];	/* RELP over TLS listeners */
+	int nrtfds;
 	struct tls_server tls;		/* loaded before the first fork */
 	struct acl allow;		/* who may send (TCP here, UDP in udp.c) */
 	struct acl query_allow;		/* who may query */

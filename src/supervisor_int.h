@@ -53,7 +53,7 @@ struct conn {
 	socklen_t sslen;
 };
 
-enum listener { L_TCP, L_TLS, L_RELP, L_QUERY };
+enum listener { L_TCP, L_TLS, L_RELP, L_RELP_TLS, L_QUERY, L_NKINDS };
 
 /* Writes one server event now (never waits for the lock). */
 void sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

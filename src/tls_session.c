@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -12,7 +13,6 @@
 #include "log.h"
 #include "net.h"
 #include "record.h"
-#include "session.h"
 #include "sig.h"
 #include "timeouts.h"
 
@@ -53,23 +53,16 @@ linger_close(int fd, const sigset_t *waitmask)
 int
 tls_session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
     const struct tls_server *t, const struct server_config *cfg, struct logstore *store,
-    const sigset_t *waitmask)
+    const sigset_t *waitmask, const char *plain_hint, tls_serve_fn serve, void *arg)
 {
 	char name[TLS_NAME_MAX + 1], err[400], addr[REC_PEER_MAX];
 	struct stream c;
 	int plaintext;
 
 	if (tls_server_accept(t, fd, waitmask, &c, name, &plaintext, err, sizeof(err)) == 0)
-		return session_run(&c, peer, peerlen, name[0] != '\0' ? name : NULL, cfg, store,
-		    waitmask);
-	if (plaintext) {
-		char line[160];
-		int n = snprintf(line, sizeof(line), "logserver: refused: this is the TLS port; "
-		    "plain TCP goes to port %lld (--port)\n", cfg->port);
-
-		if (n > 0 && (size_t)n < sizeof(line))
-			(void)!send(fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
-	}
+		return serve(&c, name[0] != '\0' ? name : NULL, arg);
+	if (plaintext && plain_hint != NULL)
+		(void)!send(fd, plain_hint, strlen(plain_hint), MSG_DONTWAIT | MSG_NOSIGNAL);
 	linger_close(fd, waitmask);
 	net_format_peer(peer, peerlen, addr, sizeof(addr));
 	if (event_write(store, cfg->format, RL_PROTOCOL, peer, peerlen, 1, "refused tls %s: %s",

@@ -1,14 +1,16 @@
 /*
- * tls_session: a syslog-over-TLS sender (RFC 5425), served in its own child.
+ * tls_session: one TLS connection, served in its own child: a syslog sender
+ * (RFC 5425), a RELP sender (rsyslog's omrelp tls="on") or a query client.
  *
  * Contract: tls_session_run() owns the accepted socket. It runs the TLS
  * handshake and the --tls-auth checks (tls.h) under --tls-handshake-timeout,
- * then serves the connection as a TCP session (session.h) with the peer's
- * certificate name in every record. Framing is the TCP port's (framing.h):
- * RFC 5425 octet counting, and LF-ended lines as rsyslog's omfwd sends by
- * default. A connection that fails is recorded once, with its reason
- * ("refused tls PEER: REASON"); a sender speaking plain text also gets one
- * plain line telling where plain TCP goes. Returns the child's exit status.
+ * then hands the TLS stream and the peer's certificate name (NULL when it
+ * showed none) to serve(), which owns the stream from then on and returns
+ * the child's exit status. For syslog the framing is the TCP port's
+ * (framing.h): RFC 5425 octet counting, and LF-ended lines as rsyslog's
+ * omfwd sends by default. A connection that fails is recorded once, with
+ * its reason ("refused tls PEER: REASON"); a client speaking plain text
+ * also gets the one plain line plain_hint (when not NULL).
  */
 #ifndef LOGSERVER_TLS_SESSION_H
 #define LOGSERVER_TLS_SESSION_H
@@ -20,8 +22,12 @@
 #include "logstore.h"
 #include "tls.h"
 
+#include "stream.h"
+
+typedef int (*tls_serve_fn)(struct stream *c, const char *tls_peer, void *arg);
+
 int tls_session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
     const struct tls_server *t, const struct server_config *cfg, struct logstore *store,
-    const sigset_t *waitmask);
+    const sigset_t *waitmask, const char *plain_hint, tls_serve_fn serve, void *arg);
 
 #endif
