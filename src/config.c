@@ -133,7 +133,8 @@ const struct opt_def client_options[] = {
 	  "list, fetch: give up on a server silent this long; RELP: a connection whose "
 	  "answers stop this long is broken (reconnect)" },
 	{ "tls", 0, OPT_FLAG, NULL, 0, 0, NULL, C(tls), NULL,
-	  "with --plain: syslog over TLS (RFC 5425 octet-counted frames, port 6514)" },
+	  "TLS: RELP over TLS (-p the server's --relp-tls-port); with --plain syslog over "
+	  "TLS (RFC 5425, port 6514)" },
 	{ "ca", 0, OPT_STRING, "", 0, STR_CAP(client_config, ca), NULL, C(ca), "FILE",
 	  "TLS: CA certificates the server's must chain to (default: the system's)" },
 	{ "cert", 0, OPT_STRING, "", 0, STR_CAP(client_config, cert), NULL, C(cert), "FILE",

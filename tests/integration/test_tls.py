@@ -282,7 +282,7 @@ def test_logclient_tls_handshake_timeout_is_one_line_and_status_1(pki, tmp_path)
     assert "TLS handshake timeout: not finished within 1 s" in one_stderr_line(res, "logclient")
 
 
-def test_logclient_tls_without_plain_is_a_usage_error(tmp_path):
+def test_logclient_relp_over_tls_without_a_port_is_a_usage_error(tmp_path):
     res = run_client(["--tls", "x"], tmp_path, plain=False)
     assert res.returncode == 2
-    assert "--tls sends syslog over TLS and needs --plain" in one_stderr_line(res, "logclient")
+    assert "RELP over TLS has no standard port" in one_stderr_line(res, "logclient")

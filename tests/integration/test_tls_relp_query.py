@@ -1,0 +1,162 @@
+"""RELP over TLS (--relp-tls-port) and the query service over TLS (--query-tls on):
+logclient's RELP sender over TLS, its acknowledgements and its refusals; the
+certificate name in RELP records and query audit events; plain clients on those
+ports. (rsyslog's omrelp tls="on" is in tests/interop/test_interop_tls.py.)"""
+import json
+import socket
+import ssl
+import sys
+from pathlib import Path
+
+import pytest
+
+from integration_helpers import events, free_port, one_stderr_line, run_client, wait_until
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import tls_certs  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return tls_certs.make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.fixture
+def relp_tls_server(start_server, pki):
+    def start(*args):
+        rport = free_port()
+        srv = start_server("--tls-port", "0", "--relp-tls-port", rport,
+                           "--tls-cert", pki["server"], "--tls-key", pki["server_key"],
+                           "--tls-ca", pki["ca"], *args)
+        srv.relp_tls_port = rport
+        return srv
+    return start
+
+
+def relp_tls_client(srv, pki, *args, cert="good", input=None):
+    argv = ["--tls", "-H", "127.0.0.1", "-p", srv.relp_tls_port, "--ca", pki["ca"],
+            "--retry-for", "0"]
+    if cert:
+        argv += ["--cert", pki[cert], "--key", pki[cert + "_key"]]
+    return run_client(argv + list(args), Path(pki["ca"]).parent, input=input, plain=False)
+
+
+def test_logclient_relp_over_tls_is_acknowledged_with_the_certificate_name_in_records(
+        relp_tls_server, pki):
+    srv = relp_tls_server("--format", "json")
+    lines = b"".join(b"<13>Dec  3 06:00:00 host1 app: tls message %d\n" % i for i in range(300))
+    res = relp_tls_client(srv, pki, input=lines)
+    assert res.returncode == 0, res.stderr
+    recs = [json.loads(line) for f in srv.files() for line in f.read_text().splitlines()]
+    got = [r for r in recs if r.get("transport") == "relp-tls"]
+    # Exit 0 means every message was acknowledged, so every record is in the file.
+    assert [r["msg"] for r in got] == ["tls message %d" % i for i in range(300)]
+    assert {r["tls_peer"] for r in got} == {"client1.example.com"}
+    assert any("relp-tls peer=client1.example.com" in (r.get("msg") or "") for r in recs)
+
+
+def test_relp_over_tls_refuses_a_certificate_from_another_ca_and_logclient_says_why(
+        relp_tls_server, pki):
+    srv = relp_tls_server()
+    res = relp_tls_client(srv, pki, "one message", cert="rogue")
+    assert res.returncode == 1
+    assert "unknown ca" in res.stderr.decode()
+    ev = srv.wait_event("refused tls 127.0.0.1:")
+    assert "certificate verify failed" in ev[0].event
+    assert not [r for r in srv.records() if r.msg.endswith("one message")]
+
+
+def test_logclient_relp_over_tls_checks_the_servers_name(relp_tls_server, pki):
+    srv = relp_tls_server()
+    res = relp_tls_client(srv, pki, "--tls-server-name", "other.example.com", "x")
+    assert res.returncode == 1
+    first = res.stderr.decode().splitlines()[0]
+    assert "(server name other.example.com): TLS handshake failed: certificate verify " \
+           "failed: hostname mismatch" in first
+
+
+def test_plain_relp_on_the_relp_tls_port_is_refused_with_a_line(relp_tls_server):
+    srv = relp_tls_server()
+    with socket.create_connection(("127.0.0.1", srv.relp_tls_port), timeout=10) as s:
+        s.sendall(b"1 open 85 relp_version=0\nrelp_software=x\ncommands=syslog\n")
+        said = b""
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            said += b
+    assert said.startswith(b"logserver: refused: this is the RELP over TLS port; plain RELP")
+    srv.wait_event("refused tls 127.0.0.1:")
+
+
+def test_relp_tls_port_without_a_certificate_is_a_start_up_error(tmp_path):
+    from integration_helpers import run_server
+    res = run_server(["-p", free_port(), "--relp-tls-port", free_port(), "-d", tmp_path / "l"],
+                     tmp_path)
+    assert res.returncode == 1
+    assert "--relp-tls-port) needs the server's certificate (--tls-cert" in one_stderr_line(res)
+
+
+# ---------------------------------------------------------------- the query port over TLS
+
+@pytest.fixture
+def query_tls_server(start_server, pki):
+    def start(*args):
+        qport = free_port()
+        srv = start_server("--tls-port", "0", "--query-port", qport, "--query-bind", "127.0.0.1",
+                           "--query-tls", "on", "--tls-cert", pki["server"],
+                           "--tls-key", pki["server_key"], "--tls-ca", pki["ca"], *args)
+        srv.query_port = qport
+        return srv
+    return start
+
+
+def query_over_tls(port, pki, request, cert="good"):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki["ca"]))
+    if cert:
+        ctx.load_cert_chain(str(pki[cert]), str(pki[cert + "_key"]))
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(request)
+            out = b""
+            while not out.endswith(b"\n") or b"OK bye" not in out:
+                b = s.recv(65536)
+                if not b:
+                    break
+                out += b
+    return out
+
+
+def test_list_and_fetch_over_tls_answer_and_the_audit_event_names_the_certificate(
+        query_tls_server, pki):
+    srv = query_tls_server()
+    name = srv.files()[0].name
+    out = query_over_tls(srv.query_port, pki, b"LIST\nFETCH %s\nQUIT\n" % name.encode())
+    assert name.encode() in out and out.endswith(b"OK bye\n")
+    assert b"logserver[" in out      # the file's bytes: the start record
+    wait_until(lambda: events(srv.records(), "query 127.0.0.1:"), what="a query audit event")
+    ev = [e.event for e in events(srv.records(), "query 127.0.0.1:")]
+    assert any(" tls peer=client1.example.com: " in e for e in ev), ev
+
+
+def test_a_query_client_without_a_certificate_is_refused_when_a_ca_is_set(query_tls_server,
+                                                                          pki):
+    srv = query_tls_server()
+    with pytest.raises((ssl.SSLError, ConnectionResetError, BrokenPipeError)):
+        query_over_tls(srv.query_port, pki, b"LIST\nQUIT\n", cert=None)
+    ev = srv.wait_event("refused tls 127.0.0.1:")
+    assert "peer did not return a certificate" in ev[0].event
+
+
+def test_plain_query_on_a_tls_query_port_gets_a_line_naming_tls(query_tls_server):
+    srv = query_tls_server()
+    with socket.create_connection(("127.0.0.1", srv.query_port), timeout=10) as s:
+        s.sendall(b"LIST\n")
+        said = b""
+        while True:
+            b = s.recv(4096)
+            if not b:
+                break
+            said += b
+    assert b"this query port speaks TLS (--query-tls on): use logclient --tls" in said
