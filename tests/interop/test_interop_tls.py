@@ -83,3 +83,48 @@ def test_rsyslog_omfwd_tls_x509_name_delivers_every_message_with_the_certificate
         assert_fields(r, transport="tls", tls_peer="client1.example.com",
                       host="client1.example.com")
     srv.stop()
+
+
+def omrelp_tls_conf(workdir, inport, target_port, tlslib, pki):
+    return f"""# rsyslog RELP over TLS sender for tests/interop (foreground, loopback only)
+global(workDirectory="{workdir}" net.enableDNS="off" maxMessageSize="64k")
+module(load="imtcp")
+module(load="omrelp" tls.tlslib="{tlslib}")
+input(type="imtcp" address="127.0.0.1" port="{inport}" ruleset="fwd")
+ruleset(name="fwd") {{
+    action(type="omrelp" target="127.0.0.1" port="{target_port}" template="{P23}"
+           tls="on" tls.caCert="{pki['ca']}" tls.myCert="{pki['good']}"
+           tls.myPrivKey="{pki['good_key']}" tls.authMode="name"
+           tls.permittedPeer=["localhost"]
+           timeout="10" conn.timeout="2"
+           queue.type="LinkedList" queue.size="100000" queue.workerThreads="1"
+           action.resumeRetryCount="-1" action.resumeInterval="1")
+}}
+"""
+
+
+@pytest.mark.parametrize("tlslib", ["openssl", "gnutls"])
+def test_rsyslog_omrelp_tls_delivers_every_message_acknowledged_with_the_certificate_name(
+        rsyslog_relp, logserver, procs, tmp_path, pki, tlslib):
+    rport = free_port()
+    srv = logserver("--query-port", 0, "--tls-port", 0, "--relp-tls-port", rport,
+                    "--tls-cert", pki["server"], "--tls-key", pki["server_key"],
+                    "--tls-ca", pki["ca"], "--tls-auth", "name",
+                    "--tls-permitted-peer", "*.example.com")
+    work = tmp_path / "rsyslog"
+    work.mkdir()
+    inport = free_port()
+    conf = omrelp_tls_conf(work, inport, rport, tlslib, pki)
+    ok, out = rsyslog_relp.check_conf(conf, work)
+    if not ok and "tlslib" in out:
+        pytest.skip("this librelp has no %s back end: %s" % (tlslib, out.strip()[-300:]))
+    assert ok, out
+    rsyslog_relp.start(procs, work, conf, [("tcp", inport)])
+    sent = ["relp-tls %s #%04d quote\" end" % (tlslib, i) for i in range(N)]
+    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
+    recs = srv.wait_messages(N, timeout=60)
+    assert sorted(r["msg"] for r in recs) == sorted(sent)
+    for r in recs:
+        assert_fields(r, transport="relp-tls", tls_peer="client1.example.com",
+                      host="client1.example.com")
+    srv.stop()
