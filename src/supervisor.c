@@ -43,6 +43,29 @@ sv_event(struct sv_state *st, const char *fmt, ...)
 		log_warn("cannot write server event '%s' to %s", text, st->sv->cfg->dir);
 }
 
+/*
+ * SIGHUP: the certificate, key and CA files are read again into a new
+ * context, which the connections accepted from now on get; children
+ * already running keep the one they were forked with. A new set that does
+ * not load leaves the old one in use, and the reason is recorded.
+ */
+static void
+reload_tls(struct sv_state *st)
+{
+	struct tls_server fresh;
+	char err[512], warn[256];
+
+	if (tls_server_init(&fresh, st->sv->cfg, warn, sizeof(warn), err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: TLS not reloaded, the old certificate stays in use: %s", err);
+		sv_event(st, "reload: SIGHUP, TLS not reloaded, the old certificate stays in use: %s",
+		    err);
+		return;
+	}
+	tls_server_free(&st->sv->tls);
+	st->sv->tls = fresh;
+	sv_event(st, "reload: SIGHUP, TLS certificate, key and CA read again");
+}
+
 static void
 handle_hup(struct sv_state *st)
 {
@@ -50,6 +73,8 @@ handle_hup(struct sv_state *st)
 	uint64_t size;
 
 	sig_got_hup = 0;
+	if (st->sv->tls.ctx != NULL)
+		reload_tls(st);
 	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {
 		log_warnx("SIGHUP: %s", err);
 		return;

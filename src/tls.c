@@ -129,6 +129,13 @@ server_auth(struct tls_server *t, const struct server_config *cfg, char *err, si
 	return 0;
 }
 
+void
+tls_server_free(struct tls_server *t)
+{
+	SSL_CTX_free(t->ctx);
+	t->ctx = NULL;
+}
+
 int
 tls_server_init(struct tls_server *t, const struct server_config *cfg, char *warn,
     size_t warnlen, char *err, size_t errlen)

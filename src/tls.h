@@ -41,6 +41,9 @@ struct tls_server {
 	long long timeout_ms;		/* --tls-handshake-timeout */
 };
 
+/* Frees what tls_server_init() made. */
+void tls_server_free(struct tls_server *t);
+
 /* "anon", "certvalid", ... */
 const char *tls_auth_name(int auth);
 

@@ -50,6 +50,12 @@ def _leaf(d, name, ca, cn, san=None, usage="clientAuth", expired=False):
     return d / (name + ".pem")
 
 
+def server_cert(d, name):
+    """Another certificate for the server (localhost, 127.0.0.1) from the test
+    CA in d, made after make_pki(d): d/NAME.pem and d/NAME.key."""
+    return _leaf(d, name, "ca", "localhost", "DNS:localhost,IP:127.0.0.1", "serverAuth")
+
+
 def _backdate(d, name, ca):
     """Re-signs name.csr with openssl ca and a validity entirely in the past."""
     (d / "index.txt").write_text("")

@@ -160,3 +160,54 @@ def test_plain_query_on_a_tls_query_port_gets_a_line_naming_tls(query_tls_server
                 break
             said += b
     assert b"this query port speaks TLS (--query-tls on): use logclient --tls" in said
+
+
+# ---------------------------------------------------------------- SIGHUP reload
+
+def server_der(port, pki):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki["ca"]))
+    ctx.load_cert_chain(str(pki["good"]), str(pki["good_key"]))
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            return s.getpeercert(binary_form=True)
+
+
+def test_sighup_reloads_the_certificate_for_new_connections_keeps_old_ones_and_a_bad_one(
+        start_server, pki, tmp_path):
+    import shutil
+    import signal
+    cert, key = tmp_path / "srv.pem", tmp_path / "srv.key"
+    shutil.copy(pki["server"], cert)
+    shutil.copy(pki["server_key"], key)
+    tport = free_port()
+    srv = start_server("--tls-port", tport, "--tls-cert", cert, "--tls-key", key,
+                       "--tls-ca", pki["ca"])
+    first = server_der(tport, pki)
+    # A sender connected before the reload, still sending after it.
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki["ca"]))
+    ctx.load_cert_chain(str(pki["good"]), str(pki["good_key"]))
+    raw = socket.create_connection(("127.0.0.1", tport), timeout=20)
+    old = ctx.wrap_socket(raw, server_hostname="localhost")
+    old.sendall(b"before reload\n")
+    srv.wait_records(lambda rs: any(r.msg.endswith("before reload") for r in rs))
+
+    tls_certs.server_cert(Path(pki["ca"]).parent, "server2")
+    shutil.copy(Path(pki["ca"]).parent / "server2.pem", cert)
+    shutil.copy(Path(pki["ca"]).parent / "server2.key", key)
+    srv.proc.send_signal(signal.SIGHUP)
+    srv.wait_event("reload: SIGHUP, TLS certificate, key and CA read again")
+    second = server_der(tport, pki)
+    assert second != first
+
+    cert.write_text("not a certificate\n")
+    srv.proc.send_signal(signal.SIGHUP)
+    ev = srv.wait_event("reload: SIGHUP, TLS not reloaded, the old certificate stays in use:")
+    assert "tls-cert" in ev[0].event
+    assert server_der(tport, pki) == second     # still served, with the last good one
+
+    old.sendall(b"after reload\n")
+    old.unwrap()
+    old.close()
+    srv.wait_records(lambda rs: any(r.msg.endswith("after reload") for r in rs))
