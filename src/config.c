@@ -71,6 +71,9 @@ const struct opt_def server_options[] = {
 	  "RELP over TLS port (needs --tls-cert; 0 disables)" },
 	{ "query-tls", 0, OPT_CHOICE, "off", 0, 0, "off|on", S(query_tls), "off|on",
 	  "the query port speaks TLS (needs --tls-cert; clients use logclient --tls)" },
+	{ "tls-check-hostname", 0, OPT_CHOICE, "off", 0, 0, "off|mark|reject",
+	  S(tls_check_hostname), "off|mark|reject", "syslog over TLS: a message whose HOSTNAME "
+	  "is none of the certificate's names is marked in its record, or dropped and counted" },
 	{ "tls-cert", 0, OPT_STRING, "", 0, STR_CAP(server_config, tls_cert), NULL, S(tls_cert),
 	  "FILE", "the server's certificate chain (PEM); enables TLS" },
 	{ "tls-key", 0, OPT_STRING, "", 0, STR_CAP(server_config, tls_key), NULL, S(tls_key),

@@ -15,6 +15,8 @@
 enum fsync_mode { FSYNC_NEVER = 0, FSYNC_BATCH = 1 };
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
 
+enum check_host { CHECK_HOST_OFF, CHECK_HOST_MARK, CHECK_HOST_REJECT };
+
 struct server_config {
 	long long port;
 	long long relp_port;	/* 0: no RELP listener */
@@ -54,6 +56,7 @@ struct server_config {
 	long long tls_handshake_timeout;	/* seconds */
 	long long relp_tls_port;	/* 0: none */
 	int query_tls;			/* the query port speaks TLS */
+	int tls_check_hostname;		/* enum check_host */
 	char user[64];			/* --user: run as this user after binding ("" = stay) */
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */

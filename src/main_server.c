@@ -78,12 +78,18 @@ setup_tls(struct supervisor *sv, const struct server_config *cfg)
 			    "(--tls-cert FILE)");
 		if (cfg->query_tls)
 			fatalx("--query-tls on needs the server's certificate (--tls-cert FILE)");
+		if (cfg->tls_check_hostname != CHECK_HOST_OFF)
+			fatalx("--tls-check-hostname needs TLS: give the server's certificate "
+			    "(--tls-cert FILE)");
 		return;
 	}
 	if (tls_server_init(&sv->tls, cfg, warn, sizeof(warn), err, sizeof(err)) == -1)
 		fatalx("%s", err);
 	if (warn[0] != '\0')
 		log_warnx("%s", warn);
+	if (cfg->tls_check_hostname != CHECK_HOST_OFF && sv->tls.auth == TLS_AUTH_ANON)
+		log_warnx("tls-check-hostname: with tls-auth anon senders show no certificate, so "
+		    "no message is checked (give --tls-ca)");
 	if (cfg->relp_tls_port > 0) {
 		sv->nrtfds = net_listen(cfg->bind, (int)cfg->relp_tls_port, SOCK_STREAM, sv->rtfds,
 		    note, sizeof(note), err, sizeof(err));

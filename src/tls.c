@@ -129,6 +129,17 @@ server_auth(struct tls_server *t, const struct server_config *cfg, char *err, si
 	return 0;
 }
 
+size_t
+tls_stream_names(const struct stream *c, struct tls_names *names)
+{
+	X509 *cert = c->ssl != NULL ? SSL_get0_peer_certificate(c->ssl) : NULL;
+
+	names->n = 0;
+	if (cert != NULL)
+		tls_peer_names(cert, names);
+	return names->n;
+}
+
 void
 tls_server_free(struct tls_server *t)
 {

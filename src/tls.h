@@ -41,6 +41,10 @@ struct tls_server {
 	long long timeout_ms;		/* --tls-handshake-timeout */
 };
 
+/* The names of the certificate the peer of a TLS stream showed (tls_peer.h);
+ * 0 when there is none (plain, or anon). */
+size_t tls_stream_names(const struct stream *c, struct tls_names *names);
+
 /* Frees what tls_server_init() made. */
 void tls_server_free(struct tls_server *t);
 

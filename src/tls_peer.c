@@ -132,6 +132,26 @@ add_name(struct tls_names *names, const unsigned char *p, int len)
 	d[n] = '\0';
 }
 
+int
+tls_names_match_host(const struct tls_names *names, const char *host, size_t len)
+{
+	char h[TLS_NAME_MAX + 1];
+
+	if (len == 0 || len > TLS_NAME_MAX || memchr(host, '\0', len) != NULL)
+		return 0;
+	memcpy(h, host, len);
+	h[len] = '\0';
+	for (size_t i = 0; i < names->n; i++) {
+		const char *n = names->name[i];
+
+		if (tls_name_match(n, h))
+			return 1;
+		if (memchr(h, '.', len) == NULL && strncasecmp(n, h, len) == 0 && n[len] == '.')
+			return 1;
+	}
+	return 0;
+}
+
 void
 tls_peer_names(X509 *cert, struct tls_names *names)
 {

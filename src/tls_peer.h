@@ -44,6 +44,12 @@ int tls_fpr_listed(const char *list, const char *fpr);
  * bad entry in err otherwise. */
 int tls_fpr_list_check(const char *list, char *err, size_t errlen);
 
+/* --tls-check-hostname: 1 when a message's HOSTNAME host[0..len) is one of
+ * names (a name may be a pattern), or a short name that is the first label
+ * of one of them ("web1" for "web1.example.com": devices often send their
+ * short name). Case does not matter. */
+int tls_names_match_host(const struct tls_names *names, const char *host, size_t len);
+
 /* Fills names from the certificate (see above). */
 void tls_peer_names(struct x509_st *cert, struct tls_names *names);
 

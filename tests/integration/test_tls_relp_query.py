@@ -211,3 +211,61 @@ def test_sighup_reloads_the_certificate_for_new_connections_keeps_old_ones_and_a
     old.unwrap()
     old.close()
     srv.wait_records(lambda rs: any(r.msg.endswith("after reload") for r in rs))
+
+
+# ---------------------------------------------------------------- --tls-check-hostname
+
+def send_tls_lines(port, pki, data):
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki["ca"]))
+    ctx.load_cert_chain(str(pki["good"]), str(pki["good_key"]))
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(data)
+            s.unwrap()      # the server closes once it has written everything
+
+
+HOSTS = (b"<13>Dec  3 06:00:00 client1.example.com app: own full name\n"
+         b"<13>Dec  3 06:00:00 client1 app: own short name\n"
+         b"<13>Dec  3 06:00:00 intruder.example.com app: someone else\n"
+         b"no header at all\n")
+
+
+@pytest.mark.parametrize("mode", ["mark", "reject"])
+def test_tls_check_hostname_marks_or_drops_a_hostname_not_in_the_certificate(
+        start_server, pki, mode):
+    tport = free_port()
+    srv = start_server("--tls-port", tport, "--tls-cert", pki["server"],
+                       "--tls-key", pki["server_key"], "--tls-ca", pki["ca"],
+                       "--tls-check-hostname", mode, "--format", "json")
+    send_tls_lines(tport, pki, HOSTS)
+
+    def json_records():
+        return [json.loads(line) for f in srv.files() for line in f.read_text().splitlines()]
+    disc = wait_until(lambda: [r["msg"] for r in json_records()
+                               if r["msg"].startswith("disconnect 127.0.0.1:")],
+                      what="the disconnect record")[0]
+    assert "messages=%d" % (4 if mode == "mark" else 3) in disc and "host_mismatch=1" in disc
+    recs = json_records()
+    got = {r["msg"]: r.get("tls_host_mismatch", False) for r in recs
+           if r.get("transport") == "tls"}
+    want = {"own full name": False, "own short name": False, "no header at all": False}
+    if mode == "mark":
+        want["someone else"] = True
+    assert got == want
+    ev = [r["msg"] for r in recs if "tls-check-hostname:" in (r.get("msg") or "")]
+    assert len(ev) == 1 and "sent HOSTNAME 'intruder.example.com'" in ev[0]
+    assert ("dropped and counted" if mode == "reject" else "marked tls-host-mismatch") in ev[0]
+
+
+def test_tls_check_hostname_mark_in_text_records(start_server, pki):
+    tport = free_port()
+    srv = start_server("--tls-port", tport, "--tls-cert", pki["server"],
+                       "--tls-key", pki["server_key"], "--tls-ca", pki["ca"],
+                       "--tls-check-hostname", "mark")
+    send_tls_lines(tport, pki, HOSTS)
+    srv.wait_event("disconnect 127.0.0.1:")
+    texts = [r.msg for r in srv.records() if r.msg.startswith("tls=")]
+    assert "tls=client1.example.com tls-host-mismatch user.notice intruder.example.com app: " \
+           "someone else" in texts
+    assert "tls=client1.example.com user.notice client1 app: own short name" in texts

@@ -77,7 +77,7 @@ static const char *
 rec(enum rec_format f, const char *tls_peer)
 {
 	struct rec_clock c = { 0 };
-	struct rec_source src = { f, "127.0.0.1:5555", 14, "tls", tls_peer };
+	struct rec_source src = { f, "127.0.0.1:5555", 14, "tls", tls_peer, 0 };
 	static const char msg[] = "<13>host app: hi";
 	size_t n;
 
@@ -107,11 +107,32 @@ test_certificate_name_is_in_text_and_json_records(void **state)
 	    REC_TLS_PEER_MAX);
 }
 
+static void
+test_a_hostname_matches_a_certificate_name_its_wildcard_or_its_first_label(void **state)
+{
+	struct tls_names n = { .n = 2 };
+
+	(void)state;
+	strcpy(n.name[0], "web1.example.com");
+	strcpy(n.name[1], "*.dc2.example.com");
+	assert_true(tls_names_match_host(&n, "web1.example.com", 16));
+	assert_true(tls_names_match_host(&n, "WEB1.Example.com", 16));
+	assert_true(tls_names_match_host(&n, "web1", 4));		/* the short name */
+	assert_true(tls_names_match_host(&n, "db.dc2.example.com", 18));
+	assert_false(tls_names_match_host(&n, "web2.example.com", 16));
+	assert_false(tls_names_match_host(&n, "web", 3));		/* a prefix, not a label */
+	assert_false(tls_names_match_host(&n, "web1.other.org", 14));
+	assert_false(tls_names_match_host(&n, "dc2", 3));		/* not a first label */
+	assert_false(tls_names_match_host(&n, "", 0));
+	assert_false(tls_names_match_host(&n, "web1\0x", 6));	/* a NUL is no name */
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_exact_names_match_without_regard_to_case),
+		cmocka_unit_test(test_a_hostname_matches_a_certificate_name_its_wildcard_or_its_first_label),
 		cmocka_unit_test(test_wildcard_stands_for_exactly_one_label),
 		cmocka_unit_test(test_permitted_list_finds_the_matching_name),
 		cmocka_unit_test(test_fingerprints_compare_with_or_without_colons),
