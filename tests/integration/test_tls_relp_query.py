@@ -269,3 +269,44 @@ def test_tls_check_hostname_mark_in_text_records(start_server, pki):
     assert "tls=client1.example.com tls-host-mismatch user.notice intruder.example.com app: " \
            "someone else" in texts
     assert "tls=client1.example.com user.notice client1 app: own short name" in texts
+
+
+# ---------------------------------------------------------------- 200 stalled handshakes
+
+def test_200_stalled_handshakes_do_not_hold_up_a_good_sender_and_are_cut_at_the_deadline(
+        start_server, pki):
+    tport = free_port()
+    srv = start_server("--tls-port", tport, "--tls-cert", pki["server"],
+                       "--tls-key", pki["server_key"], "--tls-ca", pki["ca"],
+                       "--tls-handshake-timeout", "10")
+    stalled = []
+    for i in range(200):       # from four addresses: under --max-per-ip 64 each
+        s = socket.socket()
+        s.settimeout(60)
+        s.bind(("127.0.0.%d" % (20 + i % 4), 0))
+        s.connect(("127.0.0.1", tport))
+        if i % 2:
+            s.sendall(b"\x16\x03\x01")      # half of them begin a record, then nothing
+        stalled.append(s)
+    wait_until(lambda: len(srv.children()) >= 200, what="200 handshake children", timeout=60)
+    lines = b"".join(b"<13>Dec  3 06:00:00 client1.example.com app: good %d\n" % i
+                     for i in range(1000))
+    send_tls_lines(tport, pki, lines)
+    # Served while all 200 still wait for their deadline: none was closed yet.
+    srv.wait_records(lambda rs: sum(r.msg.endswith(" good 999") for r in rs) == 1)
+    open_still = 0
+    for s in stalled:
+        s.setblocking(False)
+        try:
+            open_still += s.recv(1) != b""
+        except BlockingIOError:
+            open_still += 1
+    assert open_still == 200, "the good sender was served only after stalled ones were cut"
+    got = [r.msg for r in srv.records() if " app: good " in r.msg]
+    assert len(got) == 1000
+    for s in stalled:
+        s.setblocking(True)
+        s.settimeout(60)
+        assert s.recv(100) == b""            # closed by the server at the deadline
+        s.close()
+    wait_until(lambda: len(srv.children()) <= 1, what="the 200 children gone", timeout=60)
