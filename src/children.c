@@ -42,24 +42,28 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 {
 	char how[160];
 
-	if (pid == st->udp_pid) {
-		st->udp_pid = 0;
+	for (int w = 0; w < st->sv->udp_workers; w++) {
+		struct udp_worker *u = &st->udp[w];
+
+		if (pid != u->pid)
+			continue;
+		u->pid = 0;
 		/* Ctrl-C reaches the whole process group: the receiver may end
 		 * before this process has seen its own SIGINT. */
 		if (st->stopping || sig_got_term)
 			return;
 		long long now = ct_now_ms();
 
-		if (now - st->udp_started >= UDP_STABLE)
-			st->udp_backoff = 0;
-		st->udp_restart_at = now + st->udp_backoff;
+		if (now - u->started >= UDP_STABLE)
+			u->backoff = 0;
+		u->restart_at = now + u->backoff;
 		sv_event(st, "UDP receiver %ld ended unexpectedly (%s); restarting it in %lld ms",
-		    (long)pid, how_it_ended(pid, status, how, sizeof(how)), st->udp_backoff);
-		st->udp_backoff = st->udp_backoff == 0 ? UDP_BACKOFF_FIRST :
-		    st->udp_backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : st->udp_backoff * 2;
-		if (st->udp_restart_at <= now) {
-			st->udp_restart_at = 0;
-			spawn_udp(st);
+		    (long)pid, how_it_ended(pid, status, how, sizeof(how)), u->backoff);
+		u->backoff = u->backoff == 0 ? UDP_BACKOFF_FIRST :
+		    u->backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : u->backoff * 2;
+		if (u->restart_at <= now) {
+			u->restart_at = 0;
+			spawn_udp(st, w);
 		}
 		return;
 	}
@@ -124,9 +128,13 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 			close(st->sv->rfds[i]);
 		for (int i = 0; i < st->sv->ntfds; i++)
 			close(st->sv->tfds[i]);
-		if (kind != SANDBOX_UDP)
-			for (int i = 0; i < st->sv->nufds; i++)
-				close(st->sv->ufds[i]);
+		for (int i = 0; i < st->sv->nrtfds; i++)
+			close(st->sv->rtfds[i]);
+		/* A UDP receiver keeps its own sockets only (arg: its index). */
+		for (int w = 0; w < st->sv->udp_workers; w++)
+			if (kind != SANDBOX_UDP || w != *(const int *)arg)
+				for (int i = 0; i < st->sv->nufds; i++)
+					close(st->sv->ufds[w * NET_MAX_LISTEN + i]);
 		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull != -1) {
 			dup2(devnull, STDIN_FILENO);
@@ -225,9 +233,10 @@ BODY(query_body, L_QUERY)
 static int
 udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
-	(void)arg;
-	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, &st->sv->allow,
-	    waitmask);
+	int w = *(const int *)arg;
+
+	return udp_run(st->sv->ufds + w * NET_MAX_LISTEN, st->sv->nufds, st->sv->cfg,
+	    st->sv->store, &st->sv->allow, waitmask);
 }
 
 pid_t
@@ -248,21 +257,42 @@ spawn_client(struct sv_state *st, struct conn *c, enum listener kind)
 }
 
 void
-spawn_udp(struct sv_state *st)
+spawn_udp(struct sv_state *st, int w)
 {
+	static const int index[UDP_WORKERS_MAX] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+		13, 14, 15 };
+	struct udp_worker *u = &st->udp[w];
 	pid_t pid;
 
 	if (st->sv->nufds == 0)
 		return;
-	st->udp_started = ct_now_ms();
-	pid = fork_child(st, SANDBOX_UDP, udp_body, NULL);
+	u->started = ct_now_ms();
+	pid = fork_child(st, SANDBOX_UDP, udp_body, (void *)&index[w]);
 	if (pid == -1) {
 		sv_event(st, "cannot start the UDP receiver: %s; trying again in %d s",
 		    strerror(errno), UDP_BACKOFF_MAX / 1000);
-		st->udp_restart_at = st->udp_started + UDP_BACKOFF_MAX;
+		u->restart_at = u->started + UDP_BACKOFF_MAX;
 	} else {
-		st->udp_pid = pid;
+		u->pid = pid;
 	}
+}
+
+int
+udp_alive(const struct sv_state *st)
+{
+	int n = 0;
+
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		n += st->udp[w].pid > 0;
+	return n;
+}
+
+void
+udp_signal(const struct sv_state *st, int sig)
+{
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (st->udp[w].pid > 0)
+			kill(st->udp[w].pid, sig);
 }
 
 static long
@@ -285,12 +315,11 @@ shutdown_children(struct sv_state *st, int sigfd)
 	st->stopping = 1;
 	for (size_t i = 0; i < st->nkids; i++)
 		kill(st->kids[i].pid, SIGTERM);
-	if (st->udp_pid > 0)
-		kill(st->udp_pid, SIGTERM);
+	udp_signal(st, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += cfg->shutdown_timeout;
 	reap(st);
-	while (st->nkids > 0 || st->udp_pid > 0) {
+	while (st->nkids > 0 || udp_alive(st) > 0) {
 		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
 		long ms = ms_until(&deadline);
 
@@ -300,13 +329,12 @@ shutdown_children(struct sv_state *st, int sigfd)
 			sig_drain();
 		reap(st);
 	}
-	if (st->nkids > 0 || st->udp_pid > 0) {
+	if (st->nkids > 0 || udp_alive(st) > 0) {
 		for (size_t i = 0; i < st->nkids; i++)
 			kill(st->kids[i].pid, SIGKILL);
-		if (st->udp_pid > 0)
-			kill(st->udp_pid, SIGKILL);
-		killed = st->nkids + (st->udp_pid > 0);
-		while (st->nkids > 0 || st->udp_pid > 0) {
+		udp_signal(st, SIGKILL);
+		killed = st->nkids + (size_t)udp_alive(st);
+		while (st->nkids > 0 || udp_alive(st) > 0) {
 			int status;
 			pid_t pid = waitpid(-1, &status, 0);
 			if (pid == -1 && errno != EINTR)
@@ -315,7 +343,8 @@ shutdown_children(struct sv_state *st, int sigfd)
 				kid_remove(st, pid, status);
 		}
 		st->nkids = 0;
-		st->udp_pid = 0;
+		for (int w = 0; w < st->sv->udp_workers; w++)
+			st->udp[w].pid = 0;
 		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
 		    killed, (long long)cfg->shutdown_timeout);
 	}

@@ -51,6 +51,9 @@ const struct opt_def server_options[] = {
 	  "UDP port (default: the TCP port; 0 disables UDP)" },
 	{ "udp-rcvbuf", 0, OPT_SIZE, "8M", 0, 1LL << 30, NULL, S(udp_rcvbuf), "SIZE",
 	  "UDP socket receive buffer (0: the kernel's default)" },
+	{ "udp-workers", 0, OPT_INT, "1", 1, 16, NULL, S(udp_workers), "N",
+	  "UDP receiver processes, each with its own socket on the port (SO_REUSEPORT); the "
+	  "kernel keeps each sender on one, so its order is kept" },
 	{ "stats-interval", 0, OPT_INT, "0", 0, 86400, NULL, S(stats_interval), "SECONDS",
 	  "write a statistics record this often (0: only at shutdown)" },
 	{ "allow", 0, OPT_STRING, "", 0, STR_CAP(server_config, allow), NULL, S(allow), "CIDR,...",

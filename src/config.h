@@ -38,6 +38,7 @@ struct server_config {
 	int format;		/* enum rec_format */
 	long long udp_port;	/* -1: same as port; 0: no UDP */
 	long long udp_rcvbuf;
+	long long udp_workers;		/* UDP receiver processes */
 	long long stats_interval;
 	char allow[1024];		/* ingest allow-list, "" = everyone */
 	long long query_port;		/* 0: no query service */

@@ -105,6 +105,48 @@ setup_tls(struct supervisor *sv, const struct server_config *cfg)
 		fatalx("TLS: %s (choose another with --tls-port, or 0 to disable TLS)", err);
 }
 
+/* UDP: --udp-workers sets of sockets on the port (shared with SO_REUSEPORT
+ * when more than one), their buffers, and the start record's note. */
+static void
+setup_udp(struct supervisor *sv, const struct server_config *cfg)
+{
+	int uport = cfg->udp_port == -1 ? (int)cfg->port : (int)cfg->udp_port;
+	int type = SOCK_DGRAM | (cfg->udp_workers > 1 ? NET_SHARED : 0);
+	char err[512];
+	size_t used;
+	long granted = 0;
+
+	sv->udp_workers = (int)cfg->udp_workers;
+	for (int w = 0; w < sv->udp_workers; w++) {
+		int *fds = sv->ufds + w * NET_MAX_LISTEN;
+		int n = net_listen(cfg->bind, uport, type, fds, sv->udp_note, sizeof(sv->udp_note),
+		    err, sizeof(err));
+
+		if (n == -1)
+			fatalx("UDP: %s", err);
+		if (w > 0 && n != sv->nufds)
+			fatalx("UDP: the port's addresses changed while binding them (%d, then %d)",
+			    sv->nufds, n);
+		sv->nufds = n;
+		for (int i = 0; i < n; i++)
+			if ((granted = udp_setup(fds[i], cfg->udp_rcvbuf, err, sizeof(err))) == -1)
+				fatalx("UDP: %s", err);
+	}
+	used = (size_t)snprintf(sv->udp_note, sizeof(sv->udp_note), " udp=");
+	for (int i = 0; i < sv->nufds && used < sizeof(sv->udp_note) - 1; i++) {
+		if (i > 0)
+			sv->udp_note[used++] = ',';
+		used += net_format_local(sv->ufds[i], sv->udp_note + used,
+		    sizeof(sv->udp_note) - used);
+	}
+	if (used < sizeof(sv->udp_note))
+		snprintf(sv->udp_note + used, sizeof(sv->udp_note) - used, " udp-rcvbuf=%ld",
+		    granted);
+	if (sv->udp_workers > 1 && strlen(sv->udp_note) + 24 < sizeof(sv->udp_note))
+		snprintf(sv->udp_note + strlen(sv->udp_note), sizeof(sv->udp_note) -
+		    strlen(sv->udp_note), " udp-workers=%d", sv->udp_workers);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -141,29 +183,8 @@ main(int argc, char **argv)
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
 		fatalx("%s", err);
-	if (cfg.udp_port != 0) {
-		int uport = cfg.udp_port == -1 ? (int)cfg.port : (int)cfg.udp_port;
-		size_t used;
-		long granted = 0;
-
-		sv.nufds = net_listen(cfg.bind, uport, SOCK_DGRAM, sv.ufds, sv.udp_note,
-		    sizeof(sv.udp_note), err, sizeof(err));
-		if (sv.nufds == -1)
-			fatalx("UDP: %s", err);
-		for (int i = 0; i < sv.nufds; i++)
-			if ((granted = udp_setup(sv.ufds[i], cfg.udp_rcvbuf, err, sizeof(err))) == -1)
-				fatalx("UDP: %s", err);
-		used = (size_t)snprintf(sv.udp_note, sizeof(sv.udp_note), " udp=");
-		for (int i = 0; i < sv.nufds && used < sizeof(sv.udp_note) - 1; i++) {
-			if (i > 0)
-				sv.udp_note[used++] = ',';
-			used += net_format_local(sv.ufds[i], sv.udp_note + used,
-			    sizeof(sv.udp_note) - used);
-		}
-		if (used < sizeof(sv.udp_note))
-			snprintf(sv.udp_note + used, sizeof(sv.udp_note) - used, " udp-rcvbuf=%ld",
-			    granted);
-	}
+	if (cfg.udp_port != 0)
+		setup_udp(&sv, &cfg);
 	if (cfg.relp_port != 0) {
 		char note[256];
 

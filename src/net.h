@@ -23,6 +23,11 @@
 int net_listen(const char *bind, int port, int type, int *fds, char *note, size_t notelen,
     char *err, size_t errlen);
 
+/* Or'ed into net_listen()'s type: bind with SO_REUSEPORT, so that several
+ * sets of sockets share the port (the kernel spreads the senders over them,
+ * each sender always to the same one). */
+#define NET_SHARED 0x40000000
+
 /* Connects a TCP socket to host:port, trying every address. -1 with err. */
 int net_connect(const char *host, int port, char *err, size_t errlen);
 

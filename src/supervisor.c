@@ -82,11 +82,12 @@ handle_hup(struct sv_state *st)
 	logstore_current(st->sv->store, name, sizeof(name), &size);
 	sv_event(st, "reopen: SIGHUP, %swriting to %s", err, name);
 	/* SIGHUP also restarts a UDP receiver that waits out its backoff. */
-	if (st->udp_restart_at != 0 && st->udp_pid == 0) {
-		st->udp_restart_at = 0;
-		st->udp_backoff = 0;
-		spawn_udp(st);
-	}
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (st->udp[w].restart_at != 0 && st->udp[w].pid == 0) {
+			st->udp[w].restart_at = 0;
+			st->udp[w].backoff = 0;
+			spawn_udp(st, w);
+		}
 }
 
 /*
@@ -261,10 +262,10 @@ loop_timeout(struct sv_state *st, int paused_ms)
 		ms = paused_ms;
 	if (events_flush(st->sv->store, st->sv->cfg->format, 0) > 0 && ms > QUEUE_RETRY_MS)
 		ms = QUEUE_RETRY_MS;
-	if (st->udp_restart_at != 0) {
-		long long left = st->udp_restart_at - ct_now_ms();
+	for (int w = 0; w < st->sv->udp_workers; w++) {
+		long long left = st->udp[w].restart_at - ct_now_ms();
 
-		if (left < ms)
+		if (st->udp[w].restart_at != 0 && left < ms)
 			ms = left < 0 ? 0 : (int)left;
 	}
 	return ms;
@@ -277,10 +278,12 @@ housekeeping(struct sv_state *st)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (st->udp_restart_at != 0 && ct_now_ms() >= st->udp_restart_at && st->udp_pid == 0) {
-		st->udp_restart_at = 0;
-		spawn_udp(st);
-	}
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (st->udp[w].restart_at != 0 && ct_now_ms() >= st->udp[w].restart_at &&
+		    st->udp[w].pid == 0) {
+			st->udp[w].restart_at = 0;
+			spawn_udp(st, w);
+		}
 	if (now.tv_sec >= st->next_summary) {
 		(void)logstore_summaries(st->sv->store, 0, 0);
 		st->next_summary = now.tv_sec + SUMMARY_CHECK_MS / 1000;
@@ -341,7 +344,8 @@ supervisor_run(struct supervisor *sv)
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
 	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
 	st.stopping = 0;
-	spawn_udp(&st);
+	for (int w = 0; w < sv->udp_workers; w++)
+		spawn_udp(&st, w);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
 	    st.stdin_watch ? " (type 'quit' to stop)" : "");
 
@@ -392,8 +396,9 @@ supervisor_run(struct supervisor *sv)
 		*groups[g].n = 0;
 	}
 	shutdown_children(&st, sigfd);
-	for (int i = 0; i < sv->nufds; i++)
-		close(sv->ufds[i]);
+	for (int w = 0; w < sv->udp_workers; w++)
+		for (int i = 0; i < sv->nufds; i++)
+			close(sv->ufds[w * NET_MAX_LISTEN + i]);
 	sv->nufds = 0;
 	(void)events_flush(sv->store, cfg->format, 1);
 	(void)logstore_summaries(sv->store, 1, 1);

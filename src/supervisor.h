@@ -29,14 +29,19 @@
 #include "logstore.h"
 #include "net.h"
 #include "tls.h"
+#include "udp.h"
 
 struct supervisor {
 	const struct server_config *cfg;
 	struct logstore *store;
 	int lfds[NET_MAX_LISTEN];	/* TCP listeners */
 	int nlfds;
-	int ufds[NET_MAX_LISTEN];	/* UDP sockets, served by one receiver process */
+	/* UDP sockets: receiver w serves ufds[w * NET_MAX_LISTEN ..], nufds of
+	 * them; with several receivers each has its own, bound with
+	 * SO_REUSEPORT, and the kernel keeps each sender on one of them. */
+	int ufds[UDP_WORKERS_MAX * NET_MAX_LISTEN];
 	int nufds;
+	int udp_workers;
 	int rfds[NET_MAX_LISTEN];	/* RELP listeners */
 	int nrfds;
 	int qfds[NET_MAX_LISTEN];	/* query service listeners */
