@@ -75,16 +75,22 @@ def test_logclient_relp_over_tls_checks_the_servers_name(relp_tls_server, pki):
            "failed: hostname mismatch" in first
 
 
-def test_plain_relp_on_the_relp_tls_port_is_refused_with_a_line(relp_tls_server):
-    srv = relp_tls_server()
-    with socket.create_connection(("127.0.0.1", srv.relp_tls_port), timeout=10) as s:
-        s.sendall(b"1 open 85 relp_version=0\nrelp_software=x\ncommands=syslog\n")
+def plain_exchange(port, data):
+    """Sends data in plain TCP and returns all the server said until it closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(data)
         said = b""
         while True:
             b = s.recv(4096)
             if not b:
-                break
+                return said
             said += b
+
+
+def test_plain_relp_on_the_relp_tls_port_is_refused_with_a_line(relp_tls_server):
+    srv = relp_tls_server()
+    said = plain_exchange(srv.relp_tls_port,
+                          b"1 open 85 relp_version=0\nrelp_software=x\ncommands=syslog\n")
     assert said.startswith(b"logserver: refused: this is the RELP over TLS port; plain RELP")
     srv.wait_event("refused tls 127.0.0.1:")
 
@@ -151,14 +157,7 @@ def test_a_query_client_without_a_certificate_is_refused_when_a_ca_is_set(query_
 
 def test_plain_query_on_a_tls_query_port_gets_a_line_naming_tls(query_tls_server):
     srv = query_tls_server()
-    with socket.create_connection(("127.0.0.1", srv.query_port), timeout=10) as s:
-        s.sendall(b"LIST\n")
-        said = b""
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            said += b
+    said = plain_exchange(srv.query_port, b"LIST\n")
     assert b"this query port speaks TLS (--query-tls on): use logclient --tls" in said
 
 

@@ -57,6 +57,19 @@ ruleset(name="fwd") {{
 """
 
 
+def deliver_and_check(srv, inport, tag, transport):
+    """N numbered messages into rsyslog's imtcp; all must reach logserver once,
+    with the transport and the client certificate's name."""
+    sent = ["%s #%04d quote\" end" % (tag, i) for i in range(N)]
+    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
+    recs = srv.wait_messages(N, timeout=60)
+    assert sorted(r["msg"] for r in recs) == sorted(sent)
+    for r in recs:
+        assert_fields(r, transport=transport, tls_peer="client1.example.com",
+                      host="client1.example.com")
+    srv.stop()
+
+
 @pytest.mark.parametrize("driver,framing", [
     ("ossl", "octet-counted"),
     ("gtls", "octet-counted"),
@@ -75,14 +88,7 @@ def test_rsyslog_omfwd_tls_x509_name_delivers_every_message_with_the_certificate
     ok, out = rsyslog_tls.check_conf(conf, work)
     assert ok, out
     rsyslog_tls.start(procs, work, conf, [("tcp", inport)])
-    sent = ["tls %s %s #%04d quote\" end" % (driver, framing, i) for i in range(N)]
-    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
-    recs = srv.wait_messages(N, timeout=60)
-    assert sorted(r["msg"] for r in recs) == sorted(sent)
-    for r in recs:
-        assert_fields(r, transport="tls", tls_peer="client1.example.com",
-                      host="client1.example.com")
-    srv.stop()
+    deliver_and_check(srv, inport, "tls %s %s" % (driver, framing), "tls")
 
 
 def omrelp_tls_conf(workdir, inport, target_port, tlslib, pki):
@@ -120,11 +126,4 @@ def test_rsyslog_omrelp_tls_delivers_every_message_acknowledged_with_the_certifi
         pytest.skip("this librelp has no %s back end: %s" % (tlslib, out.strip()[-300:]))
     assert ok, out
     rsyslog_relp.start(procs, work, conf, [("tcp", inport)])
-    sent = ["relp-tls %s #%04d quote\" end" % (tlslib, i) for i in range(N)]
-    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
-    recs = srv.wait_messages(N, timeout=60)
-    assert sorted(r["msg"] for r in recs) == sorted(sent)
-    for r in recs:
-        assert_fields(r, transport="relp-tls", tls_peer="client1.example.com",
-                      host="client1.example.com")
-    srv.stop()
+    deliver_and_check(srv, inport, "relp-tls %s" % tlslib, "relp-tls")
