@@ -309,3 +309,24 @@ def test_200_stalled_handshakes_do_not_hold_up_a_good_sender_and_are_cut_at_the_
         assert s.recv(100) == b""            # closed by the server at the deadline
         s.close()
     wait_until(lambda: len(srv.children()) <= 1, what="the 200 children gone", timeout=60)
+
+
+# ---------------------------------------------------------------- openssl s_client
+
+def test_openssl_s_client_as_a_sender_is_served_with_its_certificate_name(start_server, pki):
+    import subprocess
+    tport = free_port()
+    srv = start_server("--tls-port", tport, "--tls-cert", pki["server"],
+                       "--tls-key", pki["server_key"], "--tls-ca", pki["ca"])
+    lines = b"".join(b"<13>Dec  3 06:00:00 client1.example.com app: s_client %d\n" % i
+                     for i in range(50))
+    res = subprocess.run(["openssl", "s_client", "-quiet", "-no_ign_eof", "-connect", "127.0.0.1:%d" % tport,
+                          "-servername", "localhost", "-verify_return_error",
+                          "-CAfile", str(pki["ca"]), "-cert", str(pki["good"]),
+                          "-key", str(pki["good_key"])],
+                         input=lines, capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    srv.wait_records(lambda rs: sum(" app: s_client " in r.msg for r in rs) == 50)
+    got = [r.msg for r in srv.records() if " app: s_client " in r.msg]
+    assert got == ["tls=client1.example.com user.notice client1.example.com app: s_client %d"
+                   % i for i in range(50)]
