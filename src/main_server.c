@@ -62,13 +62,12 @@ load_token(const char *path, char *tok, size_t cap)
 	return len;
 }
 
-/* TLS: the context (certificate, key, CA read now, before any fork) and
- * the listener. Without a certificate every other TLS option is an error. */
+/* TLS: the context (certificate, key, CA read now, before any port is bound
+ * and any fork). Without a certificate every other TLS option is an error. */
 static void
-setup_tls(struct supervisor *sv, const struct server_config *cfg)
+load_tls(struct supervisor *sv, const struct server_config *cfg)
 {
-	char err[512], warn[256], note[256];
-	int port = cfg->tls_port == -1 ? TLS_DEFAULT_PORT : (int)cfg->tls_port;
+	char err[512], warn[256];
 
 	if (cfg->tls_cert[0] == '\0') {
 		if (cfg->tls_port > 0 || cfg->tls_key[0] != '\0' || cfg->tls_ca[0] != '\0')
@@ -90,6 +89,17 @@ setup_tls(struct supervisor *sv, const struct server_config *cfg)
 	if (cfg->tls_check_hostname != CHECK_HOST_OFF && sv->tls.auth == TLS_AUTH_ANON)
 		log_warnx("tls-check-hostname: with tls-auth anon senders show no certificate, so "
 		    "no message is checked (give --tls-ca)");
+}
+
+/* The TLS listeners, once load_tls() has the context. */
+static void
+listen_tls(struct supervisor *sv, const struct server_config *cfg)
+{
+	char err[512], note[256];
+	int port = cfg->tls_port == -1 ? TLS_DEFAULT_PORT : (int)cfg->tls_port;
+
+	if (sv->tls.ctx == NULL)
+		return;
 	if (cfg->relp_tls_port > 0) {
 		sv->nrtfds = net_listen(cfg->bind, (int)cfg->relp_tls_port, SOCK_STREAM, sv->rtfds,
 		    note, sizeof(note), err, sizeof(err));
@@ -179,6 +189,7 @@ main(int argc, char **argv)
 		sv.tokenlen = load_token(cfg.query_token_file, token, sizeof(token));
 		sv.token = token;
 	}
+	load_tls(&sv, &cfg);	/* configuration errors before any port is bound */
 	sv.nlfds = net_listen(cfg.bind, (int)cfg.port, SOCK_STREAM, sv.lfds, sv.listen_note,
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
@@ -193,7 +204,7 @@ main(int argc, char **argv)
 		if (sv.nrfds == -1)
 			fatalx("RELP: %s (choose another with --relp-port, or 0 to disable RELP)", err);
 	}
-	setup_tls(&sv, &cfg);
+	listen_tls(&sv, &cfg);
 	if (cfg.query_port != 0) {
 		char note[256];
 

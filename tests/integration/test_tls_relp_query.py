@@ -75,16 +75,22 @@ def test_logclient_relp_over_tls_checks_the_servers_name(relp_tls_server, pki):
            "failed: hostname mismatch" in first
 
 
-def test_plain_relp_on_the_relp_tls_port_is_refused_with_a_line(relp_tls_server):
-    srv = relp_tls_server()
-    with socket.create_connection(("127.0.0.1", srv.relp_tls_port), timeout=10) as s:
-        s.sendall(b"1 open 85 relp_version=0\nrelp_software=x\ncommands=syslog\n")
+def plain_exchange(port, data):
+    """Sends data in plain TCP and returns all the server said until it closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(data)
         said = b""
         while True:
             b = s.recv(4096)
             if not b:
-                break
+                return said
             said += b
+
+
+def test_plain_relp_on_the_relp_tls_port_is_refused_with_a_line(relp_tls_server):
+    srv = relp_tls_server()
+    said = plain_exchange(srv.relp_tls_port,
+                          b"1 open 85 relp_version=0\nrelp_software=x\ncommands=syslog\n")
     assert said.startswith(b"logserver: refused: this is the RELP over TLS port; plain RELP")
     srv.wait_event("refused tls 127.0.0.1:")
 
@@ -151,14 +157,7 @@ def test_a_query_client_without_a_certificate_is_refused_when_a_ca_is_set(query_
 
 def test_plain_query_on_a_tls_query_port_gets_a_line_naming_tls(query_tls_server):
     srv = query_tls_server()
-    with socket.create_connection(("127.0.0.1", srv.query_port), timeout=10) as s:
-        s.sendall(b"LIST\n")
-        said = b""
-        while True:
-            b = s.recv(4096)
-            if not b:
-                break
-            said += b
+    said = plain_exchange(srv.query_port, b"LIST\n")
     assert b"this query port speaks TLS (--query-tls on): use logclient --tls" in said
 
 
@@ -310,3 +309,24 @@ def test_200_stalled_handshakes_do_not_hold_up_a_good_sender_and_are_cut_at_the_
         assert s.recv(100) == b""            # closed by the server at the deadline
         s.close()
     wait_until(lambda: len(srv.children()) <= 1, what="the 200 children gone", timeout=60)
+
+
+# ---------------------------------------------------------------- openssl s_client
+
+def test_openssl_s_client_as_a_sender_is_served_with_its_certificate_name(start_server, pki):
+    import subprocess
+    tport = free_port()
+    srv = start_server("--tls-port", tport, "--tls-cert", pki["server"],
+                       "--tls-key", pki["server_key"], "--tls-ca", pki["ca"])
+    lines = b"".join(b"<13>Dec  3 06:00:00 client1.example.com app: s_client %d\n" % i
+                     for i in range(50))
+    res = subprocess.run(["openssl", "s_client", "-quiet", "-no_ign_eof", "-connect", "127.0.0.1:%d" % tport,
+                          "-servername", "localhost", "-verify_return_error",
+                          "-CAfile", str(pki["ca"]), "-cert", str(pki["good"]),
+                          "-key", str(pki["good_key"])],
+                         input=lines, capture_output=True, timeout=60)
+    assert res.returncode == 0, res.stderr
+    srv.wait_records(lambda rs: sum(" app: s_client " in r.msg for r in rs) == 50)
+    got = [r.msg for r in srv.records() if " app: s_client " in r.msg]
+    assert got == ["tls=client1.example.com user.notice client1.example.com app: s_client %d"
+                   % i for i in range(50)]

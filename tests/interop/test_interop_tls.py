@@ -12,7 +12,7 @@ rsyslog-openssl and rsyslog-gnutls by peers.sh and run in the foreground."""
 import pytest
 
 from .interop_helpers import (_common, assert_fields, free_port, run_peers_sh,
-                              send_octet_counted, syslog5424, PEERS, Rsyslog)
+                              send_octet_counted, start_relay, syslog5424, PEERS, Rsyslog)
 
 import tls_certs  # tests/common, on the path through interop_helpers' _common
 
@@ -57,6 +57,19 @@ ruleset(name="fwd") {{
 """
 
 
+def deliver_and_check(srv, inport, tag, transport):
+    """N numbered messages into rsyslog's imtcp; all must reach logserver once,
+    with the transport and the client certificate's name."""
+    sent = ["%s #%04d quote\" end" % (tag, i) for i in range(N)]
+    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
+    recs = srv.wait_messages(N, timeout=60)
+    assert sorted(r["msg"] for r in recs) == sorted(sent)
+    for r in recs:
+        assert_fields(r, transport=transport, tls_peer="client1.example.com",
+                      host="client1.example.com")
+    srv.stop()
+
+
 @pytest.mark.parametrize("driver,framing", [
     ("ossl", "octet-counted"),
     ("gtls", "octet-counted"),
@@ -75,14 +88,7 @@ def test_rsyslog_omfwd_tls_x509_name_delivers_every_message_with_the_certificate
     ok, out = rsyslog_tls.check_conf(conf, work)
     assert ok, out
     rsyslog_tls.start(procs, work, conf, [("tcp", inport)])
-    sent = ["tls %s %s #%04d quote\" end" % (driver, framing, i) for i in range(N)]
-    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
-    recs = srv.wait_messages(N, timeout=60)
-    assert sorted(r["msg"] for r in recs) == sorted(sent)
-    for r in recs:
-        assert_fields(r, transport="tls", tls_peer="client1.example.com",
-                      host="client1.example.com")
-    srv.stop()
+    deliver_and_check(srv, inport, "tls %s %s" % (driver, framing), "tls")
 
 
 def omrelp_tls_conf(workdir, inport, target_port, tlslib, pki):
@@ -120,11 +126,38 @@ def test_rsyslog_omrelp_tls_delivers_every_message_acknowledged_with_the_certifi
         pytest.skip("this librelp has no %s back end: %s" % (tlslib, out.strip()[-300:]))
     assert ok, out
     rsyslog_relp.start(procs, work, conf, [("tcp", inport)])
-    sent = ["relp-tls %s #%04d quote\" end" % (tlslib, i) for i in range(N)]
-    send_octet_counted(inport, [syslog5424(m, host="client1.example.com") for m in sent])
-    recs = srv.wait_messages(N, timeout=60)
-    assert sorted(r["msg"] for r in recs) == sorted(sent)
-    for r in recs:
-        assert_fields(r, transport="relp-tls", tls_peer="client1.example.com",
-                      host="client1.example.com")
-    srv.stop()
+    deliver_and_check(srv, inport, "relp-tls %s" % tlslib, "relp-tls")
+
+
+def syslog_ng_tls_conf(version, inport, target_port, pki):
+    return f"""@version: {version}
+# syslog-ng TLS sender for tests/interop (foreground, loopback only)
+options {{ keep-hostname(yes); chain-hostnames(no); use-dns(no); dns-cache(no);
+          stats-freq(0); time-reopen(1); }};
+source s_in {{ syslog(ip("127.0.0.1") port({inport}) transport("tcp")); }};
+destination d_tls {{
+    syslog("localhost" port({target_port}) transport("tls")
+           tls(ca-file("{pki['ca']}") cert-file("{pki['good']}") key-file("{pki['good_key']}")
+               peer-verify(required-trusted)));
+}};
+log {{ source(s_in); destination(d_tls); }};
+"""
+
+
+def test_syslog_ng_syslog_tls_destination_delivers_every_message_with_the_certificate_name(
+        syslog_ng, logserver, procs, tmp_path, pki, shortdir):
+    tport = free_port()
+    srv = logserver("--query-port", 0, "--tls-port", tport, "--tls-cert", pki["server"],
+                    "--tls-key", pki["server_key"], "--tls-ca", pki["ca"], "--tls-auth", "name",
+                    "--tls-permitted-peer", "*.example.com")
+    work = tmp_path / "syslog-ng"
+    work.mkdir()
+    inport = free_port()
+    conf = work / "syslog-ng.conf"
+    conf.write_text(syslog_ng_tls_conf(syslog_ng.config_version, inport, tport, pki))
+    argv = [syslog_ng.binary, "-F", "--no-caps", "-f", conf,
+            "--module-path", syslog_ng.module_path,
+            "--persist-file", work / "syslog-ng.persist",
+            "--pidfile", work / "syslog-ng.pid", "--control", shortdir / "ctl"]
+    start_relay(procs, argv, work, [("tcp", inport)], env=syslog_ng.env, name="syslog-ng")
+    deliver_and_check(srv, inport, "syslog-ng tls", "tls")
