@@ -4,7 +4,7 @@
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOURCE
-LDFLAGS ?=
+LDFLAGS ?= -Wl,-z,relro,-z,now	# full RELRO: symbols bound at start, GOT read-only (children bind nothing)
 PYTHON  ?= /usr/bin/python3
 LDLIBS  := -lseccomp -lssl -lcrypto	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest
 
