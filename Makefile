@@ -65,6 +65,7 @@ test: deps
 	$(MAKE) asan-unit
 	$(MAKE) integration
 	$(MAKE) integration-asan
+	$(MAKE) valgrind
 
 # The core and query suites and the RELP kill tests again, against binaries built with ASan/UBSan;
 # any report the sanitizers write fails the run.
@@ -112,6 +113,10 @@ bin-asan/logserver bin-asan/logclient: $(wildcard src/*.c src/*.h)
 	  -o bin-asan/logserver src/main_server.c $(LIB_SRC) $(LDLIBS)
 	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
 	  -o bin-asan/logclient src/main_client.c $(LIB_SRC) $(LDLIBS)
+
+# The unit tests and a server serving every transport under valgrind (tests/valgrind.sh).
+valgrind: all $(UNIT_BIN)
+	bash tests/valgrind.sh
 
 lint:
 	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -D_GNU_SOURCE src

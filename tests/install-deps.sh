@@ -19,6 +19,8 @@ ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 
   || need+=(libclang-rt-14-dev)
 command -v jq >/dev/null                     || need+=(jq)
 command -v cppcheck >/dev/null               || need+=(cppcheck)
+command -v valgrind >/dev/null               || need+=(valgrind)
+command -v openssl >/dev/null                || need+=(openssl)
 command -v logger >/dev/null                 || need+=(bsdutils)
 fi
 
