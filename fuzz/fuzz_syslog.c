@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for src/syslog.c.  Parses the input, then checks that
+ * libFuzzer target for the syslog parser (src/syslog*.c).  Parses the input, then checks that
  * every span lies inside the input and in header order, that the fields fit
  * the kind, and that the STRUCTURED-DATA span syslog_parse accepted iterates
  * to its end without error; every PARAM-VALUE is unescaped into a small and
