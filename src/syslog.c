@@ -85,6 +85,20 @@ scan_pri(const char *p, const char *end, const char **next)
 	return v;
 }
 
+/* One plain store of every field: all spans absent but msg, the whole input. */
+static void
+none(struct syslog_msg *out, const char *buf, size_t len)
+{
+	*out = (struct syslog_msg){
+		.kind = SYSLOG_NONE,
+		.pri = -1,
+		.facility = -1,
+		.severity = -1,
+		.version = 0,
+		.msg = { buf, len },
+	};
+}
+
 enum syslog_kind
 syslog_parse(const char *buf, size_t len, struct syslog_msg *out)
 {
@@ -94,15 +108,7 @@ syslog_parse(const char *buf, size_t len, struct syslog_msg *out)
 	/* Adding even 0 to a null pointer is undefined, hence the test. */
 	end = len > 0 ? buf + len : buf;
 
-	/* One plain store of every field: all spans absent but msg. */
-	*out = (struct syslog_msg){
-		.kind = SYSLOG_NONE,
-		.pri = -1,
-		.facility = -1,
-		.severity = -1,
-		.version = 0,
-		.msg = { buf, len },
-	};
+	none(out, buf, len);
 
 	/* Framing residue, see the top of the file. */
 	while (end > p && (end[-1] == '\0' || end[-1] == '\n' ||
@@ -120,7 +126,8 @@ syslog_parse(const char *buf, size_t len, struct syslog_msg *out)
 	if (parse_3164(p, end, pri >= 0, out))
 		return out->kind;
 
-	out->pri = out->facility = out->severity = -1;
+	/* parse_3164 may have filled spans before it gave up. */
+	none(out, buf, len);
 	return SYSLOG_NONE;
 }
 

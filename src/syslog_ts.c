@@ -8,20 +8,28 @@
 
 /*
  * TIME-SECFRAC may have up to 9 digits in RFC 5424 (Go's time.RFC3339Nano
- * emits them) although RFC 5424 6.2.3 allows 6.
+ * emits them) although RFC 5424 6.2.3 allows 6.  RFC 3339 5.6 itself puts
+ * no bound on time-secfrac, and real 3164-style senders emit more (syslog-ng's
+ * test suite has "10:43:21.15600000000" from a BalaBit device), so outside
+ * strict RFC 5424 up to FRAC_LONG digits are taken; a longer run is no
+ * timestamp (it bounds the scan, and no clock has that resolution).
  */
 #define FRAC_MAX	9
+#define FRAC_LONG	64
 
-/* Optional ".digits" after the seconds; returns p if absent, NULL if bad. */
+/*
+ * Optional ".digits" after the seconds, at most max digits; returns p if
+ * absent, NULL if bad.
+ */
 static const char *
-scan_frac(const char *p, const char *end)
+scan_frac(const char *p, const char *end, long max)
 {
 	const char *q;
 
 	if (p == end || *p != '.')
 		return p;
-	/* Consumes at most FRAC_MAX digits; a further digit means too long. */
-	for (q = p + 1; q < end && is_digit(*q) && q - p <= FRAC_MAX; q++)
+	/* Consumes at most max digits; a further digit means too long. */
+	for (q = p + 1; q < end && is_digit(*q) && q - p <= max; q++)
 		;
 	if (q == p + 1 || (q < end && is_digit(*q)))
 		return NULL;
@@ -49,11 +57,15 @@ scan_hms(const char *p, const char *end, int maxsec)
 
 /*
  * RFC 5424 6.2.3 TIMESTAMP = FULL-DATE "T" FULL-TIME, i.e. RFC 3339 5.6
- * "YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)".  In strict mode (5424) the
- * offset is required and "T"/"Z" must be upper case (6.2.3); otherwise (an
- * ISO timestamp in a 3164 header, as rsyslog's RSYSLOG_ForwardFormat sends)
- * the offset is optional and lower case is accepted (RFC 3339 5.6 NOTE).
- * Returns the end of the timestamp or NULL.
+ * "YYYY-MM-DDThh:mm:ss[.frac](Z|+hh:mm|-hh:mm)".  In 5424 mode "T"/"Z" must
+ * be upper case, seconds stop at 59 and the fraction at FRAC_MAX digits
+ * (6.2.3).  The offset, which 6.2.3 requires, may be missing in both modes:
+ * Juniper SRX devices send "2010-09-15T12:00:00.000" in their RFC 5424
+ * ("structured-data") format; the text is kept as sent and carries no offset.
+ * In 3164 mode (an ISO timestamp in a 3164 header, as rsyslog's
+ * RSYSLOG_ForwardFormat sends it) lower case is accepted (RFC 3339 5.6 NOTE),
+ * a leap second and up to FRAC_LONG fraction digits too.  Returns the end of
+ * the timestamp or NULL.
  */
 const char *
 ts_scan_rfc3339(const char *p, const char *end, enum ts_mode mode)
@@ -74,7 +86,7 @@ ts_scan_rfc3339(const char *p, const char *end, enum ts_mode mode)
 	if (t != 'T' && (strict || t != 't'))
 		return NULL;
 	if ((p = scan_hms(p + 11, end, strict ? 59 : 60)) == NULL ||
-	    (p = scan_frac(p, end)) == NULL)
+	    (p = scan_frac(p, end, strict ? FRAC_MAX : FRAC_LONG)) == NULL)
 		return NULL;
 	if (p < end && (*p == 'Z' || (!strict && *p == 'z')))
 		return p + 1;
@@ -88,7 +100,7 @@ ts_scan_rfc3339(const char *p, const char *end, enum ts_mode mode)
 			return NULL;
 		return p + 6;
 	}
-	return strict ? NULL : p;
+	return p;
 }
 
 /* The month abbreviations, three lower-case letters packed in one word. */
@@ -105,7 +117,8 @@ static const unsigned months[12] = {
  * an unpadded single-digit day ("Nov 5"), fractional seconds, and a year
  * either after the day ("Mar 01 2024 10:00:00", Cisco ASA) or after the time
  * ("Nov 20 12:00:00 2024"; a hostname of exactly four digits right after
- * the time would be taken for that year).  Returns the end of the timestamp
+ * the time would be taken for that year), and up to FRAC_LONG fraction
+ * digits.  Returns the end of the timestamp
  * or NULL.
  */
 const char *
@@ -144,7 +157,7 @@ ts_scan_bsd(const char *p, const char *end)
 	    is_digit(q[2]) && is_digit(q[3]) && q[4] == ' ')
 		q += 5;
 	if ((q = scan_hms(q, end, 60)) == NULL ||
-	    (q = scan_frac(q, end)) == NULL)
+	    (q = scan_frac(q, end, FRAC_LONG)) == NULL)
 		return NULL;
 	/* Year after the time: SP, 4 digits, then SP or end of input. */
 	if (end - q >= 5 && q[0] == ' ' && is_digit(q[1]) && is_digit(q[2]) &&
