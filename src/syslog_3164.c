@@ -146,7 +146,10 @@ ipv6_ends_in_colons(const char *p, const char *w)
  *   timestamp follows them, else they stay in the msg.
  * - Cisco IOS sequence number before the timestamp, see scan_cisco_seq():
  *   kept in seq.  Also before a "%FAC-SEV-MNEMONIC:" tag when the device's
- *   timestamps are off ("<189>36: %SYS-5-CONFIG_I: ...").
+ *   timestamps are off ("<189>36: %SYS-5-CONFIG_I: ...").  After a
+ *   relay's HOSTNAME ("host 585917: Feb  8 04:00:47.272: %SEC-6-...") the
+ *   number and the device's own header stay in the msg: seq and timestamp
+ *   are the relay's header's.
  * - TIMESTAMP is BSD or RFC 3339, see scan_header_time().
  * - A year after the time may be followed by more than one SP
  *   ("<6>AUG 10 22:18:24 2009  netips-warden2-p [audit] ...", syslog-ng's
@@ -212,7 +215,12 @@ parse_3164(const char *p, const char *end, int have_pri,
 		}
 	}
 	w = p;
-	p = parse_tag(p, end, q != NULL, out);
+	/* Cisco ASA with "logging device-id": "host : %ASA-6-...", an empty
+	 * TAG; rsyslog and syslog-ng take the ": " as the header's end too. */
+	if (q != NULL && end - p >= 2 && p[0] == ':' && p[1] == ' ')
+		p += 2;
+	else
+		p = parse_tag(p, end, q != NULL, out);
 	/* No PRI: a timestamp alone ("Nov 20 23:29:19 text") is no header. */
 	if (!have_pri && out->host.p == NULL && p == w)
 		return 0;

@@ -19,7 +19,9 @@
 
 /*
  * Optional ".digits" after the seconds, at most max digits; returns p if
- * absent, NULL if bad.
+ * absent, NULL if bad.  A '.' without digits is bad in RFC 5424 (6.2.3,
+ * max == FRAC_MAX); elsewhere it is taken as an empty fraction, as
+ * syslog-ng does ("Aug 29 02:00:00. ctld snmpd[2499]: ..." in its tests).
  */
 static const char *
 scan_frac(const char *p, const char *end, long max)
@@ -31,7 +33,7 @@ scan_frac(const char *p, const char *end, long max)
 	/* Consumes at most max digits; a further digit means too long. */
 	for (q = p + 1; q < end && is_digit(*q) && q - p <= max; q++)
 		;
-	if (q == p + 1 || (q < end && is_digit(*q)))
+	if ((q == p + 1 && max == FRAC_MAX) || (q < end && is_digit(*q)))
 		return NULL;
 	return q;
 }
@@ -117,8 +119,8 @@ static const unsigned months[12] = {
  * an unpadded single-digit day ("Nov 5"), fractional seconds, and a year
  * either after the day ("Mar 01 2024 10:00:00", Cisco ASA) or after the time
  * ("Nov 20 12:00:00 2024"; a hostname of exactly four digits right after
- * the time would be taken for that year), and up to FRAC_LONG fraction
- * digits.  Returns the end of the timestamp
+ * the time would be taken for that year) or before the month (Cisco NX-OS),
+ * and up to FRAC_LONG fraction digits.  Returns the end of the timestamp
  * or NULL.
  */
 const char *
@@ -128,6 +130,13 @@ ts_scan_bsd(const char *p, const char *end)
 	int i, day;
 	char a, b, c;
 
+	/*
+	 * Cisco NX-OS puts the year first ("2022 Oct 19 11:34:01"), as does
+	 * RFC 3164 5.4's fifth example: 4 digits and a SP, 5 bytes checked.
+	 */
+	if (end - p >= 5 && is_digit(p[0]) && is_digit(p[1]) &&
+	    is_digit(p[2]) && is_digit(p[3]) && p[4] == ' ')
+		p += 5;
 	/* "Mmm d" is the shortest prefix that can match: 5 bytes. */
 	if (end - p < 5 || p[3] != ' ')
 		return NULL;

@@ -467,11 +467,12 @@ static const struct row rfc3164_rows[] = {
 	  "make the do-nuts.", 0, SYSLOG_3164, 165, "Aug 24 05:34:00", "CST",
 	  NULL, NULL, NULL, NULL,
 	  "1987 mymachine myproc[10]: %% It's time to make the do-nuts." },
-	/* Year first is no timestamp: everything after PRI is MSG (4.3.2). */
+	/* Year first: no RFC 3164 TIMESTAMP (4.3.2), but Cisco NX-OS sends
+	 * it, so it is taken, as rsyslog takes it. */
 	{ "<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 "
-	  "sched[0]: That's All Folks!", 0, SYSLOG_3164, 0, NULL, NULL, NULL,
-	  NULL, NULL, NULL, "1990 Oct 22 10:52:01 TZ-6 "
-	  "scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!" },
+	  "sched[0]: That's All Folks!", 0, SYSLOG_3164, 0,
+	  "1990 Oct 22 10:52:01", "TZ-6", "scapegoat.dmz.example.org", NULL,
+	  NULL, NULL, "10.1.2.3 sched[0]: That's All Folks!" },
 	{ "<38>Nov 20 23:27:41 vm sshd[3669]: Accepted publickey for alice", 0,
 	  SYSLOG_3164, 38, "Nov 20 23:27:41", "vm", "sshd", "3669", NULL, NULL,
 	  "Accepted publickey for alice" },
@@ -736,7 +737,10 @@ static const struct row nopri_rows[] = {
 	  NULL, NULL, "Configured" },
 	{ "Jan 15 2024 10:00:00 asa1 : %ASA-6-302013: Built", 0, SYSLOG_3164,
 	  -1, "Jan 15 2024 10:00:00", "asa1", NULL, NULL, NULL, NULL,
-	  ": %ASA-6-302013: Built" },
+	  "%ASA-6-302013: Built" },
+	{ "Aug 15 2012 23:30:09 : %ASA-6-302016 Teardown", 0, SYSLOG_3164, -1,
+	  "Aug 15 2012 23:30:09", NULL, NULL, NULL, NULL, NULL,
+	  "%ASA-6-302016 Teardown" },
 	/* No header: plain lines stay whole. */
 	{ "Nov 20 12:00:00", 0, SYSLOG_NONE, -1,
 	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
@@ -870,6 +874,44 @@ static const struct row cisco_seq_rows[] = {
 	  NULL, NULL, NULL, NULL, NULL, NULL,
 	  "12345678901: Feb 27 06:08:59: %X-1-Y: m" },
 };
+
+/* Cisco NX-OS, ASA device-id, IOS through a relay; a bare '.' fraction. */
+static const struct row cisco_more_rows[] = {
+	{ "<181>2022 Oct 19 11:34:01 Berlin: %ETHPORT-5-IF_HARDWARE: Interface "
+	  "Ethernet1/9", 0, SYSLOG_3164, 181, "2022 Oct 19 11:34:01", NULL,
+	  "Berlin", NULL, NULL, NULL,
+	  "%ETHPORT-5-IF_HARDWARE: Interface Ethernet1/9" },
+	{ "<166>Apr 24 2013 16:00:28 INT-FW01 : %ASA-6-106100: access-list", 0,
+	  SYSLOG_3164, 166, "Apr 24 2013 16:00:28", "INT-FW01", NULL, NULL,
+	  NULL, NULL, "%ASA-6-106100: access-list" },
+	{ "Feb  8 04:00:48 198.51.100.2 585917: Feb  8 04:00:47.272: "
+	  "%SEC-6-IPACCESSLOGRP: list 177", 0, SYSLOG_3164, -1,
+	  "Feb  8 04:00:48", "198.51.100.2", NULL, NULL, NULL, NULL,
+	  "585917: Feb  8 04:00:47.272: %SEC-6-IPACCESSLOGRP: list 177" },
+	/* Not followed by a timestamp: a number starting the msg. */
+	{ "<13>Feb  8 04:00:48 h 585917: x", 0, SYSLOG_3164, 13,
+	  "Feb  8 04:00:48", "h", NULL, NULL, NULL, NULL, "585917: x" },
+	{ "<7> Aug 29 02:00:00. ctld snmpd[2499]: PTHREAD support", 0,
+	  SYSLOG_3164, 7, "Aug 29 02:00:00.", "ctld", "snmpd", "2499", NULL,
+	  NULL, "PTHREAD support" },
+	/* In RFC 5424 a '.' needs a digit (6.2.3). */
+	{ "<7>1 2024-01-15T10:00:00.Z h a - - - m", 0, SYSLOG_3164, 7,
+	  NULL, NULL, NULL, NULL, NULL, NULL,
+	  "1 2024-01-15T10:00:00.Z h a - - - m" },
+};
+
+static void
+test_3164_cisco_nxos_asa_and_relayed_ios_headers(void **state)
+{
+	struct syslog_msg m;
+	const char *in = cisco_more_rows[2].in;
+
+	(void)state;
+	RUN(cisco_more_rows);
+	/* The relayed device's number is no seq of the relay's header. */
+	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
+	assert_null(m.seq.p);
+}
 
 static void
 test_3164_cisco_sequence_number_before_timestamp(void **state)
@@ -1137,6 +1179,7 @@ test_every_prefix_is_safe(void **state)
 	PREFIXES(ipv6_host_rows);
 	PREFIXES(year_space_rows);
 	PREFIXES(cisco_seq_rows);
+	PREFIXES(cisco_more_rows);
 	PREFIXES(prionly_rows);
 	PREFIXES(cisco_rows);
 	PREFIXES(trim_rows);
@@ -1486,6 +1529,7 @@ main(void)
 		cmocka_unit_test(test_3164_ipv6_host_ending_in_double_colon_is_a_host),
 		cmocka_unit_test(test_3164_spaces_after_a_trailing_year_are_skipped),
 		cmocka_unit_test(test_3164_cisco_sequence_number_before_timestamp),
+		cmocka_unit_test(test_3164_cisco_nxos_asa_and_relayed_ios_headers),
 		cmocka_unit_test(test_3164_pri_with_nothing_parseable_is_msg),
 		cmocka_unit_test(test_3164_cisco_clock_marker),
 		cmocka_unit_test(test_trailing_nul_and_newline_are_trimmed),
