@@ -1,7 +1,7 @@
 /*
  * parsebench: times syslog_parse() over a file of messages, one a line (LF
- * removed), repeated until about 100 million header bytes were parsed, and
- * prints nanoseconds per message.  Built against the current parser, and
+ * removed), repeated until about BYTES (default 100 million) bytes were
+ * parsed, and prints nanoseconds per message.  Built against the current parser, and
  * against another revision's to compare the two in one run:
  *
  *   bash bench/parsebench.sh [REV]      (default REV: main)
@@ -37,8 +37,18 @@ main(int argc, char **argv)
 	double t0, t1;
 	FILE *f;
 
-	if (argc != 2 || (f = fopen(argv[1], "r")) == NULL) {
-		fprintf(stderr, "usage: parsebench FILE (one message a line)\n");
+	size_t target = 100000000;
+	char *e;
+
+	if (argc == 3) {
+		target = strtoul(argv[2], &e, 10);
+		if (*e != '\0' || target == 0 || target > 100000000000UL) {
+			fprintf(stderr, "parsebench: BYTES must be 1..1e11\n");
+			return 2;
+		}
+	}
+	if (argc < 2 || argc > 3 || (f = fopen(argv[1], "r")) == NULL) {
+		fprintf(stderr, "usage: parsebench FILE [BYTES] (one message a line)\n");
 		return 2;
 	}
 	while (n < MAX_MSGS && (got = getline(&line, &cap, f)) > 0) {
@@ -56,7 +66,7 @@ main(int argc, char **argv)
 	free(line);
 	if (n == 0 || total == 0)
 		return 1;
-	reps = 100000000 / total + 1;
+	reps = target / total + 1;
 	t0 = now();
 	for (r = 0; r < reps; r++)
 		for (i = 0; i < n; i++) {

@@ -120,7 +120,9 @@ syslog_parse(const char *buf, size_t len, struct syslog_msg *out)
 		out->facility = pri / 8;
 		out->severity = pri % 8;
 		p = q;
-		if (parse_5424(p, end, out))
+		/* RFC 5424 6.2.2 VERSION "1" SP, checked here: most are 3164. */
+		if (end - p >= 2 && p[0] == '1' && p[1] == ' ' &&
+		    parse_5424(p, end, out))
 			return out->kind;
 	}
 	if (parse_3164(p, end, pri >= 0, out))

@@ -107,11 +107,36 @@ ts_scan_rfc3339(const char *p, const char *end, enum ts_mode mode)
 
 /* The month abbreviations, three lower-case letters packed in one word. */
 #define MON(a, b, c) ((unsigned)(a) << 16 | (unsigned)(b) << 8 | (unsigned)(c))
-static const unsigned months[12] = {
-	MON('j', 'a', 'n'), MON('f', 'e', 'b'), MON('m', 'a', 'r'), MON('a', 'p', 'r'),
-	MON('m', 'a', 'y'), MON('j', 'u', 'n'), MON('j', 'u', 'l'), MON('a', 'u', 'g'),
-	MON('s', 'e', 'p'), MON('o', 'c', 't'), MON('n', 'o', 'v'), MON('d', 'e', 'c'),
-};
+
+/*
+ * 1 when key (MON() of three lower-case letters) names a month; a switch on
+ * the first letter leaves at most three words to compare.
+ */
+static int
+is_month(unsigned key)
+{
+	switch (key >> 16) {
+	case 'j':
+		return key == MON('j', 'a', 'n') || key == MON('j', 'u', 'n') ||
+		    key == MON('j', 'u', 'l');
+	case 'f':
+		return key == MON('f', 'e', 'b');
+	case 'm':
+		return key == MON('m', 'a', 'r') || key == MON('m', 'a', 'y');
+	case 'a':
+		return key == MON('a', 'p', 'r') || key == MON('a', 'u', 'g');
+	case 's':
+		return key == MON('s', 'e', 'p');
+	case 'o':
+		return key == MON('o', 'c', 't');
+	case 'n':
+		return key == MON('n', 'o', 'v');
+	case 'd':
+		return key == MON('d', 'e', 'c');
+	default:
+		return 0;
+	}
+}
 
 /*
  * RFC 3164 4.1.2 TIMESTAMP "Mmm dd hh:mm:ss", the day padded with a space.
@@ -127,7 +152,7 @@ const char *
 ts_scan_bsd(const char *p, const char *end)
 {
 	const char *q;
-	int i, day;
+	int day;
 	char a, b, c;
 
 	/*
@@ -145,10 +170,7 @@ ts_scan_bsd(const char *p, const char *end)
 	b = p[1] | 0x20;
 	c = p[2] | 0x20;
 	unsigned key = MON((unsigned char)a, (unsigned char)b, (unsigned char)c);
-	for (i = 0; i < 12; i++)
-		if (months[i] == key)
-			break;
-	if (i == 12)
+	if (!is_month(key))
 		return NULL;
 	q = p + 4;
 	if (*q == ' ')		/* "Nov  5": padding, the digit must follow */
