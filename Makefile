@@ -6,7 +6,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOURCE
 LDFLAGS ?=
 PYTHON  ?= /usr/bin/python3
-LDLIBS  := -lseccomp
+LDLIBS  := -lseccomp -lssl -lcrypto	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest
 
 # Shared modules: everything in src/ except the two programs' mains.
 LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))

@@ -13,7 +13,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct rec_clock c = { 0 };
-	struct rec_source src = { REC_TEXT, "127.0.0.1:5555", 14, "tcp" };
+	struct rec_source src = { REC_TEXT, "127.0.0.1:5555", 14, "tcp", NULL, 0 };
 	size_t cap = RECORD_MSG_MAX(size);
 	char *out = malloc(cap), *msg = malloc(size ? size : 1);
 

@@ -16,7 +16,9 @@
 #include "sandbox.h"
 #include "session.h"
 #include "sig.h"
+#include "stream.h"
 #include "timeouts.h"
+#include "tls_session.h"
 #include "udp.h"
 
 /* "signal N", "status N", or what its sandbox stopped, for the records. */
@@ -40,24 +42,28 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 {
 	char how[160];
 
-	if (pid == st->udp_pid) {
-		st->udp_pid = 0;
+	for (int w = 0; w < st->sv->udp_workers; w++) {
+		struct udp_worker *u = &st->udp[w];
+
+		if (pid != u->pid)
+			continue;
+		u->pid = 0;
 		/* Ctrl-C reaches the whole process group: the receiver may end
 		 * before this process has seen its own SIGINT. */
 		if (st->stopping || sig_got_term)
 			return;
 		long long now = ct_now_ms();
 
-		if (now - st->udp_started >= UDP_STABLE)
-			st->udp_backoff = 0;
-		st->udp_restart_at = now + st->udp_backoff;
+		if (now - u->started >= UDP_STABLE)
+			u->backoff = 0;
+		u->restart_at = now + u->backoff;
 		sv_event(st, "UDP receiver %ld ended unexpectedly (%s); restarting it in %lld ms",
-		    (long)pid, how_it_ended(pid, status, how, sizeof(how)), st->udp_backoff);
-		st->udp_backoff = st->udp_backoff == 0 ? UDP_BACKOFF_FIRST :
-		    st->udp_backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : st->udp_backoff * 2;
-		if (st->udp_restart_at <= now) {
-			st->udp_restart_at = 0;
-			spawn_udp(st);
+		    (long)pid, how_it_ended(pid, status, how, sizeof(how)), u->backoff);
+		u->backoff = u->backoff == 0 ? UDP_BACKOFF_FIRST :
+		    u->backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : u->backoff * 2;
+		if (u->restart_at <= now) {
+			u->restart_at = 0;
+			spawn_udp(st, w);
 		}
 		return;
 	}
@@ -120,9 +126,15 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 			close(st->sv->qfds[i]);
 		for (int i = 0; i < st->sv->nrfds; i++)
 			close(st->sv->rfds[i]);
-		if (kind != SANDBOX_UDP)
-			for (int i = 0; i < st->sv->nufds; i++)
-				close(st->sv->ufds[i]);
+		for (int i = 0; i < st->sv->ntfds; i++)
+			close(st->sv->tfds[i]);
+		for (int i = 0; i < st->sv->nrtfds; i++)
+			close(st->sv->rtfds[i]);
+		/* A UDP receiver keeps its own sockets only (arg: its index). */
+		for (int w = 0; w < st->sv->udp_workers; w++)
+			if (kind != SANDBOX_UDP || w != *(const int *)arg)
+				for (int i = 0; i < st->sv->nufds; i++)
+					close(st->sv->ufds[w * NET_MAX_LISTEN + i]);
 		devnull = open("/dev/null", O_RDONLY | O_CLOEXEC);
 		if (devnull != -1) {
 			dup2(devnull, STDIN_FILENO);
@@ -143,67 +155,144 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 	return pid;
 }
 
-static int
-session_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
-{
-	struct conn *c = arg;
+/* What a child's serve step needs: the supervisor's state and the socket. */
+struct served {
+	struct sv_state *st;
+	struct conn *c;
+	const sigset_t *waitmask;
+};
 
-	return session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
-	    waitmask);
+static int
+serve_syslog(struct stream *s, const char *tls_peer, void *arg)
+{
+	struct served *v = arg;
+
+	return session_run(s, (struct sockaddr *)v->c->ss, v->c->sslen, tls_peer, v->st->sv->cfg,
+	    v->st->sv->store, v->waitmask);
 }
 
 static int
-relp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+serve_relp(struct stream *s, const char *tls_peer, void *arg)
 {
-	struct conn *c = arg;
+	struct served *v = arg;
 
-	return relp_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
-	    waitmask);
+	return relp_run(s, (struct sockaddr *)v->c->ss, v->c->sslen, tls_peer, v->st->sv->cfg,
+	    v->st->sv->store, v->waitmask);
 }
 
 static int
-query_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+serve_query(struct stream *s, const char *tls_peer, void *arg)
 {
-	struct conn *c = arg;
+	struct served *v = arg;
 
-	return query_run(c->fd, (struct sockaddr *)c->ss, c->sslen, st->sv->cfg, st->sv->store,
-	    st->sv->token, st->sv->tokenlen, waitmask);
+	return query_run(s, (struct sockaddr *)v->c->ss, v->c->sslen, tls_peer, v->st->sv->cfg,
+	    v->st->sv->store, v->st->sv->token, v->st->sv->tokenlen, v->waitmask);
 }
+
+static const tls_serve_fn serve_fns[L_NKINDS] = {
+	[L_TCP] = serve_syslog, [L_TLS] = serve_syslog, [L_RELP] = serve_relp,
+	[L_RELP_TLS] = serve_relp, [L_QUERY] = serve_query,
+};
+
+/* The child's body: a plain connection is served at once; a TLS one after
+ * its handshake, in the same child and under the same sandbox. */
+static int
+client_body(struct sv_state *st, struct conn *c, enum listener kind, const sigset_t *waitmask)
+{
+	const struct server_config *cfg = st->sv->cfg;
+	struct served v = { st, c, waitmask };
+	char hint[160];
+	struct stream s;
+
+	if (kind == L_TLS || kind == L_RELP_TLS || (kind == L_QUERY && cfg->query_tls)) {
+		if (kind == L_TLS)
+			snprintf(hint, sizeof(hint), "logserver: refused: this is the TLS port; plain "
+			    "TCP goes to port %lld (--port)\n", cfg->port);
+		else if (kind == L_RELP_TLS)
+			snprintf(hint, sizeof(hint), "logserver: refused: this is the RELP over TLS "
+			    "port; plain RELP goes to port %lld (--relp-port)\n", cfg->relp_port);
+		else
+			snprintf(hint, sizeof(hint), "logserver: refused: this query port speaks TLS "
+			    "(--query-tls on): use logclient --tls\n");
+		return tls_session_run(c->fd, (struct sockaddr *)c->ss, c->sslen, &st->sv->tls, cfg,
+		    st->sv->store, waitmask, hint, serve_fns[kind], &v);
+	}
+	stream_plain(&s, c->fd);
+	return serve_fns[kind](&s, NULL, &v);
+}
+
+#define BODY(name, kind) \
+	static int name(struct sv_state *st, void *arg, const sigset_t *waitmask) \
+	{ return client_body(st, arg, kind, waitmask); }
+BODY(tcp_body, L_TCP)
+BODY(tls_body, L_TLS)
+BODY(relp_body, L_RELP)
+BODY(relp_tls_body, L_RELP_TLS)
+BODY(query_body, L_QUERY)
 
 static int
 udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
-	(void)arg;
-	return udp_run(st->sv->ufds, st->sv->nufds, st->sv->cfg, st->sv->store, &st->sv->allow,
-	    waitmask);
+	int w = *(const int *)arg;
+
+	return udp_run(st->sv->ufds + w * NET_MAX_LISTEN, st->sv->nufds, st->sv->cfg,
+	    st->sv->store, &st->sv->allow, waitmask);
 }
 
 pid_t
 spawn_client(struct sv_state *st, struct conn *c, enum listener kind)
 {
-	if (kind == L_QUERY)
+	switch (kind) {
+	case L_QUERY:
 		return fork_child(st, SANDBOX_QUERY, query_body, c);
-	if (kind == L_RELP)
+	case L_RELP:
 		return fork_child(st, SANDBOX_RELP, relp_body, c);
-	return fork_child(st, SANDBOX_SESSION, session_body, c);
+	case L_RELP_TLS:
+		return fork_child(st, SANDBOX_RELP, relp_tls_body, c);
+	case L_TLS:	/* a TCP session once the handshake is done */
+		return fork_child(st, SANDBOX_SESSION, tls_body, c);
+	default:
+		return fork_child(st, SANDBOX_SESSION, tcp_body, c);
+	}
 }
 
 void
-spawn_udp(struct sv_state *st)
+spawn_udp(struct sv_state *st, int w)
 {
+	static const int index[UDP_WORKERS_MAX] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+		13, 14, 15 };
+	struct udp_worker *u = &st->udp[w];
 	pid_t pid;
 
 	if (st->sv->nufds == 0)
 		return;
-	st->udp_started = ct_now_ms();
-	pid = fork_child(st, SANDBOX_UDP, udp_body, NULL);
+	u->started = ct_now_ms();
+	pid = fork_child(st, SANDBOX_UDP, udp_body, (void *)&index[w]);
 	if (pid == -1) {
 		sv_event(st, "cannot start the UDP receiver: %s; trying again in %d s",
 		    strerror(errno), UDP_BACKOFF_MAX / 1000);
-		st->udp_restart_at = st->udp_started + UDP_BACKOFF_MAX;
+		u->restart_at = u->started + UDP_BACKOFF_MAX;
 	} else {
-		st->udp_pid = pid;
+		u->pid = pid;
 	}
+}
+
+int
+udp_alive(const struct sv_state *st)
+{
+	int n = 0;
+
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		n += st->udp[w].pid > 0;
+	return n;
+}
+
+void
+udp_signal(const struct sv_state *st, int sig)
+{
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (st->udp[w].pid > 0)
+			kill(st->udp[w].pid, sig);
 }
 
 static long
@@ -226,12 +315,11 @@ shutdown_children(struct sv_state *st, int sigfd)
 	st->stopping = 1;
 	for (size_t i = 0; i < st->nkids; i++)
 		kill(st->kids[i].pid, SIGTERM);
-	if (st->udp_pid > 0)
-		kill(st->udp_pid, SIGTERM);
+	udp_signal(st, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += cfg->shutdown_timeout;
 	reap(st);
-	while (st->nkids > 0 || st->udp_pid > 0) {
+	while (st->nkids > 0 || udp_alive(st) > 0) {
 		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
 		long ms = ms_until(&deadline);
 
@@ -241,13 +329,12 @@ shutdown_children(struct sv_state *st, int sigfd)
 			sig_drain();
 		reap(st);
 	}
-	if (st->nkids > 0 || st->udp_pid > 0) {
+	if (st->nkids > 0 || udp_alive(st) > 0) {
 		for (size_t i = 0; i < st->nkids; i++)
 			kill(st->kids[i].pid, SIGKILL);
-		if (st->udp_pid > 0)
-			kill(st->udp_pid, SIGKILL);
-		killed = st->nkids + (st->udp_pid > 0);
-		while (st->nkids > 0 || st->udp_pid > 0) {
+		udp_signal(st, SIGKILL);
+		killed = st->nkids + (size_t)udp_alive(st);
+		while (st->nkids > 0 || udp_alive(st) > 0) {
 			int status;
 			pid_t pid = waitpid(-1, &status, 0);
 			if (pid == -1 && errno != EINTR)
@@ -256,7 +343,8 @@ shutdown_children(struct sv_state *st, int sigfd)
 				kid_remove(st, pid, status);
 		}
 		st->nkids = 0;
-		st->udp_pid = 0;
+		for (int w = 0; w < st->sv->udp_workers; w++)
+			st->udp[w].pid = 0;
 		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
 		    killed, (long long)cfg->shutdown_timeout);
 	}

@@ -9,8 +9,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "log.h"
 #include "net.h"
+#include "tls.h"
 
 #define RSP_MAX_DATA (16 * 1024)
 #define REFUSAL "logserver: refused:"
@@ -56,9 +59,9 @@ clean(char *dst, size_t cap, const char *src, size_t len)
 void
 conn_drop(struct sender *s)
 {
-	if (s->fd != -1)
-		close(s->fd);
-	s->fd = -1;
+	if (s->io.fd != -1)
+		stream_close(&s->io);
+	stream_plain(&s->io, -1);
 	s->st = DOWN;
 	s->inlen = s->outlen = s->outoff = s->sent = 0;
 }
@@ -80,6 +83,30 @@ conn_broken(struct sender *s, int64_t now)
 	}
 	s->retry_at = now + s->backoff < limit ? now + s->backoff : limit;
 	s->backoff = s->backoff * 2 < BACKOFF_MAX_MS ? s->backoff * 2 : BACKOFF_MAX_MS;
+}
+
+/* --tls: the handshake, under --tls-handshake-timeout; a failure is
+ * fatal (a wrong certificate or name does not heal by retrying). */
+static int
+tls_start(struct sender *s, int fd, int64_t now)
+{
+	const char *name = s->cfg->tls_server_name[0] != '\0' ? s->cfg->tls_server_name :
+	    s->cfg->host;
+	char err[512];
+	SSL_CTX *ctx = tls_client_ctx(s->cfg->ca, s->cfg->cert, s->cfg->key, err, sizeof(err));
+	int rc = -1;
+
+	if (ctx != NULL) {
+		rc = tls_client_connect(ctx, fd, name, s->cfg->tls_handshake_timeout * 1000, &s->io,
+		    err, sizeof(err));
+		SSL_CTX_free(ctx);	/* the connection keeps its own reference */
+	}
+	if (rc == 0)
+		return 0;
+	cs_why(s, "TLS with %s (server name %s): %s", s->peer, name, err);
+	s->fatal = ctx == NULL || strstr(err, "timeout") == NULL;
+	conn_broken(s, now);
+	return -1;
 }
 
 void
@@ -104,7 +131,9 @@ conn_open(struct sender *s)
 		conn_broken(s, now);
 		return;
 	}
-	s->fd = fd;
+	stream_plain(&s->io, fd);
+	if (s->cfg->tls && tls_start(s, fd, now) == -1)
+		return;
 	s->st = OPENING;
 	s->inlen = s->outoff = s->sent = 0;
 	s->offered = s->next_seq - s->count;
@@ -270,7 +299,7 @@ parse_in(struct sender *s, int eof, int64_t now)
 {
 	size_t pos = 0, rl = strlen(REFUSAL);
 
-	while (s->fd != -1 && pos < s->inlen) {
+	while (s->io.fd != -1 && pos < s->inlen) {
 		struct relp_frame f;
 		size_t used;
 		const char *why, *p = s->in + pos;
@@ -302,7 +331,7 @@ parse_in(struct sender *s, int eof, int64_t now)
 		conn_broken(s, now);
 		return;
 	}
-	if (s->fd == -1)
+	if (s->io.fd == -1)
 		return;
 	memmove(s->in, s->in + pos, s->inlen - pos);
 	s->inlen -= pos;
@@ -319,7 +348,7 @@ conn_rx(struct sender *s, int drain, int64_t now)
 			conn_broken(s, now);
 			return;
 		}
-		n = read(s->fd, s->in + s->inlen, IN_CAP - s->inlen);
+		n = stream_read_nowait(&s->io, s->in + s->inlen, IN_CAP - s->inlen);
 
 		if (n > 0) {
 			s->inlen += (size_t)n;
@@ -330,22 +359,25 @@ conn_rx(struct sender *s, int drain, int64_t now)
 			return;
 		if (n == 0) {
 			parse_in(s, 1, now);
-			if (s->fd == -1)
+			if (s->io.fd == -1)
 				return;
 			cs_why(s, "%s closed the connection", s->peer);
 		} else {
-			cs_why(s, "connection to %s lost: %s", s->peer, strerror(errno));
+			const char *tls = stream_tls_reason(&s->io);
+
+			cs_why(s, "connection to %s lost: %s", s->peer, tls != NULL ? tls :
+			    strerror(errno));
 		}
-		if (s->fd != -1)
+		if (s->io.fd != -1)
 			conn_broken(s, now);
 		return;
-	} while (drain && s->fd != -1);
+	} while (drain && s->io.fd != -1);
 }
 
 void
 conn_tx(struct sender *s, int64_t now)
 {
-	ssize_t n = send(s->fd, s->out + s->outoff, s->outlen - s->outoff, MSG_NOSIGNAL);
+	ssize_t n = stream_send(&s->io, s->out + s->outoff, s->outlen - s->outoff);
 	int e = errno;
 
 	if (n >= 0) {
@@ -357,7 +389,7 @@ conn_tx(struct sender *s, int64_t now)
 	if (e == EAGAIN || e == EINTR)
 		return;
 	conn_rx(s, 1, now);		/* a refusal may be waiting */
-	if (s->fd != -1) {
+	if (s->io.fd != -1) {
 		cs_why(s, "connection to %s lost: %s", s->peer, strerror(e));
 		conn_broken(s, now);
 	}
@@ -366,7 +398,7 @@ conn_tx(struct sender *s, int64_t now)
 int
 conn_timed_out(struct sender *s, int64_t now)
 {
-	if (s->fd == -1 || (s->st == OPEN && s->sent == 0) ||
+	if (s->io.fd == -1 || (s->st == OPEN && s->sent == 0) ||
 	    now - s->waiting < s->cfg->timeout * 1000)
 		return 0;
 	cs_why(s, "%s sent no answer for --timeout %lld s", s->peer, s->cfg->timeout);

@@ -9,11 +9,14 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <openssl/ssl.h>
+
 #include "client_send.h"
-#include "io.h"
 #include "log.h"
 #include "net.h"
 #include "sig.h"
+#include "stream.h"
+#include "tls.h"
 
 #define IN_CHUNK (64 * 1024)
 #define CONFIRM_TIMEOUT_MS 10000
@@ -30,43 +33,77 @@ refused(const char *buf, size_t n)
 	return 1;
 }
 
+/* Over TLS the server's alert says why it ended the connection: reads it
+ * and reports it. Returns 1 when it did. */
+static int
+tls_alert(struct stream *c)
+{
+	const char *why;
+	char b[256];
+
+	if (c->ssl == NULL)
+		return 0;
+	if ((why = stream_tls_reason(c)) == NULL) {
+		(void)stream_read_nowait(c, b, sizeof(b));
+		why = stream_tls_reason(c);
+	}
+	if (why == NULL)
+		return 0;
+	log_warnx("the server ended the TLS connection before confirming the messages: %s "
+	    "(does it accept our --cert?)", why);
+	return 1;
+}
+
+/* A write failed: reports why, once. */
+static int
+lost(struct stream *c)
+{
+	if (!tls_alert(c))
+		log_warn("connection to the server lost; not every line was sent");
+	return 1;
+}
+
 /*
  * After our last byte: half-close and wait until the server has closed too,
  * which it does only after writing everything it received. A server closing
  * before our half-close, or sending anything, did not take the messages.
  */
 static int
-finish(int fd)
+finish(struct stream *c)
 {
 	char buf[512];
 	int waited = 0;
 	ssize_t n;
 
-	n = recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	n = c->ssl != NULL ? stream_read_nowait(c, buf, sizeof(buf)) :
+	    recv(c->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
 	if (n == 0) {
 		log_warnx("the server closed the connection before all messages were sent");
 		return 1;
 	}
 	if (n > 0)
 		return refused(buf, (size_t)n);
-	if (shutdown(fd, SHUT_WR) == -1) {
-		log_warn("connection lost before all messages were sent");
+	/* TLS: close_notify is our half-close (RFC 5425 4.4); we read on. */
+	if (c->ssl != NULL ? SSL_shutdown(c->ssl) < 0 : shutdown(c->fd, SHUT_WR) == -1) {
+		if (!tls_alert(c))	/* the server's alert may be here already */
+			log_warn("connection lost before all messages were sent");
 		return 1;
 	}
 	while (waited < CONFIRM_TIMEOUT_MS) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
-		int r = poll(&pfd, 1, 100);
+		struct pollfd pfd = { .fd = c->fd, .events = stream_events(c, POLLIN) };
+		int r = stream_pending(c) ? 1 : poll(&pfd, 1, 100);
 
 		waited += 100;
 		if (r <= 0)
 			continue;
-		n = read(fd, buf, sizeof(buf));
+		n = stream_read(c, buf, sizeof(buf), &sig_got_term);
 		if (n == 0)
 			return 0;
 		if (n > 0)
 			return refused(buf, (size_t)n);
-		if (errno != EINTR) {
-			log_warn("connection broke before the server confirmed the messages");
+		if (errno != EINTR && errno != EAGAIN) {
+			if (!tls_alert(c))
+				log_warn("connection broke before the server confirmed the messages");
 			return 1;
 		}
 	}
@@ -75,9 +112,50 @@ finish(int fd)
 	return 1;
 }
 
+/*
+ * Sends len bytes of whole lines (or one piece of a longer one). Over TLS a
+ * syslog message (a line starting with '<') goes as an RFC 5425 frame,
+ * "LEN SP MSG"; any other line stays a line: the server's framing takes
+ * octet counts only before a PRI (framing.h), and takes lines on every port.
+ */
+static int
+send_lines(struct stream *c, const char *buf, size_t len)
+{
+	static char out[2 * IN_CHUNK + 64];
+	size_t o = 0, start = 0;
+
+	if (c->ssl == NULL)
+		return stream_write_all(c, buf, len);
+	while (start < len) {
+		const char *nl = memchr(buf + start, '\n', len - start);
+		size_t end = nl != NULL ? (size_t)(nl - buf) : len, l = end - start;
+
+		if (l > 0 && buf[start + l - 1] == '\r')
+			l--;
+		if (o + l + 16 > sizeof(out)) {
+			if (stream_write_all(c, out, o) == -1)
+				return -1;
+			o = 0;
+		}
+		if (l > 0 && buf[start] == '<') {
+			int n = snprintf(out + o, 16, "%zu ", l);
+
+			o += (size_t)(n > 0 ? n : 0);
+			memcpy(out + o, buf + start, l);
+			o += l;
+		} else if (l > 0) {
+			memcpy(out + o, buf + start, l);
+			o += l;
+			out[o++] = '\n';
+		}
+		start = end + 1;
+	}
+	return stream_write_all(c, out, o);
+}
+
 /* Sends stdin line by line until EOF, "quit", or a signal. */
 static int
-send_stdin(int fd)
+send_stdin(struct stream *c)
 {
 	static char buf[IN_CHUNK + 1];
 	size_t len = 0;
@@ -101,7 +179,7 @@ send_stdin(int fd)
 			 * unless it is "quit". */
 			if (len > 0 && !(len == 4 && memcmp(buf, "quit", 4) == 0)) {
 				buf[len++] = '\n';
-				if (io_write_all(fd, buf, len) == -1)
+				if (send_lines(c, buf, len) == -1)
 					goto lost;
 			}
 			break;
@@ -122,49 +200,73 @@ send_stdin(int fd)
 		}
 		if (!done && sendto == 0 && len == IN_CHUNK)
 			sendto = len;	/* a line longer than the buffer goes in pieces */
-		if (sendto > 0 && io_write_all(fd, buf, sendto) == -1)
+		if (sendto > 0 && send_lines(c, buf, sendto) == -1)
 			goto lost;
 		memmove(buf, buf + sendto, len - sendto);
 		len -= sendto;
 		if (sig_got_term)
 			done = 1;
 	}
-	return finish(fd);
+	return finish(c);
 lost:
-	log_warn("connection to the server lost; not every line was sent");
-	return 1;
+	return lost(c);
 }
 
 static int
-send_words(int fd, char **words, int n)
+send_words(struct stream *c, char **words, int n)
 {
 	size_t len;
 	char *msg = cs_join_words(words, n, &len);
 	int rc;
 
 	msg[len++] = '\n';
-	rc = io_write_all(fd, msg, len);
+	rc = len <= IN_CHUNK ? send_lines(c, msg, len) : stream_write_all(c, msg, len);
 	free(msg);
-	if (rc == -1) {
-		log_warn("cannot send the message");
-		return 1;
+	if (rc == -1)
+		return lost(c);
+	return finish(c);
+}
+
+/* --tls: the handshake; every failure is one line and status 1. */
+static int
+start_tls(const struct client_config *cfg, int fd, int port, struct stream *c)
+{
+	const char *name = cfg->tls_server_name[0] != '\0' ? cfg->tls_server_name : cfg->host;
+	char err[512];
+	SSL_CTX *ctx = tls_client_ctx(cfg->ca, cfg->cert, cfg->key, err, sizeof(err));
+	int rc;
+
+	if (ctx == NULL) {
+		log_warnx("%s", err);
+		return -1;
 	}
-	return finish(fd);
+	rc = tls_client_connect(ctx, fd, name, cfg->tls_handshake_timeout * 1000, c, err,
+	    sizeof(err));
+	SSL_CTX_free(ctx);	/* the connection keeps its own reference */
+	if (rc == -1)
+		log_warnx("TLS with %s:%d (server name %s): %s", cfg->host, port, name, err);
+	return rc;
 }
 
 int
 plain_send(const struct client_config *cfg, char **words, int nwords)
 {
 	char err[512];
-	int fd, rc;
+	int fd, rc, port = cfg->port != 0 ? (int)cfg->port : cfg->tls ? TLS_DEFAULT_PORT :
+	    PLAIN_PORT;
+	struct stream c;
 
-	fd = net_connect(cfg->host, cfg->port != 0 ? (int)cfg->port : PLAIN_PORT, err,
-	    sizeof(err));
+	fd = net_connect(cfg->host, port, err, sizeof(err));
 	if (fd == -1) {
 		log_warnx("%s (is logserver running there?)", err);
 		return 1;
 	}
-	rc = nwords > 0 ? send_words(fd, words, nwords) : send_stdin(fd);
-	close(fd);
+	stream_plain(&c, fd);
+	if (cfg->tls && start_tls(cfg, fd, port, &c) == -1) {
+		close(fd);
+		return 1;
+	}
+	rc = nwords > 0 ? send_words(&c, words, nwords) : send_stdin(&c);
+	stream_close(&c);
 	return rc;
 }

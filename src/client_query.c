@@ -14,12 +14,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "io.h"
 #include "log.h"
 #include "net.h"
 #include "options.h"
 #include "query_proto.h"
-#include "sha256.h"
 #include "sig.h"
 
 #define IO_BUF (256 * 1024)
@@ -202,21 +202,7 @@ cq_list(const struct client_config *cfg)
 static int
 local_sum(int fd, off_t off, size_t len, char hex[65])
 {
-	unsigned char buf[64 * 1024], digest[32];
-	struct sha256 h;
-
-	sha256_init(&h);
-	while (len > 0) {
-		ssize_t n = pread(fd, buf, len < sizeof(buf) ? len : sizeof(buf), off);
-		if (n <= 0)
-			return -1;
-		sha256_update(&h, buf, (size_t)n);
-		off += n;
-		len -= (size_t)n;
-	}
-	sha256_final(&h, digest);
-	sha256_hex(digest, hex);
-	return 0;
+	return digest_file_range(fd, off, len, hex);
 }
 
 /* --resume: the local copy must be a prefix of the remote file. */

@@ -140,7 +140,7 @@ finished(struct sender *s, int64_t now)
 	if (s->fatal || s->gave_up || s->st == CLOSED)
 		return 1;
 	if (now >= s->stop_by) {
-		if (s->why[0] == '\0' || s->fd != -1)
+		if (s->why[0] == '\0' || s->io.fd != -1)
 			cs_why(s, "stopped by a signal before %s acknowledged every message",
 			    s->peer);
 		return 1;
@@ -161,9 +161,10 @@ wait_once(struct sender *s, int64_t now)
 	int np = 0, sock = -1, in = -1, ms;
 	int64_t until = s->stop_by;
 
-	if (s->fd != -1) {
-		p[np].fd = s->fd;
-		p[np].events = POLLIN | (s->outlen > s->outoff ? POLLOUT : 0);
+	if (s->io.fd != -1) {
+		p[np].fd = s->io.fd;
+		/* TLS may need the socket writable to go on reading (want_write). */
+		p[np].events = POLLIN | (s->outlen > s->outoff || s->io.want_write ? POLLOUT : 0);
 		sock = np++;
 		if (s->st != OPEN || s->sent > 0)
 			until = earliest(until, s->waiting + s->cfg->timeout * 1000);
@@ -182,11 +183,18 @@ wait_once(struct sender *s, int64_t now)
 	}
 	ms = until == NEVER ? -1 : until <= now ? 0 : until - now > 60000 ? 60000 :
 	    (int)(until - now);
+	if (sock != -1 && stream_pending(&s->io)) {	/* TLS holds decrypted bytes */
+		conn_rx(s, 0, now);
+		return;
+	}
 	if (poll(p, (nfds_t)np, ms) <= 0)
 		return;
-	if (sock != -1 && (p[sock].revents & (POLLIN | POLLHUP | POLLERR)))
+	/* Over TLS a read may need the socket writable and a write readable:
+	 * try both directions on any event. */
+	if (sock != -1 && (p[sock].revents & (POLLIN | POLLHUP | POLLERR |
+	    (s->io.ssl != NULL ? POLLOUT : 0))))
 		conn_rx(s, 0, now);
-	if (sock != -1 && s->fd != -1 && (p[sock].revents & POLLOUT))
+	if (sock != -1 && s->io.fd != -1 && (p[sock].revents & POLLOUT))
 		conn_tx(s, now);
 	if (in != -1 && (p[in].revents & (POLLIN | POLLHUP | POLLERR)))
 		read_input(s);
@@ -250,7 +258,7 @@ cs_send(const struct client_config *cfg, char **words, int nwords)
 	if (s.ring == NULL || s.out == NULL)
 		fatalx("out of memory");
 	s.next_seq = 1;
-	s.fd = -1;
+	stream_plain(&s.io, -1);
 	s.st = DOWN;
 	s.progress = s.retry_at = cs_now_ms();
 	s.backoff = BACKOFF_FIRST_MS;

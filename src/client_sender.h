@@ -14,14 +14,15 @@
 #include "client_relp.h"
 #include "config.h"
 #include "relp_frame.h"
+#include "stream.h"
 
 #define IN_CAP (64 * 1024)		/* the server's frames not yet parsed */
 #define OUT_CAP (4 * (LINES_MSG_MAX + RELP_FRAME_OVERHEAD))
 #define BACKOFF_FIRST_MS 100
 #define BACKOFF_MAX_MS 5000
 #define NEVER INT64_MAX
-#define HINT_PORT " (is logserver listening there for RELP? -p names its --relp-port; " \
-    "--plain sends to its plain --port)"
+#define HINT_PORT " (is logserver listening there for RELP? -p names its --relp-port " \
+    "(--relp-tls-port with --tls); --plain sends to its plain --port)"
 
 struct msg {
 	uint64_t seq;		/* message number, 1, 2, ... over the whole run */
@@ -44,8 +45,8 @@ struct sender {
 	size_t sent;		/* of them, framed on this connection */
 	uint64_t next_seq;	/* the next message's number */
 
-	/* The connection. */
-	int fd;
+	/* The connection: io.fd -1 when there is none; TLS with --tls. */
+	struct stream io;
 	enum conn st;
 	uint32_t txnr;		/* the next frame's */
 	uint32_t close_txnr;

@@ -15,6 +15,8 @@
 enum fsync_mode { FSYNC_NEVER = 0, FSYNC_BATCH = 1 };
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
 
+enum check_host { CHECK_HOST_OFF, CHECK_HOST_MARK, CHECK_HOST_REJECT };
+
 struct server_config {
 	long long port;
 	long long relp_port;	/* 0: no RELP listener */
@@ -36,6 +38,7 @@ struct server_config {
 	int format;		/* enum rec_format */
 	long long udp_port;	/* -1: same as port; 0: no UDP */
 	long long udp_rcvbuf;
+	long long udp_workers;		/* UDP receiver processes */
 	long long stats_interval;
 	char allow[1024];		/* ingest allow-list, "" = everyone */
 	long long query_port;		/* 0: no query service */
@@ -43,6 +46,18 @@ struct server_config {
 	char query_allow[1024];
 	char query_token_file[1024];
 	long long query_max_clients;
+	long long tls_port;		/* -1: 6514 when tls_cert is set; 0: none */
+	char tls_cert[1024];
+	char tls_key[1024];		/* "": the key is in tls_cert */
+	char tls_ca[1024];
+	int tls_auth;			/* enum tls_auth (tls.h) */
+	char tls_permitted_peer[4096];
+	int tls_min_version;		/* 0: TLS 1.2, 1: TLS 1.3 */
+	char tls_ciphers[512];
+	long long tls_handshake_timeout;	/* seconds */
+	long long relp_tls_port;	/* 0: none */
+	int query_tls;			/* the query port speaks TLS */
+	int tls_check_hostname;		/* enum check_host */
 	char user[64];			/* --user: run as this user after binding ("" = stay) */
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
@@ -67,6 +82,12 @@ struct client_config {
 	long long lines;		/* follow --lines, -1 when not given */
 	long long timeout;		/* list/fetch, RELP answers: seconds a silent server is
 					 * waited for */
+	int tls;			/* --plain --tls: syslog over TLS (RFC 5425) */
+	char ca[1024];
+	char cert[1024];
+	char key[1024];
+	char tls_server_name[256];	/* "": the host connected to */
+	long long tls_handshake_timeout;
 };
 
 extern const struct opt_def client_options[];

@@ -161,10 +161,16 @@ write_header(struct logstore *ls)
 	struct logstore_shared *sh = ls->sh;
 	uint64_t before = sh->size;
 
-	if (store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s",
+	char renum[96] = "";
+
+	if (sh->renumbered > 0)
+		snprintf(renum, sizeof(renum), "; the sequence numbers reached their maximum: %lu "
+		    "files renumbered from 1", sh->renumbered);
+	if (store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s%s",
 	    sh->prev_name, (unsigned long long)sh->prev_size, (unsigned long long)ls->max_size,
-	    ls->max_files, sh->deleted[0] ? "; deleted " : "", sh->deleted) == -1)
+	    ls->max_files, sh->deleted[0] ? "; deleted " : "", sh->deleted, renum) == -1)
 		return -1;
+	sh->renumbered = 0;
 	sh->hdr = sh->size - before;
 	sh->need_hdr = 0;
 	return 0;
@@ -180,6 +186,9 @@ rotate(struct logstore *ls)
 
 	/* What is acknowledged as on disk must stay so once we write elsewhere. */
 	if (ls->durable && fdatasync(ls->fd) == -1)
+		return -1;
+	/* Renumber first, so that the record names the old file as it is now called. */
+	if (sh->seq > LS_RENUMBER_AT && ls_renumber(ls) == -1)
 		return -1;
 	memcpy(prev, sh->name, sizeof(prev));
 	if (ls_start_file(ls, sh->seq, sh->ftime) == -1)

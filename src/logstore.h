@@ -74,6 +74,7 @@ struct logstore_shared {
 	uint64_t prev_size;	/* for that record: the file it continues */
 	char prev_name[LOGNAME_LEN + 1];
 	char deleted[512];	/* and the files retention deleted */
+	unsigned long renumbered;	/* files renumbered since (ls_renumber) */
 	struct ls_session sess[LS_SESSIONS];
 };
 

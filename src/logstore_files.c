@@ -132,6 +132,42 @@ ls_apply_retention(struct logstore *ls, char *list, size_t cap)
 	free(files);
 }
 
+long
+ls_renumber(struct logstore *ls)
+{
+	struct logfile *files;
+	size_t n;
+	long done = 0;
+
+	if (ls_scan_dir(ls, &files, &n) == -1)
+		return -1;
+	(void)retention_select(files, n, n);	/* sorts them, oldest first */
+	for (size_t i = 0; i < n; i++) {
+		char name[LOGNAME_LEN + 1];
+
+		/* Sorted and distinct, so seq >= i + 1: a target name is free or
+		 * already this file's (RENAME_NOREPLACE guards it anyway). */
+		if (files[i].seq == i + 1 ||
+		    logname_format(name, sizeof(name), files[i].t, i + 1) == -1 ||
+		    renameat2(ls->dirfd, files[i].name, ls->dirfd, name, RENAME_NOREPLACE) == -1)
+			continue;
+		done++;
+		if (strcmp(files[i].name, ls->sh->name) == 0) {
+			memcpy(ls->sh->name, name, sizeof(name));
+			__atomic_store_n(&ls->sh->seq, i + 1, __ATOMIC_RELEASE);
+		}
+	}
+	free(files);
+	if (ls->sh->seq > LS_RENUMBER_AT) {	/* the current file could not be renamed */
+		errno = EOVERFLOW;
+		return -1;
+	}
+	if (ls->durable && fsync(ls->dirfd) == -1)
+		return -1;
+	ls->sh->renumbered += (unsigned long)done;
+	return done;
+}
+
 int
 ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
 {
@@ -140,6 +176,11 @@ ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t)
 	uint64_t seq = after_seq;
 	int fd = -1;
 
+	if (after_seq > LS_RENUMBER_AT) {
+		if (ls_renumber(ls) == -1)
+			return -1;
+		seq = after_seq = ls->sh->seq;
+	}
 	clock_gettime(CLOCK_REALTIME, &now);
 	time_t t = now.tv_sec > after_t ? now.tv_sec : after_t;
 	for (int i = 0; i < CREATE_TRIES && fd == -1; i++) {

@@ -30,6 +30,16 @@ int ls_scan_dir(struct logstore *ls, struct logfile **files, size_t *nfiles);
  * and lists what went in list ("name name ...", cap bytes). */
 void ls_apply_retention(struct logstore *ls, char *list, size_t cap);
 
+/* Sequence numbers above this are renumbered before the next file starts. */
+#define LS_RENUMBER_AT (LOGNAME_SEQ_MAX - 1000)
+
+/* The sequence numbers have (nearly) run out (a long life, or a file
+ * planted with a huge one): renames our files, oldest first, to 1, 2, ...
+ * keeping their time part and order, and the current one's name in the
+ * shared page. Caller holds the write lock. Returns the number of files
+ * renumbered, or -1 with errno. */
+long ls_renumber(struct logstore *ls);
+
 /* Creates the file after after_seq and makes it current. Caller holds the
  * write lock. Returns 0 or -1 with errno. */
 int ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t);

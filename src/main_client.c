@@ -71,6 +71,9 @@ run(const struct client_config *cfg, char **ops, int nops)
 		if (nops == 0)
 			usage_error("send needs a MESSAGE");
 	}
+	if (cfg->tls && !cfg->plain && cfg->port == 0)
+		usage_error("RELP over TLS has no standard port: name the server's --relp-tls-port "
+		    "with -p (or use --plain --tls for syslog over TLS, port 6514)");
 	return cfg->plain ? plain_send(cfg, ops, nops) : cs_send(cfg, ops, nops);
 }
 

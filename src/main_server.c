@@ -15,6 +15,7 @@
 #include "sandbox.h"
 #include "query_proto.h"
 #include "supervisor.h"
+#include "tls.h"
 #include "udp.h"
 
 static const struct cli_program server_program = {
@@ -61,6 +62,91 @@ load_token(const char *path, char *tok, size_t cap)
 	return len;
 }
 
+/* TLS: the context (certificate, key, CA read now, before any fork) and
+ * the listener. Without a certificate every other TLS option is an error. */
+static void
+setup_tls(struct supervisor *sv, const struct server_config *cfg)
+{
+	char err[512], warn[256], note[256];
+	int port = cfg->tls_port == -1 ? TLS_DEFAULT_PORT : (int)cfg->tls_port;
+
+	if (cfg->tls_cert[0] == '\0') {
+		if (cfg->tls_port > 0 || cfg->tls_key[0] != '\0' || cfg->tls_ca[0] != '\0')
+			fatalx("TLS needs the server's certificate (--tls-cert FILE)");
+		if (cfg->relp_tls_port > 0)
+			fatalx("RELP over TLS (--relp-tls-port) needs the server's certificate "
+			    "(--tls-cert FILE)");
+		if (cfg->query_tls)
+			fatalx("--query-tls on needs the server's certificate (--tls-cert FILE)");
+		if (cfg->tls_check_hostname != CHECK_HOST_OFF)
+			fatalx("--tls-check-hostname needs TLS: give the server's certificate "
+			    "(--tls-cert FILE)");
+		return;
+	}
+	if (tls_server_init(&sv->tls, cfg, warn, sizeof(warn), err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (warn[0] != '\0')
+		log_warnx("%s", warn);
+	if (cfg->tls_check_hostname != CHECK_HOST_OFF && sv->tls.auth == TLS_AUTH_ANON)
+		log_warnx("tls-check-hostname: with tls-auth anon senders show no certificate, so "
+		    "no message is checked (give --tls-ca)");
+	if (cfg->relp_tls_port > 0) {
+		sv->nrtfds = net_listen(cfg->bind, (int)cfg->relp_tls_port, SOCK_STREAM, sv->rtfds,
+		    note, sizeof(note), err, sizeof(err));
+		if (sv->nrtfds == -1)
+			fatalx("RELP over TLS: %s (choose another with --relp-tls-port, or 0 to "
+			    "disable it)", err);
+	}
+	if (port == 0)
+		return;
+	sv->ntfds = net_listen(cfg->bind, port, SOCK_STREAM, sv->tfds, note, sizeof(note), err,
+	    sizeof(err));
+	if (sv->ntfds == -1)
+		fatalx("TLS: %s (choose another with --tls-port, or 0 to disable TLS)", err);
+}
+
+/* UDP: --udp-workers sets of sockets on the port (shared with SO_REUSEPORT
+ * when more than one), their buffers, and the start record's note. */
+static void
+setup_udp(struct supervisor *sv, const struct server_config *cfg)
+{
+	int uport = cfg->udp_port == -1 ? (int)cfg->port : (int)cfg->udp_port;
+	int type = SOCK_DGRAM | (cfg->udp_workers > 1 ? NET_SHARED : 0);
+	char err[512];
+	size_t used;
+	long granted = 0;
+
+	sv->udp_workers = (int)cfg->udp_workers;
+	for (int w = 0; w < sv->udp_workers; w++) {
+		int *fds = sv->ufds + w * NET_MAX_LISTEN;
+		int n = net_listen(cfg->bind, uport, type, fds, sv->udp_note, sizeof(sv->udp_note),
+		    err, sizeof(err));
+
+		if (n == -1)
+			fatalx("UDP: %s", err);
+		if (w > 0 && n != sv->nufds)
+			fatalx("UDP: the port's addresses changed while binding them (%d, then %d)",
+			    sv->nufds, n);
+		sv->nufds = n;
+		for (int i = 0; i < n; i++)
+			if ((granted = udp_setup(fds[i], cfg->udp_rcvbuf, err, sizeof(err))) == -1)
+				fatalx("UDP: %s", err);
+	}
+	used = (size_t)snprintf(sv->udp_note, sizeof(sv->udp_note), " udp=");
+	for (int i = 0; i < sv->nufds && used < sizeof(sv->udp_note) - 1; i++) {
+		if (i > 0)
+			sv->udp_note[used++] = ',';
+		used += net_format_local(sv->ufds[i], sv->udp_note + used,
+		    sizeof(sv->udp_note) - used);
+	}
+	if (used < sizeof(sv->udp_note))
+		snprintf(sv->udp_note + used, sizeof(sv->udp_note) - used, " udp-rcvbuf=%ld",
+		    granted);
+	if (sv->udp_workers > 1 && strlen(sv->udp_note) + 24 < sizeof(sv->udp_note))
+		snprintf(sv->udp_note + strlen(sv->udp_note), sizeof(sv->udp_note) -
+		    strlen(sv->udp_note), " udp-workers=%d", sv->udp_workers);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -97,29 +183,8 @@ main(int argc, char **argv)
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
 		fatalx("%s", err);
-	if (cfg.udp_port != 0) {
-		int uport = cfg.udp_port == -1 ? (int)cfg.port : (int)cfg.udp_port;
-		size_t used;
-		long granted = 0;
-
-		sv.nufds = net_listen(cfg.bind, uport, SOCK_DGRAM, sv.ufds, sv.udp_note,
-		    sizeof(sv.udp_note), err, sizeof(err));
-		if (sv.nufds == -1)
-			fatalx("UDP: %s", err);
-		for (int i = 0; i < sv.nufds; i++)
-			if ((granted = udp_setup(sv.ufds[i], cfg.udp_rcvbuf, err, sizeof(err))) == -1)
-				fatalx("UDP: %s", err);
-		used = (size_t)snprintf(sv.udp_note, sizeof(sv.udp_note), " udp=");
-		for (int i = 0; i < sv.nufds && used < sizeof(sv.udp_note) - 1; i++) {
-			if (i > 0)
-				sv.udp_note[used++] = ',';
-			used += net_format_local(sv.ufds[i], sv.udp_note + used,
-			    sizeof(sv.udp_note) - used);
-		}
-		if (used < sizeof(sv.udp_note))
-			snprintf(sv.udp_note + used, sizeof(sv.udp_note) - used, " udp-rcvbuf=%ld",
-			    granted);
-	}
+	if (cfg.udp_port != 0)
+		setup_udp(&sv, &cfg);
 	if (cfg.relp_port != 0) {
 		char note[256];
 
@@ -128,6 +193,7 @@ main(int argc, char **argv)
 		if (sv.nrfds == -1)
 			fatalx("RELP: %s (choose another with --relp-port, or 0 to disable RELP)", err);
 	}
+	setup_tls(&sv, &cfg);
 	if (cfg.query_port != 0) {
 		char note[256];
 

@@ -22,7 +22,8 @@ net_set_nonblock(int fd)
 }
 
 static int
-open_one(const struct sockaddr *sa, socklen_t salen, int type, char *err, size_t errlen)
+open_one(const struct sockaddr *sa, socklen_t salen, int type, int shared, char *err,
+    size_t errlen)
 {
 	char where[80];
 	int one = 1, zero = 0;
@@ -36,6 +37,11 @@ open_one(const struct sockaddr *sa, socklen_t salen, int type, char *err, size_t
 	}
 	if (type == SOCK_STREAM)
 		(void)setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (shared && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one)) == -1) {
+		snprintf(err, errlen, "cannot share %s (SO_REUSEPORT): %s", where, strerror(errno));
+		close(fd);
+		return -1;
+	}
 	if (sa->sa_family == AF_INET6) {
 		/* The wildcard [::] also takes IPv4; a specific address only itself. */
 		const struct sockaddr_in6 *s6 = (const struct sockaddr_in6 *)sa;
@@ -63,8 +69,9 @@ net_listen(const char *bindaddr, int port, int type, int *fds, char *note, size_
 {
 	struct addrinfo hints, *res, *ai;
 	char portstr[16];
-	int n = 0, rc;
+	int n = 0, rc, shared = (type & NET_SHARED) != 0;
 
+	type &= ~NET_SHARED;
 	note[0] = '\0';
 	if (bindaddr[0] == '\0') {
 		struct sockaddr_in6 s6;
@@ -78,7 +85,7 @@ net_listen(const char *bindaddr, int port, int type, int *fds, char *note, size_
 		fd = socket(AF_INET6, type | SOCK_CLOEXEC, 0);
 		if (fd != -1) {
 			close(fd);
-			fd = open_one((struct sockaddr *)&s6, sizeof(s6), type, err, errlen);
+			fd = open_one((struct sockaddr *)&s6, sizeof(s6), type, shared, err, errlen);
 			if (fd == -1)
 				return -1;
 			fds[0] = fd;
@@ -89,7 +96,7 @@ net_listen(const char *bindaddr, int port, int type, int *fds, char *note, size_
 		s4.sin_family = AF_INET;
 		s4.sin_addr.s_addr = htonl(INADDR_ANY);
 		s4.sin_port = htons((unsigned short)port);
-		fd = open_one((struct sockaddr *)&s4, sizeof(s4), type, err, errlen);
+		fd = open_one((struct sockaddr *)&s4, sizeof(s4), type, shared, err, errlen);
 		if (fd == -1)
 			return -1;
 		fds[0] = fd;
@@ -107,7 +114,7 @@ net_listen(const char *bindaddr, int port, int type, int *fds, char *note, size_
 		return -1;
 	}
 	for (ai = res; ai != NULL && n < NET_MAX_LISTEN; ai = ai->ai_next) {
-		int fd = open_one(ai->ai_addr, ai->ai_addrlen, type, err, errlen);
+		int fd = open_one(ai->ai_addr, ai->ai_addrlen, type, shared, err, errlen);
 
 		if (fd == -1) {
 			while (n > 0)
@@ -219,6 +226,16 @@ net_addr_key(const struct sockaddr *sa, socklen_t len, unsigned char key[16])
 		return 16;
 	}
 	return 0;
+}
+
+int
+net_is_loopback(const struct sockaddr *sa, socklen_t len)
+{
+	unsigned char key[16];
+	size_t n = net_addr_key(sa, len, key);
+	static const unsigned char v6lo[16] = { [15] = 1 };
+
+	return (n == 4 && key[0] == 127) || (n == 16 && memcmp(key, v6lo, 16) == 0);
 }
 
 int

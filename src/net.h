@@ -23,6 +23,11 @@
 int net_listen(const char *bind, int port, int type, int *fds, char *note, size_t notelen,
     char *err, size_t errlen);
 
+/* Or'ed into net_listen()'s type: bind with SO_REUSEPORT, so that several
+ * sets of sockets share the port (the kernel spreads the senders over them,
+ * each sender always to the same one). */
+#define NET_SHARED 0x40000000
+
 /* Connects a TCP socket to host:port, trying every address. -1 with err. */
 int net_connect(const char *host, int port, char *err, size_t errlen);
 
@@ -36,6 +41,10 @@ size_t net_format_local(int fd, char *dst, size_t cap);
 /* The address without the port, as a key (4 bytes for IPv4, IPv4-mapped
  * IPv6 included; 16 for IPv6). Returns the length, 0 for other families. */
 size_t net_addr_key(const struct sockaddr *sa, socklen_t len, unsigned char key[16]);
+
+/* 1 when the address is a loopback one (127.0.0.0/8, ::1, or IPv4-mapped
+ * 127.x). */
+int net_is_loopback(const struct sockaddr *sa, socklen_t len);
 
 /* TCP keepalive on a connected socket, so dead peers are found: probes after
  * idle seconds of silence. Returns 0 or -1. */

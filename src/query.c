@@ -16,15 +16,15 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include "digest.h"
 #include "events.h"
-#include "io.h"
 #include "log.h"
 #include "logscan.h"
 #include "net.h"
 #include "query_proto.h"
 #include "record.h"
-#include "sha256.h"
 #include "sig.h"
+#include "stream.h"
 #include "timeouts.h"
 
 #define IDLE_TIMEOUT_MS (300 * 1000)	/* between requests */
@@ -35,8 +35,9 @@
 #define REFUSED_MAX 16			/* refused requests of one connection before it is closed */
 
 struct qsess {
-	int fd;
+	struct stream *conn;
 	char peer[REC_PEER_MAX];
+	const char *tls_peer;		/* the client certificate's name, or NULL */
 	const struct sockaddr *peer_sa;
 	socklen_t peer_len;
 	const struct server_config *cfg;
@@ -54,7 +55,7 @@ struct qsess {
 static int
 send_all(struct qsess *q, const char *buf, size_t len)
 {
-	if (io_write_all(q->fd, buf, len) == -1) {
+	if (stream_write_all(q->conn, buf, len) == -1) {
 		q->gone = 1;
 		return -1;
 	}
@@ -104,7 +105,8 @@ audit_kind(struct qsess *q, enum rl_kind kind, const char *fmt, ...)
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
 	if (event_write(q->store, q->cfg->format, kind, q->peer_sa, q->peer_len, 1,
-	    "query %s: %s", q->peer, text) == -1)
+	    "query %s%s%s%s: %s", q->peer, q->conn->ssl != NULL ? " tls" : "",
+	    q->tls_peer != NULL ? " peer=" : "", q->tls_peer != NULL ? q->tls_peer : "", text) == -1)
 		log_warn("cannot record query event");
 }
 
@@ -124,7 +126,7 @@ read_line(struct qsess *q, char **line, long long limit_ms)
 
 	for (;;) {
 		char *nl = memchr(q->in, '\n', q->inlen);
-		struct pollfd pfd = { .fd = q->fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = q->conn->fd, .events = stream_events(q->conn, POLLIN) };
 		long long left = deadline - ct_now_ms();
 		struct timespec idle = { left > 0 ? (time_t)(left / 1000) : 0,
 		    left > 0 ? (long)(left % 1000) * 1000000L : 0 };
@@ -144,15 +146,16 @@ read_line(struct qsess *q, char **line, long long limit_ms)
 		}
 		if (sig_got_term)
 			return -1;
-		n = left > 0 ? ppoll(&pfd, 1, &idle, q->waitmask) : 0;
+		/* Bytes already decrypted are not seen by poll(). */
+		n = stream_pending(q->conn) ? 1 : left > 0 ? ppoll(&pfd, 1, &idle, q->waitmask) : 0;
 		if (n == 0) {
 			reply_err(q, Q_ERR_BADREQ, "idle for too long; closing");
 			return -1;
 		}
 		if (n == -1)
 			continue;	/* EINTR: the loop checks the flag */
-		n = recv(q->fd, q->in + q->inlen, sizeof(q->in) - q->inlen, 0);
-		if (n == -1 && errno == EINTR)
+		n = stream_read(q->conn, q->in + q->inlen, sizeof(q->in) - q->inlen, &sig_got_term);
+		if (n == -1 && (errno == EINTR || errno == EAGAIN))
 			continue;
 		if (n <= 0)
 			return -1;
@@ -231,6 +234,25 @@ do_list(struct qsess *q)
 	return q->gone ? -1 : 0;
 }
 
+/* Up to len bytes of the file at *off to the client: sendfile(2) when
+ * plain, read and written through TLS otherwise. */
+static ssize_t
+send_file_part(struct qsess *q, int fd, off_t *off, size_t len)
+{
+	char buf[16384];
+	ssize_t n;
+
+	if (q->conn->ssl == NULL)
+		return sendfile(q->conn->fd, fd, off, len);
+	n = pread(fd, buf, len < sizeof(buf) ? len : sizeof(buf), *off);
+	if (n <= 0)
+		return n;
+	if (stream_write_all(q->conn, buf, (size_t)n) == -1)
+		return -1;
+	*off += n;
+	return n;
+}
+
 static int
 do_fetch(struct qsess *q, const struct q_request *rq)
 {
@@ -259,7 +281,7 @@ do_fetch(struct qsess *q, const struct q_request *rq)
 	off = (off_t)rq->offset;
 	while (left > 0 && !sig_got_term) {
 		size_t chunk = left > (1U << 30) ? (1U << 30) : (size_t)left;
-		ssize_t n = sendfile(q->fd, fd, &off, chunk);
+		ssize_t n = send_file_part(q, fd, &off, chunk);
 
 		if (n == -1 && errno == EINTR)
 			continue;
@@ -277,13 +299,10 @@ do_fetch(struct qsess *q, const struct q_request *rq)
 static int
 do_sum(struct qsess *q, const struct q_request *rq)
 {
-	unsigned char digest[32], buf[64 * 1024];
-	char err[256], hex[65];
-	struct sha256 h;
+	char err[256], hex[DIGEST_HEX_LEN + 1];
 	struct stat st;
 	enum q_err e;
-	unsigned long long off = rq->offset, left = rq->length;
-	int fd;
+	int fd, rc;
 
 	if ((e = open_log(q, rq->name, &fd, &st, err, sizeof(err))) != Q_OK)
 		return reply_err(q, e, err);
@@ -294,23 +313,10 @@ do_sum(struct qsess *q, const struct q_request *rq)
 		    rq->offset, rq->length, rq->name, (long long)st.st_size);
 		return reply_err(q, Q_ERR_RANGE, err);
 	}
-	sha256_init(&h);
-	while (left > 0) {
-		ssize_t n = pread(fd, buf, left < sizeof(buf) ? (size_t)left : sizeof(buf), (off_t)off);
-
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			close(fd);
-			return reply_err(q, Q_ERR_INTERNAL, "the file changed while it was read");
-		}
-		sha256_update(&h, buf, (size_t)n);
-		off += (unsigned long long)n;
-		left -= (unsigned long long)n;
-	}
+	rc = digest_file_range(fd, (off_t)rq->offset, rq->length, hex);
 	close(fd);
-	sha256_final(&h, digest);
-	sha256_hex(digest, hex);
+	if (rc == -1)
+		return reply_err(q, Q_ERR_INTERNAL, "the file changed while it was read");
 	return reply(q, "OK %s", hex);
 }
 
@@ -433,14 +439,14 @@ do_follow(struct qsess *q, const struct q_request *rq)
 			}
 		}
 		struct pollfd pfds[2] = {
-			{ .fd = q->fd, .events = POLLIN },
+			{ .fd = q->conn->fd, .events = POLLIN },
 			{ .fd = ino, .events = POLLIN },
 		};
 		struct timespec tmo = { FOLLOW_POLL_MS / 1000, (FOLLOW_POLL_MS % 1000) * 1000000L };
 		if (ppoll(pfds, ino != -1 ? 2 : 1, &tmo, q->waitmask) > 0) {
 			if (pfds[0].revents & (POLLIN | POLLHUP | POLLERR)) {
 				char tmp[256];
-				ssize_t r = recv(q->fd, tmp, sizeof(tmp), MSG_DONTWAIT);
+				ssize_t r = stream_read_nowait(q->conn, tmp, sizeof(tmp));
 				if (r == 0 || (r == -1 && errno != EAGAIN && errno != EINTR))
 					q->gone = 1;
 			}
@@ -457,14 +463,15 @@ do_follow(struct qsess *q, const struct q_request *rq)
 }
 
 int
-query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const char *token,
+query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const char *token,
     size_t tokenlen, const sigset_t *waitmask)
 {
 	struct qsess q;
 
 	memset(&q, 0, sizeof(q));
-	q.fd = fd;
+	q.conn = conn;
+	q.tls_peer = tls_peer;
 	q.cfg = cfg;
 	q.store = store;
 	q.waitmask = waitmask;
@@ -473,10 +480,10 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	q.peer_sa = peer;
 	q.peer_len = peerlen;
 	/* Replies are whole lines or whole files: no reason to wait for more. */
-	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
+	(void)setsockopt(conn->fd, IPPROTO_TCP, TCP_NODELAY, &(int){ 1 }, sizeof(int));
 	/* A client that stops reading frees this child after the idle time. */
 	struct timeval stall = { IDLE_TIMEOUT_MS / 1000, 0 };
-	(void)setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
+	(void)setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
 
 	for (;;) {
 		struct q_request rq;
@@ -501,7 +508,14 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 			e = Q_ERR_AUTH;
 			snprintf(err, sizeof(err), "this server wants AUTH <token> first");
 		}
-		if (e == Q_OK && rq.cmd == Q_AUTH && tokenlen > 0 &&
+		/* A token sent in clear over the network could be read on the
+		 * way: over plain TCP it is taken from loopback only. */
+		if (e == Q_OK && rq.cmd == Q_AUTH && conn->ssl == NULL &&
+		    !net_is_loopback(peer, peerlen)) {
+			e = Q_ERR_AUTH;
+			snprintf(err, sizeof(err), "a token is not taken over plain TCP from another "
+			    "host; the server must run with --query-tls on, and logclient with --tls");
+		} else if (e == Q_OK && rq.cmd == Q_AUTH && tokenlen > 0 &&
 		    !query_token_equal(rq.token, rq.tokenlen, token, tokenlen)) {
 			e = Q_ERR_AUTH;
 			snprintf(err, sizeof(err), "wrong token");
@@ -545,6 +559,6 @@ query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		if (rc == -1 || q.gone)
 			break;
 	}
-	close(fd);
+	stream_close(conn);
 	return 0;
 }

@@ -1,7 +1,7 @@
 /*
  * query: one connection to the query service, served in its own child.
  *
- * Contract: query_run() owns the connected socket and closes it. It reads
+ * Contract: query_run() owns the connection (conn.h) and closes it. It reads
  * request lines (query_proto.h) and answers each: LIST, FETCH (the file's
  * bytes from an offset, sent with sendfile), SUM (SHA-256 of a range, so a
  * client can check that its partial copy is a prefix before resuming),
@@ -20,10 +20,14 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "stream.h"
 #include "logstore.h"
 
-int query_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const char *token,
+/* tls_peer: the client certificate's name over TLS, or NULL; recorded in
+ * the audit events. A token (AUTH) over plain TCP is refused unless the
+ * client is on loopback. */
+int query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const char *token,
     size_t tokenlen, const sigset_t *waitmask);
 
 #endif

@@ -229,6 +229,13 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	d = PUTS(d, "\",\"transport\":\"");
 	d = put(d, src->transport, strlen(src->transport));
 	*d++ = '"';
+	if (src->tls_peer != NULL) {
+		d = PUTS(d, ",\"tls_peer\":\"");
+		d += escape_json(d, src->tls_peer, strnlen(src->tls_peer, REC_TLS_PEER_MAX));
+		*d++ = '"';
+		if (src->tls_mismatch)
+			d = PUTS(d, ",\"tls_host_mismatch\":true");
+	}
 	if (parse_syslog(msg, len, &m)) {
 		if (m.pri >= 0) {
 			d = PUTS(d, ",\"pri\":");
@@ -301,6 +308,13 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	*d++ = ' ';
 	d = put(d, src->peer, peerlen);
 	*d++ = ' ';
+	if (src->tls_peer != NULL) {
+		d = PUTS(d, "tls=");
+		d += escape_text(d, src->tls_peer, strnlen(src->tls_peer, REC_TLS_PEER_MAX));
+		*d++ = ' ';
+		if (src->tls_mismatch)
+			d = PUTS(d, "tls-host-mismatch ");
+	}
 	if (parse_syslog(msg, len, &m)) {
 		if (m.pri >= 0) {
 			d = put_name(d, syslog_facility_name(m.facility));

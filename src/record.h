@@ -15,7 +15,11 @@
  *         of objects), then msg.
  *   raw   the message bytes as received, escaped, and nothing else.
  * TIME is the receive time, RFC 3339 in UTC with milliseconds; PEER is
- * "addr:port" ("[addr]:port" for IPv6). The server's own events use PEER
+ * "addr:port" ("[addr]:port" for IPv6). A TLS sender's verified
+ * certificate name follows PEER in text as "tls=NAME" and is the field
+ * "tls_peer" in json (after "transport", which is then "tls"); a message
+ * whose HOSTNAME is none of its names (--tls-check-hostname mark) has
+ * "tls-host-mismatch" after it in text and "tls_host_mismatch":true in json. The server's own events use PEER
  * "-", which no client address can produce, and "logserver[PID]:" (in json:
  * peer "-", app "logserver", procid PID). Every byte from the network goes
  * through escape_text()/escape_json(), so a record is exactly one line.
@@ -34,7 +38,9 @@
 #define REC_PEER_MAX 64		/* "[ipv6]:port" fits */
 #define REC_TRUNC_MARK " [truncated]"
 #define REC_EVENT_MAX 3400	/* one event record in any format */
-#define REC_FIXED_MAX 320	/* everything of a message record but its bytes */
+#define REC_TLS_PEER_MAX 128	/* a TLS sender's certificate name, as recorded */
+/* Everything of a message record but its bytes (the TLS name escaped). */
+#define REC_FIXED_MAX (320 + 48 + ESCAPE_JSON_MAX(REC_TLS_PEER_MAX))
 
 /* Bound for record_message() of a len-byte message, in any format: JSON
  * escaping is at most 6 bytes per input byte, and the syslog fields and the
@@ -59,7 +65,11 @@ struct rec_source {
 	enum rec_format format;
 	const char *peer;
 	size_t peerlen;
-	const char *transport;	/* "tcp", "udp" */
+	const char *transport;	/* "tcp", "udp", "tls" */
+	const char *tls_peer;	/* verified certificate name of a TLS sender, or NULL;
+				 * at most REC_TLS_PEER_MAX bytes are written */
+	int tls_mismatch;	/* --tls-check-hostname mark: the message's HOSTNAME is
+				 * none of the certificate's names */
 };
 
 /* A client's message. */

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "stream.h"
 #include "io.h"
 #include "log.h"
 #include "net.h"
@@ -36,7 +37,7 @@ struct ack {
 };
 
 struct relp {
-	int fd;
+	struct stream *conn;
 	char peer[REC_PEER_MAX];
 	struct rec_source src;
 	long pid;
@@ -352,7 +353,7 @@ send_answers(struct relp *r)
 	size_t off = 0;
 
 	while (off < r->wlen) {
-		ssize_t n = send(r->fd, r->wbuf + off, r->wlen - off, MSG_NOSIGNAL);
+		ssize_t n = stream_send(r->conn, r->wbuf + off, r->wlen - off);
 
 		if (n > 0) {
 			off += (size_t)n;
@@ -361,7 +362,8 @@ send_answers(struct relp *r)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1 && errno == EAGAIN && !sig_got_term) {
-			struct pollfd pfd = { .fd = r->fd, .events = POLLOUT };
+			struct pollfd pfd = { .fd = r->conn->fd,
+			    .events = stream_events(r->conn, POLLOUT) };
 			if (ppoll(&pfd, 1, NULL, r->waitmask) == -1 && errno != EINTR)
 				return -1;
 			continue;
@@ -382,7 +384,7 @@ read_some(struct relp *r)
 		errno = ENOBUFS;
 		return -1;
 	}
-	n = io_read(r->fd, r->rbuf + r->rlen, want, &sig_got_term);
+	n = stream_read(r->conn, r->rbuf + r->rlen, want, &sig_got_term);
 	if (n > 0)
 		r->rlen += (size_t)n;
 	return n;
@@ -426,11 +428,12 @@ timed_out(struct relp *r)
 }
 
 static int
-setup(struct relp *r, int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store,
+    const sigset_t *waitmask)
 {
 	memset(r, 0, sizeof(*r));
-	r->fd = fd;
+	r->conn = conn;
 	r->cfg = cfg;
 	r->store = store;
 	r->waitmask = waitmask;
@@ -438,7 +441,8 @@ setup(struct relp *r, int fd, const struct sockaddr *peer, socklen_t peerlen,
 	r->src.peerlen = net_format_peer(peer, peerlen, r->peer, sizeof(r->peer));
 	r->src.peer = r->peer;
 	r->src.format = (enum rec_format)cfg->format;
-	r->src.transport = "relp";
+	r->src.transport = conn->ssl != NULL ? "relp-tls" : "relp";
+	r->src.tls_peer = tls_peer;
 	r->rcap = READ_CHUNK + (size_t)cfg->max_line + RELP_FRAME_OVERHEAD + 2;
 	r->oreserve = RECORD_MSG_MAX((size_t)cfg->max_line) + 2 * REC_EVENT_MAX;
 	r->ocap = OUT_BATCH + r->oreserve;
@@ -454,18 +458,18 @@ setup(struct relp *r, int fd, const struct sockaddr *peer, socklen_t peerlen,
 }
 
 int
-relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
 {
 	struct relp r;
-	int status = 0, stopped = 0;
+	int status = 0, stopped = 0, fd = conn->fd;
 	size_t written;
 
-	if (setup(&r, fd, peer, peerlen, cfg, store, waitmask) == -1) {
+	if (setup(&r, conn, peer, peerlen, tls_peer, cfg, store, waitmask) == -1) {
 		free(r.rbuf);
 		free(r.obuf);
 		free(r.wbuf);
-		close(fd);
+		stream_close(conn);
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
@@ -473,12 +477,15 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
 	pace_init(&r.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&r.clk);
-	event(&r, "connect %s relp", r.peer);
+	if (conn->ssl == NULL)
+		event(&r, "connect %s relp", r.peer);
+	else
+		event(&r, "connect %s relp-tls peer=%s", r.peer, tls_peer != NULL ? tls_peer : "-");
 	(void)logstore_append(store, r.obuf, r.olen, &written);
 	r.olen = 0;
 
 	while (!r.fatal && !r.closing) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = stream_events(conn, POLLIN) };
 		struct timespec tmo;
 		ssize_t n;
 		int pr;
@@ -549,6 +556,6 @@ relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	free(r.rbuf);
 	free(r.obuf);
 	free(r.wbuf);
-	close(fd);
+	stream_close(conn);
 	return status;
 }

@@ -2,7 +2,7 @@
  * relp: one RELP sender (rsyslog's omrelp, logclient), served in its own
  * child process. The frames themselves are parsed by relp_frame.h.
  *
- * Contract: relp_run() owns the connected socket fd and closes it. It reads
+ * Contract: relp_run() owns the connection (conn.h) and closes it. It reads
  * what the socket has, parses every whole frame, formats each "syslog"
  * frame's message as a record into one batch, appends the batch (one lock,
  * one write), syncs it when --fsync batch asks (group commit), and only then
@@ -27,9 +27,12 @@
 #include <sys/socket.h>
 
 #include "config.h"
+#include "stream.h"
 #include "logstore.h"
 
-int relp_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask);
+/* tls_peer: the verified certificate name of a sender over TLS, or NULL;
+ * it goes into every record. */
+int relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask);
 
 #endif

@@ -3,11 +3,13 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "stream.h"
 #include "framing.h"
 #include "io.h"
 #include "log.h"
@@ -15,7 +17,9 @@
 #include "pace.h"
 #include "record.h"
 #include "sig.h"
+#include "syslog.h"
 #include "timeouts.h"
+#include "tls.h"
 
 #define READ_CHUNK (64 * 1024)		/* bytes asked of one read() */
 #define OUT_BATCH (96 * 1024)		/* flush once a batch is this large */
@@ -24,7 +28,7 @@
 #define KEEPALIVE_IDLE 300		/* seconds of silence before TCP probes a peer */
 
 struct session {
-	int fd;
+	struct stream *conn;
 	char peer[REC_PEER_MAX];
 	struct rec_source src;
 	long pid;
@@ -43,6 +47,10 @@ struct session {
 	int write_errno;
 	struct pace pace;	/* --max-rate */
 	long long paced_ms;	/* how long reading was held back for it */
+	int check_host;		/* --tls-check-hostname, and the peer has names */
+	struct tls_names names;	/* the peer certificate's, when check_host */
+	unsigned long long nmismatch;	/* messages whose HOSTNAME is none of them */
+	char mismatch_host[64];	/* the first such HOSTNAME, for the event */
 };
 
 /* Writes the batch; keeps what did not reach the file. */
@@ -72,7 +80,7 @@ flush(struct session *s)
 }
 
 enum session_event { EV_CONNECT, EV_TRUNCATED, EV_DISCONNECT, EV_RELP_REFUSED, EV_IDLE,
-	EV_FRAME_TIMEOUT, EV_PACED };
+	EV_FRAME_TIMEOUT, EV_PACED, EV_HOST_MISMATCH };
 
 /*
  * Adds one of the session's own events to the batch. TRUNCATED takes
@@ -91,7 +99,12 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 	d = s->obuf + s->olen;
 	switch (ev) {
 	case EV_CONNECT:
-		s->olen += record_event(d, &s->clk, s->src.format, s->pid, "connect %s", s->peer);
+		if (s->src.tls_peer != NULL)
+			s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+			    "connect %s tls peer=%s", s->peer, s->src.tls_peer);
+		else
+			s->olen += record_event(d, &s->clk, s->src.format, s->pid, "connect %s",
+			    s->peer);
 		break;
 	case EV_TRUNCATED:
 		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
@@ -119,18 +132,57 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 		    "max-rate: %s sends faster than %lld messages/s; reading it more slowly, "
 		    "nothing is dropped (max-rate)", s->peer, s->cfg->max_rate);
 		break;
-	case EV_DISCONNECT:
+	case EV_HOST_MISMATCH:
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+		    "tls-check-hostname: %s (certificate %s) sent HOSTNAME '%s', none of its "
+		    "certificate's names; such messages are %s", s->peer, s->src.tls_peer,
+		    s->mismatch_host, s->cfg->tls_check_hostname == CHECK_HOST_REJECT ?
+		    "dropped and counted (tls-check-hostname reject)" :
+		    "marked tls-host-mismatch (tls-check-hostname mark)");
+		break;
+	case EV_DISCONNECT: {
+		char extra[96] = "";
+
 		if (s->paced_ms > 0)
-			s->olen += record_event(d, &s->clk, s->src.format, s->pid,
-			    "disconnect %s messages=%llu truncated=%llu paced_ms=%lld%s", s->peer,
-			    s->nmsg, s->ntrunc, s->paced_ms,
-			    b ? " (server shutdown)" : a ? " (connection reset)" : "");
-		else
-			s->olen += record_event(d, &s->clk, s->src.format, s->pid,
-			    "disconnect %s messages=%llu truncated=%llu%s", s->peer, s->nmsg,
-			    s->ntrunc, b ? " (server shutdown)" : a ? " (connection reset)" : "");
+			snprintf(extra, sizeof(extra), " paced_ms=%lld", s->paced_ms);
+		if (s->nmismatch > 0)
+			snprintf(extra + strlen(extra), sizeof(extra) - strlen(extra),
+			    " host_mismatch=%llu", s->nmismatch);
+		s->olen += record_event(d, &s->clk, s->src.format, s->pid,
+		    "disconnect %s messages=%llu truncated=%llu%s%s", s->peer, s->nmsg, s->ntrunc,
+		    extra, b ? " (server shutdown)" : a ? " (connection reset)" : "");
 		break;
 	}
+	}
+}
+
+/*
+ * --tls-check-hostname: 0 when the message names a HOSTNAME that is none
+ * of the certificate's names (counted; the first one recorded); with mark
+ * its record is then marked. A message without a HOSTNAME claims none.
+ */
+static int
+host_matches(struct session *s, const char *p, size_t len)
+{
+	struct syslog_msg m;
+
+	if (syslog_parse(p, len, &m) == SYSLOG_NONE || m.host.len == 0 ||
+	    tls_names_match_host(&s->names, m.host.p, m.host.len))
+		return 1;
+	if (s->nmismatch++ == 0) {
+		size_t n = m.host.len < sizeof(s->mismatch_host) - 1 ? m.host.len :
+		    sizeof(s->mismatch_host) - 1;
+
+		for (size_t i = 0; i < n; i++) {	/* printable ASCII only, in an event */
+			unsigned char c = (unsigned char)m.host.p[i];
+
+			s->mismatch_host[i] = c > 0x20 && c < 0x7f && c != '\'' ? (char)c : '?';
+		}
+		s->mismatch_host[n] = '\0';
+		add_event(s, EV_HOST_MISMATCH, 0, 0);
+	}
+	s->src.tls_mismatch = s->cfg->tls_check_hostname == CHECK_HOST_MARK;
+	return 0;
 }
 
 /* "TXNR open DATALEN ...": a RELP sender that was pointed at this port. */
@@ -164,7 +216,7 @@ refuse_relp(struct session *s)
 		n = snprintf(line, sizeof(line), "logserver: refused: this is the plain TCP port "
 		    "and RELP is disabled (--relp-port 0)\n");
 	if (n > 0 && (size_t)n < sizeof(line))
-		(void)!send(s->fd, line, (size_t)n, MSG_DONTWAIT | MSG_NOSIGNAL);
+		(void)stream_send(s->conn, line, (size_t)n);
 	add_event(s, EV_RELP_REFUSED, 0, 0);
 }
 
@@ -192,8 +244,12 @@ process(struct session *s, int eof)
 		}
 		switch (f.type) {
 		case FRAME_MSG:
+			if (s->check_host && !host_matches(s, f.p, f.len) &&
+			    s->cfg->tls_check_hostname == CHECK_HOST_REJECT)
+				break;
 			s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, f.p, f.len,
 			    f.truncated);
+			s->src.tls_mismatch = 0;
 			s->nmsg++;
 			s->ntrunc += f.truncated != 0;
 			break;
@@ -227,7 +283,7 @@ read_some(struct session *s)
 
 	if (want > READ_CHUNK + (size_t)s->cfg->max_line)
 		want = READ_CHUNK + (size_t)s->cfg->max_line;
-	r = io_read(s->fd, s->rbuf + s->rlen, want, &sig_got_term);
+	r = stream_read(s->conn, s->rbuf + s->rlen, want, &sig_got_term);
 	if (r > 0)
 		s->rlen += (size_t)r;
 	return r;
@@ -283,21 +339,25 @@ timed_out(struct session *s)
 }
 
 int
-session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
-    const struct server_config *cfg, struct logstore *store, const sigset_t *waitmask)
+session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
+    const char *tls_peer, const struct server_config *cfg, struct logstore *store,
+    const sigset_t *waitmask)
 {
 	struct session s;
-	int reset = 0, stopped = 0, status = 0;
+	int reset = 0, stopped = 0, status = 0, fd = conn->fd;
 
 	memset(&s, 0, sizeof(s));
-	s.fd = fd;
+	s.conn = conn;
 	s.cfg = cfg;
 	s.store = store;
 	s.pid = (long)getpid();
 	s.src.peerlen = net_format_peer(peer, peerlen, s.peer, sizeof(s.peer));
 	s.src.peer = s.peer;
 	s.src.format = (enum rec_format)cfg->format;
-	s.src.transport = "tcp";
+	s.src.transport = conn->ssl != NULL ? "tls" : "tcp";
+	s.src.tls_peer = tls_peer;
+	s.check_host = cfg->tls_check_hostname != CHECK_HOST_OFF && tls_peer != NULL &&
+	    tls_stream_names(conn, &s.names) > 0;
 	framer_init(&s.fr, (size_t)cfg->max_line);
 	/* Big enough for a whole over-long message; pages are touched only when used. */
 	s.rcap = READ_CHUNK + (size_t)cfg->max_line + FRAMER_SLACK;
@@ -309,7 +369,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		log_warnx("out of memory for client %s", s.peer);
 		free(s.rbuf);
 		free(s.obuf);
-		close(fd);
+		stream_close(conn);
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
@@ -321,7 +381,7 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	(void)flush(&s);
 
 	for (;;) {
-		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		struct pollfd pfd = { .fd = fd, .events = stream_events(conn, POLLIN) };
 		struct timespec retry = { RETRY_MS / 1000, (RETRY_MS % 1000) * 1000000L }, tmo;
 		ssize_t r;
 		int pr;
@@ -401,6 +461,6 @@ session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 	}
 	free(s.rbuf);
 	free(s.obuf);
-	close(fd);
+	stream_close(conn);
 	return status;
 }

@@ -43,6 +43,29 @@ sv_event(struct sv_state *st, const char *fmt, ...)
 		log_warn("cannot write server event '%s' to %s", text, st->sv->cfg->dir);
 }
 
+/*
+ * SIGHUP: the certificate, key and CA files are read again into a new
+ * context, which the connections accepted from now on get; children
+ * already running keep the one they were forked with. A new set that does
+ * not load leaves the old one in use, and the reason is recorded.
+ */
+static void
+reload_tls(struct sv_state *st)
+{
+	struct tls_server fresh;
+	char err[512], warn[256];
+
+	if (tls_server_init(&fresh, st->sv->cfg, warn, sizeof(warn), err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: TLS not reloaded, the old certificate stays in use: %s", err);
+		sv_event(st, "reload: SIGHUP, TLS not reloaded, the old certificate stays in use: %s",
+		    err);
+		return;
+	}
+	tls_server_free(&st->sv->tls);
+	st->sv->tls = fresh;
+	sv_event(st, "reload: SIGHUP, TLS certificate, key and CA read again");
+}
+
 static void
 handle_hup(struct sv_state *st)
 {
@@ -50,6 +73,8 @@ handle_hup(struct sv_state *st)
 	uint64_t size;
 
 	sig_got_hup = 0;
+	if (st->sv->tls.ctx != NULL)
+		reload_tls(st);
 	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {
 		log_warnx("SIGHUP: %s", err);
 		return;
@@ -57,11 +82,12 @@ handle_hup(struct sv_state *st)
 	logstore_current(st->sv->store, name, sizeof(name), &size);
 	sv_event(st, "reopen: SIGHUP, %swriting to %s", err, name);
 	/* SIGHUP also restarts a UDP receiver that waits out its backoff. */
-	if (st->udp_restart_at != 0 && st->udp_pid == 0) {
-		st->udp_restart_at = 0;
-		st->udp_backoff = 0;
-		spawn_udp(st);
-	}
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (st->udp[w].restart_at != 0 && st->udp[w].pid == 0) {
+			st->udp[w].restart_at = 0;
+			st->udp[w].backoff = 0;
+			spawn_udp(st, w);
+		}
 }
 
 /*
@@ -236,10 +262,10 @@ loop_timeout(struct sv_state *st, int paused_ms)
 		ms = paused_ms;
 	if (events_flush(st->sv->store, st->sv->cfg->format, 0) > 0 && ms > QUEUE_RETRY_MS)
 		ms = QUEUE_RETRY_MS;
-	if (st->udp_restart_at != 0) {
-		long long left = st->udp_restart_at - ct_now_ms();
+	for (int w = 0; w < st->sv->udp_workers; w++) {
+		long long left = st->udp[w].restart_at - ct_now_ms();
 
-		if (left < ms)
+		if (st->udp[w].restart_at != 0 && left < ms)
 			ms = left < 0 ? 0 : (int)left;
 	}
 	return ms;
@@ -252,10 +278,12 @@ housekeeping(struct sv_state *st)
 	struct timespec now;
 
 	clock_gettime(CLOCK_MONOTONIC, &now);
-	if (st->udp_restart_at != 0 && ct_now_ms() >= st->udp_restart_at && st->udp_pid == 0) {
-		st->udp_restart_at = 0;
-		spawn_udp(st);
-	}
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (st->udp[w].restart_at != 0 && ct_now_ms() >= st->udp[w].restart_at &&
+		    st->udp[w].pid == 0) {
+			st->udp[w].restart_at = 0;
+			spawn_udp(st, w);
+		}
 	if (now.tv_sec >= st->next_summary) {
 		(void)logstore_summaries(st->sv->store, 0, 0);
 		st->next_summary = now.tv_sec + SUMMARY_CHECK_MS / 1000;
@@ -266,10 +294,17 @@ int
 supervisor_run(struct supervisor *sv)
 {
 	const struct server_config *cfg = sv->cfg;
-	struct pollfd pfds[3 * NET_MAX_LISTEN + 2];
-	int relp_from, query_from;	/* pfds index of the first RELP, query listener */
+	struct pollfd pfds[L_NKINDS * NET_MAX_LISTEN + 2];
+	enum listener pkind[L_NKINDS * NET_MAX_LISTEN + 2];
+	/* every listening socket, by the kind of child its clients get */
+	const struct { int *fds, *n; enum listener kind; } groups[] = {
+		{ sv->lfds, &sv->nlfds, L_TCP }, { sv->tfds, &sv->ntfds, L_TLS },
+		{ sv->rfds, &sv->nrfds, L_RELP }, { sv->rtfds, &sv->nrtfds, L_RELP_TLS },
+		{ sv->qfds, &sv->nqfds, L_QUERY },
+	};
+	const size_t ngroups = sizeof(groups) / sizeof(groups[0]);
 	struct sv_state st;
-	char name[LOGNAME_LEN + 1], where[256] = "";
+	char name[LOGNAME_LEN + 1], where[384] = "";
 	uint64_t size;
 	int sigfd, paused_ms = 0;
 
@@ -289,8 +324,14 @@ supervisor_run(struct supervisor *sv)
 	st.stdin_watch = isatty(STDIN_FILENO);
 	st.spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 	append_addrs(where, sizeof(where), "", sv->lfds, sv->nlfds);
+	append_addrs(where, sizeof(where), " tls=", sv->tfds, sv->ntfds);
 	append_addrs(where, sizeof(where), " relp=", sv->rfds, sv->nrfds);
-	append_addrs(where, sizeof(where), " query=", sv->qfds, sv->nqfds);
+	append_addrs(where, sizeof(where), " relp-tls=", sv->rtfds, sv->nrtfds);
+	append_addrs(where, sizeof(where), cfg->query_tls ? " query-tls=" : " query=", sv->qfds,
+	    sv->nqfds);
+	if (sv->ntfds > 0 || sv->nrtfds > 0 || cfg->query_tls)
+		snprintf(where + strlen(where), sizeof(where) - strlen(where), " tls-auth=%s",
+		    tls_auth_name(sv->tls.auth));
 	logstore_current(sv->store, name, sizeof(name), &size);
 	char ignored[96] = "";
 	if (sv->store->foreign > 0)
@@ -303,7 +344,8 @@ supervisor_run(struct supervisor *sv)
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
 	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
 	st.stopping = 0;
-	spawn_udp(&st);
+	for (int w = 0; w < sv->udp_workers; w++)
+		spawn_udp(&st, w);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
 	    st.stdin_watch ? " (type 'quit' to stop)" : "");
 
@@ -312,17 +354,11 @@ supervisor_run(struct supervisor *sv)
 
 		pfds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		sig_i = 0;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->nlfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->lfds[i], .events = POLLIN };
-		relp_from = n;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->nrfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->rfds[i], .events = POLLIN };
-		query_from = n;
-		if (paused_ms == 0)
-			for (int i = 0; i < sv->nqfds; i++)
-				pfds[n++] = (struct pollfd){ .fd = sv->qfds[i], .events = POLLIN };
+		for (size_t g = 0; g < ngroups && paused_ms == 0; g++)
+			for (int i = 0; i < *groups[g].n; i++) {
+				pkind[n] = groups[g].kind;
+				pfds[n++] = (struct pollfd){ .fd = groups[g].fds[i], .events = POLLIN };
+			}
 		if (st.stdin_watch) {
 			stdin_i = n;
 			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -347,24 +383,22 @@ supervisor_run(struct supervisor *sv)
 				if (pfds[i].revents & (POLLIN | POLLHUP))
 					read_stdin(&st);
 			} else if (pfds[i].revents & POLLIN) {
-				if (accept_some(&st, pfds[i].fd, i >= query_from ? L_QUERY :
-				    i >= relp_from ? L_RELP : L_TCP) == -1)
+				if (accept_some(&st, pfds[i].fd, pkind[i]) == -1)
 					paused_ms = EMFILE_PAUSE_MS;
 			}
 		}
 	}
 	if (st.stop_reason == NULL)
 		st.stop_reason = sig_got_term == SIGINT ? "SIGINT" : "SIGTERM";
-	for (int i = 0; i < sv->nlfds; i++)
-		close(sv->lfds[i]);
-	for (int i = 0; i < sv->nqfds; i++)
-		close(sv->qfds[i]);
-	for (int i = 0; i < sv->nrfds; i++)
-		close(sv->rfds[i]);
-	sv->nlfds = sv->nqfds = sv->nrfds = 0;
+	for (size_t g = 0; g < ngroups; g++) {
+		for (int i = 0; i < *groups[g].n; i++)
+			close(groups[g].fds[i]);
+		*groups[g].n = 0;
+	}
 	shutdown_children(&st, sigfd);
-	for (int i = 0; i < sv->nufds; i++)
-		close(sv->ufds[i]);
+	for (int w = 0; w < sv->udp_workers; w++)
+		for (int i = 0; i < sv->nufds; i++)
+			close(sv->ufds[w * NET_MAX_LISTEN + i]);
 	sv->nufds = 0;
 	(void)events_flush(sv->store, cfg->format, 1);
 	(void)logstore_summaries(sv->store, 1, 1);

@@ -7,6 +7,8 @@
  * The query port is served the same way: one child per connection
  * (query.h), at most query-max-clients at once. Both ports check their
  * allow-list before forking; a refusal is a server event.
+ * Syslog over TLS (tls_session.h) is served like TCP, counted with the
+ * senders; its handshake runs in the child.
  * It also runs the UDP receiver (udp.h) as a child of its own, restarted
  * if it dies.
  *
@@ -26,18 +28,29 @@
 #include "config.h"
 #include "logstore.h"
 #include "net.h"
+#include "tls.h"
+#include "udp.h"
 
 struct supervisor {
 	const struct server_config *cfg;
 	struct logstore *store;
 	int lfds[NET_MAX_LISTEN];	/* TCP listeners */
 	int nlfds;
-	int ufds[NET_MAX_LISTEN];	/* UDP sockets, served by one receiver process */
+	/* UDP sockets: receiver w serves ufds[w * NET_MAX_LISTEN ..], nufds of
+	 * them; with several receivers each has its own, bound with
+	 * SO_REUSEPORT, and the kernel keeps each sender on one of them. */
+	int ufds[UDP_WORKERS_MAX * NET_MAX_LISTEN];
 	int nufds;
+	int udp_workers;
 	int rfds[NET_MAX_LISTEN];	/* RELP listeners */
 	int nrfds;
 	int qfds[NET_MAX_LISTEN];	/* query service listeners */
 	int nqfds;
+	int tfds[NET_MAX_LISTEN];	/* syslog over TLS listeners */
+	int ntfds;
+	int rtfds[NET_MAX_LISTEN];	/* RELP over TLS listeners */
+	int nrtfds;
+	struct tls_server tls;		/* loaded before the first fork */
 	struct acl allow;		/* who may send (TCP here, UDP in udp.c) */
 	struct acl query_allow;		/* who may query */
 	const char *token;		/* query token, or NULL */

@@ -36,10 +36,12 @@ struct sv_state {
 	size_t stdin_len;
 	const char *stop_reason;
 	struct rec_clock clk;
-	pid_t udp_pid;		/* the UDP receiver, 0 when none */
-	long long udp_started;	/* monotonic ms */
-	long long udp_restart_at;	/* a restart is due then (0: none pending) */
-	long long udp_backoff;	/* ms, doubled while it keeps failing */
+	struct udp_worker {	/* the UDP receivers, --udp-workers */
+		pid_t pid;		/* 0 when none */
+		long long started;	/* monotonic ms */
+		long long restart_at;	/* a restart is due then (0: none pending) */
+		long long backoff;	/* ms, doubled while it keeps failing */
+	} udp[UDP_WORKERS_MAX];
 	time_t next_summary;	/* when to look for flood-control summaries */
 	int spare_fd;		/* given up to accept-and-close when out of descriptors */
 	int stopping;
@@ -53,14 +55,19 @@ struct conn {
 	socklen_t sslen;
 };
 
-enum listener { L_TCP, L_RELP, L_QUERY };
+enum listener { L_TCP, L_TLS, L_RELP, L_RELP_TLS, L_QUERY, L_NKINDS };
 
 /* Writes one server event now (never waits for the lock). */
 void sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* children.c */
 pid_t spawn_client(struct sv_state *st, struct conn *c, enum listener kind);
-void spawn_udp(struct sv_state *st);
+/* Starts UDP receiver w (0 .. --udp-workers - 1). */
+void spawn_udp(struct sv_state *st, int w);
+/* UDP receivers running. */
+int udp_alive(const struct sv_state *st);
+/* Sends sig to every UDP receiver. */
+void udp_signal(const struct sv_state *st, int sig);
 void reap(struct sv_state *st);
 void shutdown_children(struct sv_state *st, int sigfd);
 

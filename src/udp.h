@@ -22,6 +22,8 @@
 #include "config.h"
 #include "logstore.h"
 
+#define UDP_WORKERS_MAX 16	/* --udp-workers */
+
 /* Applies the receive buffer size and makes the socket non-blocking.
  * Returns the receive buffer the kernel granted (bytes), or -1 with err. */
 long udp_setup(int fd, long long rcvbuf, char *err, size_t errlen);

@@ -6,10 +6,12 @@ set -euo pipefail
 need=()
 # Build dependencies (`make run` installs only these: tests/install-deps.sh build).
 [ -f /usr/include/seccomp.h ]                || need+=(libseccomp-dev)
+[ -f /usr/include/openssl/ssl.h ]            || need+=(libssl-dev)
 command -v gcc >/dev/null                    || need+=(gcc)
 command -v make >/dev/null                   || need+=(make)
 if [ "${1:-}" != build ]; then
 [ -f /usr/include/cmocka.h ]                 || need+=(libcmocka-dev)
+command -v openssl >/dev/null                || need+=(openssl)
 /usr/bin/python3 -c 'import pytest' 2>/dev/null || need+=(python3-pytest)
 command -v clang >/dev/null                  || need+=(clang)
 ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a >/dev/null 2>&1 \

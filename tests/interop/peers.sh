@@ -18,6 +18,10 @@
 #           into rsyslog's tree so that `rsyslogd -M MODDIR` finds them beside
 #           imtcp.so; its libraries (librelp0) installed with apt-get. Implies
 #           rsyslog.
+# rsyslog-tls  rsyslog's TLS stream drivers (lmnsd_ossl.so from rsyslog-openssl,
+#           lmnsd_gtls.so from rsyslog-gnutls), the same way as rsyslog-relp:
+#           exactly the unpacked rsyslog's version, into its tree; their
+#           libraries (libssl3, libgnutls30) installed with apt-get. Implies rsyslog.
 #
 # Idempotent: does nothing for a peer that is already usable. Installing needs
 # root; without it, it exits 3 naming what is missing. Exit 0: all usable.
@@ -159,9 +163,14 @@ for w in "${want[@]}"; do
 		unpack rsyslog usr/sbin/rsyslogd rsyslog
 		add_on rsyslog rsyslog rsyslog-relp omrelp.so imrelp.so
 		;;
+	rsyslog-tls)
+		unpack rsyslog usr/sbin/rsyslogd rsyslog
+		add_on rsyslog rsyslog rsyslog-openssl lmnsd_ossl.so
+		add_on rsyslog rsyslog rsyslog-gnutls lmnsd_gtls.so
+		;;
 	syslog-ng) unpack syslog-ng usr/sbin/syslog-ng syslog-ng-core ;;
 	*)
-		echo "peers: unknown peer $w (logger, rsyslog, rsyslog-relp, syslog-ng)" >&2
+		echo "peers: unknown peer $w (logger, rsyslog, rsyslog-relp, rsyslog-tls, syslog-ng)" >&2
 		exit 2
 		;;
 	esac

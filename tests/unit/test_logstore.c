@@ -174,6 +174,36 @@ test_the_size_comes_from_the_file_not_the_shared_page(void **state)
 	assert_string_equal(contents(), "one\ntwo\n");
 }
 
+/* The default setup's store is closed and a new one opened on a directory
+ * holding a file whose sequence number is at its maximum. */
+static void
+test_a_sequence_number_at_its_maximum_does_not_stop_rotation(void **state)
+{
+	char path[256], err[256], line[64];
+	const char *planted = "logserver-20260101T000000Z-99999999.log";
+	int fd;
+
+	(void)state;
+	logstore_close(&ls);
+	snprintf(path, sizeof(path), "%s/%s", dir, planted);
+	fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0640);
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, "old\n", 4), 4);
+	close(fd);
+	assert_int_equal(logstore_open(&ls, dir, 1024, 10, 1, REC_TEXT, err, sizeof(err)), 0);
+	/* The files were renumbered from 1 in their order (the setup's file is
+	 * 1, the planted one 2, keeping its time part); the new one is 3. */
+	snprintf(path, sizeof(path), "%s/logserver-20260101T000000Z-00000002.log", dir);
+	assert_int_equal(access(path, F_OK), 0);
+	assert_int_equal(ls.sh->seq, 3);
+	for (int i = 0; i < 25; i++) {	/* 25 x 50 bytes: past max-size 1024 once */
+		snprintf(line, sizeof(line), "%049d\n", i);
+		append(line);
+	}
+	assert_int_equal(ls.sh->seq, 4);	/* rotated, numbering on */
+	assert_non_null(strstr(contents(), "the sequence numbers reached their maximum: "));
+}
+
 int
 main(void)
 {
@@ -189,6 +219,8 @@ main(void)
 		    test_a_writer_killed_before_its_first_byte_leaves_no_empty_record, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_the_size_comes_from_the_file_not_the_shared_page,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_a_sequence_number_at_its_maximum_does_not_stop_rotation, setup, teardown),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -6,11 +6,13 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "acl.h"
+#include "digest.h"
 #include "query_proto.h"
-#include "sha256.h"
 
 #define NAME "logserver-20261120T232446Z-00000042.log"
 
@@ -179,37 +181,49 @@ test_allow_list_rejects_bad_entries(void **state)
 		assert_int_equal(acl_parse(&a, bad[i], err, sizeof(err)), -1);
 }
 
+/* SHA-256 (digest.h) of data placed at offset pad of a memory file. */
 static const char *
-hexsum(const void *data, size_t len, size_t step)
+hexsum(const void *data, size_t len, size_t pad)
 {
-	static char hex[65];
-	unsigned char d[32];
-	struct sha256 h;
-	const unsigned char *p = data;
+	static char hex[DIGEST_HEX_LEN + 1];
+	int fd = memfd_create("digest", MFD_CLOEXEC);
 
-	sha256_init(&h);
-	for (size_t i = 0; i < len; i += step)
-		sha256_update(&h, p + i, len - i < step ? len - i : step);
-	sha256_final(&h, d);
-	sha256_hex(d, hex);
+	assert_true(fd != -1);
+	assert_int_equal(ftruncate(fd, (off_t)pad), 0);
+	assert_int_equal(pwrite(fd, data, len, (off_t)pad), (ssize_t)len);
+	assert_int_equal(pwrite(fd, "tail", 4, (off_t)(pad + len)), 4);
+	assert_int_equal(digest_file_range(fd, (off_t)pad, len, hex), 0);
+	close(fd);
 	return hex;
 }
 
 static void
-test_sha256_matches_fips_180_examples(void **state)
+test_sha256_of_a_file_range_matches_fips_180_examples(void **state)
 {
 	static char million[1000000];
 	(void)state;
 
 	assert_string_equal(hexsum("", 0, 1),
 	    "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
-	assert_string_equal(hexsum("abc", 3, 1),
+	assert_string_equal(hexsum("abc", 3, 0),
 	    "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
 	assert_string_equal(hexsum("abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq", 56, 7),
 	    "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1");
 	memset(million, 'a', sizeof(million));
 	assert_string_equal(hexsum(million, sizeof(million), 4099),
 	    "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+}
+
+static void
+test_sha256_of_a_range_past_the_end_of_the_file_fails(void **state)
+{
+	char hex[DIGEST_HEX_LEN + 1];
+	int fd = memfd_create("digest", MFD_CLOEXEC);
+	(void)state;
+
+	assert_int_equal(pwrite(fd, "abc", 3, 0), 3);
+	assert_int_equal(digest_file_range(fd, 1, 3, hex), -1);
+	close(fd);
 }
 
 int
@@ -224,7 +238,8 @@ main(void)
 		cmocka_unit_test(test_allow_list_matches_networks_and_mapped_ipv4),
 		cmocka_unit_test(test_allow_list_odd_prefixes_and_empty_list),
 		cmocka_unit_test(test_allow_list_rejects_bad_entries),
-		cmocka_unit_test(test_sha256_matches_fips_180_examples),
+		cmocka_unit_test(test_sha256_of_a_file_range_matches_fips_180_examples),
+		cmocka_unit_test(test_sha256_of_a_range_past_the_end_of_the_file_fails),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

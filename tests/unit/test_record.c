@@ -15,7 +15,7 @@ static const char *
 rec(enum rec_format f, const char *msg, size_t len, int truncated)
 {
 	struct rec_clock c = { 0 };
-	struct rec_source src = { f, "127.0.0.1:5555", 14, "tcp" };
+	struct rec_source src = { f, "127.0.0.1:5555", 14, "tcp", NULL, 0 };
 	size_t n;
 
 	rec_clock_set(&c, 1795735486, 7);
