@@ -38,15 +38,18 @@ refused(const char *buf, size_t n)
 static int
 tls_alert(struct stream *c)
 {
-	const char *why;
+	const char *before, *after, *why;
 	char b[256];
 
 	if (c->ssl == NULL)
 		return 0;
-	if ((why = stream_tls_reason(c)) == NULL) {
-		(void)stream_read_nowait(c, b, sizeof(b));
-		why = stream_tls_reason(c);
-	}
+	/* The last failure's reason may be a consequence ("shutdown while in
+	 * init"); a read may still bring the alert itself, which says more. */
+	before = stream_tls_reason(c);
+	(void)stream_read_nowait(c, b, sizeof(b));
+	after = stream_tls_reason(c);
+	why = after != NULL && strstr(after, "alert") != NULL ? after :
+	    before != NULL ? before : after;
 	if (why == NULL)
 		return 0;
 	log_warnx("the server ended the TLS connection before confirming the messages: %s "
@@ -83,6 +86,11 @@ finish(struct stream *c)
 	}
 	if (n > 0)
 		return refused(buf, (size_t)n);
+	if (c->ssl != NULL && errno != EAGAIN && errno != EINTR) {	/* an alert came */
+		if (!tls_alert(c))
+			log_warn("connection lost before all messages were sent");
+		return 1;
+	}
 	/* TLS: close_notify is our half-close (RFC 5425 4.4); we read on. */
 	if (c->ssl != NULL ? SSL_shutdown(c->ssl) < 0 : shutdown(c->fd, SHUT_WR) == -1) {
 		if (!tls_alert(c))	/* the server's alert may be here already */

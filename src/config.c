@@ -54,6 +54,9 @@ const struct opt_def server_options[] = {
 	{ "udp-workers", 0, OPT_INT, "1", 1, 16, NULL, S(udp_workers), "N",
 	  "UDP receiver processes, each with its own socket on the port (SO_REUSEPORT); the "
 	  "kernel keeps each sender on one, so its order is kept" },
+	{ "udp-max-rate", 0, OPT_INT, "0", 0, 100000000, NULL, S(udp_max_rate), "MSGS/S",
+	  "per UDP source address: datagrams over this rate are dropped and counted (0: no "
+	  "limit)" },
 	{ "stats-interval", 0, OPT_INT, "0", 0, 86400, NULL, S(stats_interval), "SECONDS",
 	  "write a statistics record this often (0: only at shutdown)" },
 	{ "allow", 0, OPT_STRING, "", 0, STR_CAP(server_config, allow), NULL, S(allow), "CIDR,...",

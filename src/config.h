@@ -39,6 +39,7 @@ struct server_config {
 	long long udp_port;	/* -1: same as port; 0: no UDP */
 	long long udp_rcvbuf;
 	long long udp_workers;		/* UDP receiver processes */
+	long long udp_max_rate;		/* datagrams/s per source address, 0: no limit */
 	long long stats_interval;
 	char allow[1024];		/* ingest allow-list, "" = everyone */
 	long long query_port;		/* 0: no query service */

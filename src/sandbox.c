@@ -12,7 +12,9 @@
 #include <sys/wait.h>
 #include <fcntl.h>
 #include <unistd.h>
+#include <linux/filter.h>
 #include <linux/landlock.h>
+#include <linux/seccomp.h>
 #include <seccomp.h>
 
 #if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_UNDEFINED__)
@@ -94,6 +96,25 @@ static const char *const sanitizer_calls[] = {
 };
 #endif
 
+/*
+ * The filters are compiled once, in the supervisor (sandbox_prepare), and a
+ * child only loads its kind's program: libseccomp's compilation would
+ * otherwise dirty some 80 KiB of every child's memory. The one thing that
+ * differs per child, its own pid (it may signal itself only), is compiled as
+ * SELF_PLACEHOLDER, a number no pid can be (above PID_MAX_LIMIT, 2^22), and
+ * patched in the child before loading.
+ */
+#define SELF_PLACEHOLDER 0x3ffffff1u
+#define NKINDS (SANDBOX_UDP + 1)
+
+static struct {
+	struct sock_filter *insns;
+	unsigned short len;
+	unsigned short patches;		/* placeholder instructions: 3 */
+} progs[NKINDS];
+
+static int compile(enum sandbox_kind kind, char *err, size_t errlen);
+
 int
 sandbox_prepare(char *err, size_t errlen)
 {
@@ -105,6 +126,9 @@ sandbox_prepare(char *err, size_t errlen)
 		return -1;
 	}
 	reports = p;
+	for (int k = 0; k < NKINDS; k++)
+		if (progs[k].insns == NULL && compile((enum sandbox_kind)k, err, errlen) == -1)
+			return -1;
 	return 0;
 }
 
@@ -160,7 +184,7 @@ allow_list(scmp_filter_ctx ctx, const char *const *names)
 static int
 allow_self_signals(scmp_filter_ctx ctx)
 {
-	scmp_datum_t self = (scmp_datum_t)getpid();
+	scmp_datum_t self = SELF_PLACEHOLDER;
 
 	if (seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(kill), 1, SCMP_A0(SCMP_CMP_EQ, self)) ||
 	    seccomp_rule_add(ctx, SCMP_ACT_ALLOW, SCMP_SYS(tgkill), 1, SCMP_A0(SCMP_CMP_EQ, self)) ||
@@ -254,16 +278,57 @@ sandbox_probe(int dirfd, char *note, size_t notecap, char *err, size_t errlen)
 	return 0;
 }
 
-int
-sandbox_enter(enum sandbox_kind kind, int dirfd, char *err, size_t errlen)
+/* Compiles kind's filter into progs[kind] (supervisor). */
+static int
+compile(enum sandbox_kind kind, char *err, size_t errlen)
 {
 	static const char *const *const extra[] = {
 		[SANDBOX_SESSION] = stream_calls, [SANDBOX_RELP] = stream_calls,
 		[SANDBOX_QUERY] = query_calls, [SANDBOX_UDP] = udp_calls,
 	};
+	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+	int rc, fd = -1;
+	off_t size;
+
+	if (ctx == NULL) {
+		snprintf(err, errlen, "sandbox: cannot create the seccomp filter");
+		return -1;
+	}
+	rc = allow_list(ctx, common_calls) || allow_list(ctx, extra[kind]) ||
+	    allow_self_signals(ctx);
+#if SANDBOX_SANITIZER
+	rc = rc || allow_list(ctx, sanitizer_calls);
+#endif
+	if (rc == 0 && ((fd = memfd_create("seccomp-bpf", MFD_CLOEXEC)) == -1 ||
+	    seccomp_export_bpf(ctx, fd) != 0 || (size = lseek(fd, 0, SEEK_END)) <= 0 ||
+	    size % (off_t)sizeof(struct sock_filter) != 0 ||
+	    size / (off_t)sizeof(struct sock_filter) > BPF_MAXINSNS))
+		rc = -1;
+	seccomp_release(ctx);
+	if (rc == 0) {
+		progs[kind].len = (unsigned short)(size / (off_t)sizeof(struct sock_filter));
+		progs[kind].insns = malloc((size_t)size);
+		if (progs[kind].insns == NULL || pread(fd, progs[kind].insns, (size_t)size, 0) !=
+		    (ssize_t)size)
+			rc = -1;
+	}
+	if (fd != -1)
+		close(fd);
+	for (unsigned i = 0; rc == 0 && i < progs[kind].len; i++)
+		progs[kind].patches += progs[kind].insns[i].k == SELF_PLACEHOLDER;
+	if (rc != 0 || progs[kind].patches == 0) {
+		snprintf(err, errlen, "sandbox: cannot compile the seccomp filter");
+		return -1;
+	}
+	return 0;
+}
+
+int
+sandbox_enter(enum sandbox_kind kind, int dirfd, char *err, size_t errlen)
+{
 	struct sigaction sa;
-	scmp_filter_ctx ctx;
-	int rc;
+	unsigned patched = 0;
+	uint32_t self = (uint32_t)getpid();
 
 	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1) {
 		snprintf(err, errlen, "sandbox: no_new_privs: %s", strerror(errno));
@@ -285,22 +350,21 @@ sandbox_enter(enum sandbox_kind kind, int dirfd, char *err, size_t errlen)
 		snprintf(err, errlen, "sandbox: SIGSYS handler: %s", strerror(errno));
 		return -1;
 	}
-	ctx = seccomp_init(SCMP_ACT_TRAP);
-	if (ctx == NULL) {
-		snprintf(err, errlen, "sandbox: cannot create the seccomp filter");
+	if (progs[kind].insns == NULL) {
+		snprintf(err, errlen, "sandbox: no filter compiled (sandbox_prepare)");
 		return -1;
 	}
-	rc = allow_list(ctx, common_calls) || allow_list(ctx, extra[kind]) ||
-	    allow_self_signals(ctx);
-#if SANDBOX_SANITIZER
-	rc = rc || allow_list(ctx, sanitizer_calls);
-#endif
-	if (rc == 0)
-		rc = seccomp_load(ctx);
-	seccomp_release(ctx);
-	if (rc != 0) {
+	for (unsigned i = 0; i < progs[kind].len; i++)
+		if (progs[kind].insns[i].k == SELF_PLACEHOLDER) {
+			progs[kind].insns[i].k = self;
+			patched++;
+		}
+	struct sock_fprog prog = { .len = progs[kind].len, .filter = progs[kind].insns };
+
+	if (patched != progs[kind].patches ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0) == -1) {
 		snprintf(err, errlen, "sandbox: cannot load the seccomp filter: %s",
-		    strerror(rc < 0 ? -rc : EINVAL));
+		    patched != progs[kind].patches ? "its program is damaged" : strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -18,6 +18,8 @@
 #include "net.h"
 #include "record.h"
 #include "sig.h"
+#include "srcrate.h"
+#include "timeouts.h"
 
 #define BATCH 64			/* datagrams per recvmmsg() */
 #define DGRAM_MAX 65535			/* no UDP payload is longer */
@@ -44,7 +46,9 @@ struct udp_state {
 	struct rec_source src;
 	const struct acl *allow;
 	int last_allowed;		/* the last peer passed the allow-list */
-	unsigned long long datagrams, truncated, lost_writes, denied;
+	struct srcrate rate;		/* --udp-max-rate */
+	struct srcrate_slot *last_slot;	/* the last peer's bucket */
+	unsigned long long datagrams, truncated, lost_writes, denied, over_rate;
 	const int *fds;
 	int nfds;
 	int write_failed;
@@ -136,9 +140,39 @@ stats(struct udp_state *u, const char *when)
 {
 	rec_clock_update(&u->clk);
 	event(u, "udp stats (%s): datagrams=%llu truncated=%llu kernel_drops=%llu write_lost=%llu "
-	    "denied=%llu", when, u->datagrams, u->truncated, kernel_drops(u), u->lost_writes,
-	    u->denied);
+	    "denied=%llu over_rate=%llu", when, u->datagrams, u->truncated, kernel_drops(u),
+	    u->lost_writes, u->denied, u->over_rate);
 	flush(u);
+}
+
+/*
+ * --udp-max-rate: 1 when the datagram's source is over its rate (dropped,
+ * counted). A source is recorded when it is first dropped and then at most
+ * once a minute while it goes on, under flood control (sources are
+ * spoofable).
+ */
+static int
+over_rate(struct udp_state *u, const struct mmsghdr *mh)
+{
+	int64_t now = ct_now_ms();
+
+	if (u->last_slot == NULL) {
+		unsigned char key[16];
+		size_t n = net_addr_key(mh->msg_hdr.msg_name, mh->msg_hdr.msg_namelen, key);
+
+		u->last_slot = srcrate_find(&u->rate, key, n, now);
+	}
+	if (srcrate_allow(&u->rate, u->last_slot, now))
+		return 0;
+	u->over_rate++;
+	if (u->last_slot->told_ms == 0 || now - u->last_slot->told_ms >= 60000) {
+		u->last_slot->told_ms = now > 0 ? now : 1;
+		(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
+		    mh->msg_hdr.msg_namelen, 1, "udp-max-rate: %s sends more than %lld datagrams/s; "
+		    "the excess is dropped and counted (over_rate in the udp stats)", u->peer,
+		    (long long)u->rate.rate);
+	}
+	return 1;
 }
 
 static void
@@ -155,6 +189,7 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 		u->src.peerlen = net_format_peer(mh->msg_hdr.msg_name, u->lastlen, u->peer,
 		    sizeof(u->peer));
 		u->last_allowed = acl_allows(u->allow, mh->msg_hdr.msg_name, u->lastlen);
+		u->last_slot = NULL;	/* looked up on the first datagram that needs it */
 		/* Sources are spoofable: flood control bounds these records. */
 		if (!u->last_allowed)
 			(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
@@ -165,6 +200,8 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 		u->denied++;
 		return;
 	}
+	if (u->rate.rate > 0 && over_rate(u, mh))
+		return;
 	if (!trunc) {
 		/* One trailer: senders differ in adding LF, CRLF or NUL. */
 		if (len > 0 && (p[len - 1] == '\n' || p[len - 1] == '\0'))
@@ -235,6 +272,10 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 	u->format = (enum rec_format)cfg->format;
 	u->bufsize = (size_t)cfg->max_line + 1 < DGRAM_MAX ? (size_t)cfg->max_line + 1 : DGRAM_MAX;
 	u->slab = malloc(u->bufsize * BATCH);
+	if (srcrate_init(&u->rate, cfg->udp_max_rate) == -1) {
+		free(u->slab);
+		u->slab = NULL;
+	}
 	u->ocap = OUT_BATCH + RECORD_MSG_MAX(u->bufsize) + 2 * REC_EVENT_MAX;
 	u->obuf = malloc(u->ocap);
 	if (u->slab == NULL || u->obuf == NULL) {
@@ -278,6 +319,7 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 		receive(u, fds[i], DRAIN_ROUNDS);
 	flush(u);
 	stats(u, "shutdown");
+	srcrate_free(&u->rate);
 	free(u->slab);
 	free(u->obuf);
 	free(u);

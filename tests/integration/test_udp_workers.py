@@ -69,3 +69,30 @@ def test_a_killed_udp_receiver_loses_nothing_that_reached_its_socket(start_serve
         assert seqs == list(range(100)), "sender %d lost or reordered datagrams" % k
     assert [r for r in srv.records() if "UDP receiver %d ended unexpectedly" % kids[0] in r.msg]
     assert srv.stop() == 0
+
+
+def test_udp_max_rate_drops_and_counts_a_flooding_source_and_spares_the_others(start_server):
+    import re
+    uport = free_port()
+    srv = start_server("--udp-port", uport, "--udp-max-rate", "100")
+    flood = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    flood.bind(("127.0.0.30", 0))
+    calm = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    calm.bind(("127.0.0.31", 0))
+    for i in range(2000):
+        flood.sendto(b"flood %04d" % i, ("127.0.0.1", uport))
+        if i % 100 == 0:
+            calm.sendto(b"calm %02d" % (i // 100), ("127.0.0.1", uport))
+    srv.wait_records(lambda rs: sum(r.msg.startswith("calm ") for r in rs) == 20)
+    assert srv.stop() == 0
+    recs = srv.records()
+    flooded = [r for r in recs if r.msg.startswith("flood ")]
+    assert 100 <= len(flooded) < 2000            # the burst, then the rate
+    stats = [r.msg for r in recs if "udp stats (shutdown)" in r.msg][0]
+    over = int(re.search(r"over_rate=(\d+)", stats).group(1))
+    drops = int(re.search(r"kernel_drops=(\d+)", stats).group(1))
+    assert len(flooded) + over + drops == 2000, stats
+    from integration_helpers import events
+    ev = events(recs, "udp-max-rate: 127.0.0.30:")
+    assert len(ev) == 1 and "sends more than 100 datagrams/s" in ev[0].event
+    assert not events(recs, "udp-max-rate: 127.0.0.31:")
