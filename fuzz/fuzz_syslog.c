@@ -1,5 +1,5 @@
 /*
- * libFuzzer target for src/syslog.c.  Parses the input, then checks that
+ * libFuzzer target for the syslog parser (src/syslog*.c).  Parses the input, then checks that
  * every span lies inside the input and in header order, that the fields fit
  * the kind, and that the STRUCTURED-DATA span syslog_parse accepted iterates
  * to its end without error; every PARAM-VALUE is unescaped into a small and
@@ -68,6 +68,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	k = syslog_parse(buf, size, &m);
 	CHECK(k == m.kind);
+	check_span(m.seq, buf, size, &last);
 	check_span(m.timestamp, buf, size, &last);
 	check_span(m.host, buf, size, &last);
 	check_span(m.app, buf, size, &last);
@@ -87,7 +88,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	switch (k) {
 	case SYSLOG_NONE:
 		CHECK(m.pri == -1 && m.version == 0);
-		CHECK(m.timestamp.p == NULL && m.host.p == NULL &&
+		CHECK(m.seq.p == NULL && m.timestamp.p == NULL && m.host.p == NULL &&
 		    m.app.p == NULL && m.procid.p == NULL &&
 		    m.msgid.p == NULL && m.sd.p == NULL);
 		CHECK(m.msg.p == buf && m.msg.len == size);
@@ -97,7 +98,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		CHECK(m.msg.p != NULL);
 		break;
 	case SYSLOG_5424:
-		CHECK(m.version == 1 && m.pri >= 0);
+		CHECK(m.version == 1 && m.pri >= 0 && m.seq.p == NULL);
 		if (m.sd.p != NULL)
 			CHECK(m.sd.len >= 3 && m.sd.p[0] == '[' &&
 			    m.sd.p[m.sd.len - 1] == ']');

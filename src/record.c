@@ -194,14 +194,16 @@ put_json_sd(char *d, struct span sd)
 }
 
 /*
- * A message is treated as syslog only when it starts with a PRI. A plain
- * line that happens to begin with a time ("2026-01-02T03:04:05Z disk full",
- * "Nov 20 23:29:19 text") is written as it came, not taken apart.
+ * A message is syslog when it starts with a PRI, or when it has a full
+ * RFC 3164 header without one (syslog.c decides, docs/PARSING.md): such a
+ * record has no pri, facility or severity. A plain line that happens to
+ * begin with a time ("2026-01-02T03:04:05Z disk full", "Nov 20 23:29:19
+ * text") is written as it came, not taken apart.
  */
 static int
 parse_syslog(const char *msg, size_t len, struct syslog_msg *m)
 {
-	return syslog_parse(msg, len, m) != SYSLOG_NONE && m->pri >= 0;
+	return syslog_parse(msg, len, m) != SYSLOG_NONE;
 }
 
 static char *
@@ -235,13 +237,16 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 			d = PUTS(d, ",\"tls_host_mismatch\":true");
 	}
 	if (parse_syslog(msg, len, &m)) {
-		d = PUTS(d, ",\"pri\":");
-		d = put_json_int(d, m.pri);
-		d = PUTS(d, ",\"facility\":\"");
-		d = put(d, syslog_facility_name(m.facility), strlen(syslog_facility_name(m.facility)));
-		d = PUTS(d, "\",\"severity\":\"");
-		d = put(d, syslog_severity_name(m.severity), strlen(syslog_severity_name(m.severity)));
-		*d++ = '"';
+		if (m.pri >= 0) {
+			d = PUTS(d, ",\"pri\":");
+			d = put_json_int(d, m.pri);
+			d = PUTS(d, ",\"facility\":\"");
+			d = put(d, syslog_facility_name(m.facility), strlen(syslog_facility_name(m.facility)));
+			d = PUTS(d, "\",\"severity\":\"");
+			d = put(d, syslog_severity_name(m.severity), strlen(syslog_severity_name(m.severity)));
+			*d++ = '"';
+		}
+		d = JSON_FIELD(d, "seq", m.seq);
 		d = JSON_FIELD(d, "timestamp", m.timestamp);
 		d = JSON_FIELD(d, "host", m.host);
 		d = JSON_FIELD(d, "app", m.app);
@@ -311,9 +316,12 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 			d = PUTS(d, "tls-host-mismatch ");
 	}
 	if (parse_syslog(msg, len, &m)) {
-		d = put_name(d, syslog_facility_name(m.facility));
-		*d++ = '.';
-		d = put_name(d, syslog_severity_name(m.severity));
+		if (m.pri >= 0) {
+			d = put_name(d, syslog_facility_name(m.facility));
+			*d++ = '.';
+			d = put_name(d, syslog_severity_name(m.severity));
+		} else
+			*d++ = '-';	/* an RFC 3164 header without PRI */
 		*d++ = ' ';
 		/* "host app[procid]:", with "-" for one that is missing; nothing
 		 * when both are (a bare "<13>text"). */

@@ -3,13 +3,16 @@
  *
  * Contract: pure apart from reading the clock in rec_clock_update(). Three
  * formats (--format):
- * A message is syslog when it starts with a PRI ("<13>...") and parses.
+ * A message is syslog when syslog_parse() finds it is (a PRI, or a full
+ * RFC 3164 header without one: docs/PARSING.md).
  *   text  TIME PEER MESSAGE                         (not syslog)
  *         TIME PEER FAC.SEV HOST APP[PROCID]: MSG   (syslog; "[SD] " before
- *                                                   MSG when it has any)
+ *                                                   MSG when it has any;
+ *                                                   "-" for FAC.SEV without PRI)
  *   json  one JSON object per line: time, peer, transport, and when the
- *         message parsed as syslog: pri, facility, severity, timestamp,
- *         host, app, procid, msgid, sd (object of objects), then msg.
+ *         message parsed as syslog: pri, facility, severity (when it has a
+ *         PRI), seq (Cisco), timestamp, host, app, procid, msgid, sd (object
+ *         of objects), then msg.
  *   raw   the message bytes as received, escaped, and nothing else.
  * TIME is the receive time, RFC 3339 in UTC with milliseconds; PEER is
  * "addr:port" ("[addr]:port" for IPv6). A TLS sender's verified

@@ -8,6 +8,9 @@
  * the buffer need not be NUL-terminated. The spans are valid as long as the
  * caller's buffer is. A message that is neither format yields
  * kind == SYSLOG_NONE with msg spanning the whole buffer: nothing is dropped.
+ * The spans, where present, lie in the buffer in the order of the fields
+ * below (seq first, msg last) and do not overlap.  The rules, and where
+ * they differ from rsyslog and syslog-ng, are in docs/PARSING.md.
  */
 #ifndef LOGSERVER_SYSLOG_H
 #define LOGSERVER_SYSLOG_H
@@ -32,6 +35,7 @@ struct syslog_msg {
 	int facility;		/* pri / 8, or -1 */
 	int severity;		/* pri % 8, or -1 */
 	int version;		/* 1 for RFC 5424, 0 otherwise */
+	struct span seq;	/* 3164 only: Cisco IOS sequence number before the header */
 	struct span timestamp;	/* sender's timestamp text as sent; absent for "-" */
 	struct span host;	/* HOSTNAME; absent for "-" or when missing */
 	struct span app;	/* APP-NAME (5424) or TAG without [pid] (3164) */

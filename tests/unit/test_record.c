@@ -65,10 +65,36 @@ static void
 test_plain_line_starting_with_a_time_is_not_taken_apart(void **state)
 {
 	(void)state;
-	assert_string_equal(REC(REC_TEXT, "Nov 20 23:29:19 plain text here"),
-	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 Nov 20 23:29:19 plain text here\n");
+	assert_string_equal(REC(REC_TEXT, "Nov 20 23:29:19 done."),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 Nov 20 23:29:19 done.\n");
+	assert_string_equal(REC(REC_TEXT, "Nov 20 23:29:19 what? happened"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 Nov 20 23:29:19 what? happened\n");
 	assert_string_equal(REC(REC_TEXT, "2026-01-02T03:04:05.678Z foo bar"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 2026-01-02T03:04:05.678Z foo bar\n");
+}
+
+static void
+test_3164_header_without_pri_has_no_facility_or_severity(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_TEXT, "Feb 18 16:01:59 web1 systemd[1]: Started"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 - web1 systemd[1]: Started\n");
+	assert_string_equal(REC(REC_JSON, "Feb 18 16:01:59 web1 systemd[1]: Started"),
+	    "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"127.0.0.1:5555\",\"transport\":\"tcp\","
+	    "\"timestamp\":\"Feb 18 16:01:59\",\"host\":\"web1\",\"app\":\"systemd\","
+	    "\"procid\":\"1\",\"msg\":\"Started\"}\n");
+}
+
+static void
+test_json_has_the_cisco_sequence_number(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_JSON, "<186>1541800: Feb 27 06:08:59.485: "
+	    "%HARDWARE-2-FAN_ERROR: Fan Failure"),
+	    "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"127.0.0.1:5555\",\"transport\":\"tcp\","
+	    "\"pri\":186,\"facility\":\"local7\",\"severity\":\"crit\",\"seq\":\"1541800\","
+	    "\"timestamp\":\"Feb 27 06:08:59.485\",\"app\":\"%HARDWARE-2-FAN_ERROR\","
+	    "\"msg\":\"Fan Failure\"}\n");
 }
 
 static void
@@ -202,6 +228,13 @@ test_worst_case_message_stays_within_bound(void **state)
 		msg[n] = (n % 2) ? '\x01' : '"';
 	for (int f = REC_TEXT; f <= REC_RAW; f++)
 		rec((enum rec_format)f, msg, n, 1);
+	/* Every 3164 field present, the Cisco sequence number too. */
+	strcpy(msg, "<191>1234567890: Nov 20 12:00:00 \"\" \"\"[\"\"]: ");
+	n = strlen(msg);
+	for (; n < sizeof(msg) - 4; n++)
+		msg[n] = '\x01';
+	for (int f = REC_TEXT; f <= REC_RAW; f++)
+		rec((enum rec_format)f, msg, n, 1);
 }
 
 int
@@ -213,6 +246,8 @@ main(void)
 		cmocka_unit_test(test_text_adds_facility_severity_host_app_for_syslog),
 		cmocka_unit_test(test_plain_line_starting_with_a_time_is_not_taken_apart),
 		cmocka_unit_test(test_bare_pri_message_has_no_placeholder_host_or_app),
+		cmocka_unit_test(test_3164_header_without_pri_has_no_facility_or_severity),
+		cmocka_unit_test(test_json_has_the_cisco_sequence_number),
 		cmocka_unit_test(test_3164_header_layouts_render_the_same_way),
 		cmocka_unit_test(test_truncated_message_is_marked),
 		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),

@@ -69,7 +69,7 @@ span_inside(struct span s, const char *buf, size_t len)
 static void
 check_invariants(const char *buf, size_t len, const struct syslog_msg *m)
 {
-	const struct span *order[] = { &m->timestamp, &m->host, &m->app,
+	const struct span *order[] = { &m->seq, &m->timestamp, &m->host, &m->app,
 	    &m->procid, &m->msgid, &m->sd, &m->msg };
 	const char *last = buf;
 	struct sd_iter it;
@@ -97,6 +97,7 @@ check_invariants(const char *buf, size_t len, const struct syslog_msg *m)
 	case SYSLOG_NONE:
 		assert_int_equal(m->pri, -1);
 		assert_int_equal(m->version, 0);
+		assert_null(m->seq.p);
 		assert_null(m->timestamp.p);
 		assert_null(m->host.p);
 		assert_null(m->app.p);
@@ -115,6 +116,7 @@ check_invariants(const char *buf, size_t len, const struct syslog_msg *m)
 	case SYSLOG_5424:
 		assert_int_equal(m->version, 1);
 		assert_true(m->pri >= 0);
+		assert_null(m->seq.p);
 		break;
 	default:
 		fail_msg("bad kind %d", (int)m->kind);
@@ -238,7 +240,6 @@ static const struct row rfc5424_timestamps[] = {
 	TS_ROW("2024-02-29T00:00:00Z"),
 	/* Not a 5424 timestamp: the text after PRI is read as RFC 3164. */
 	TS_BAD("2003-08-24T05:14:15.0000000003-07:00"),
-	TS_BAD("2003-10-11T22:14:15"),		/* no TIME-OFFSET */
 	TS_BAD("2003-10-11t22:14:15Z"),		/* 6.2.3: "T" upper case */
 	TS_BAD("2003-10-11T22:14:15z"),
 	TS_BAD("1990-12-31T23:59:60Z"),		/* 6.2.3: no leap second */
@@ -255,6 +256,28 @@ test_5424_timestamp_forms(void **state)
 {
 	(void)state;
 	RUN(rfc5424_timestamps);
+}
+
+/* Juniper SRX "structured-data" format: RFC 5424 but no TIME-OFFSET. */
+#define SRX_SD "[junos@2636.1.1.1.2.35 source-address=\"10.0.0.1\"]"
+static const struct row no_offset_rows[] = {
+	{ "<14>1 2010-09-15T12:00:00.000 srx-1 RT_FLOW - RT_FLOW_SESSION_CREATE "
+	  SRX_SD " session created", 0, SYSLOG_5424, 14,
+	  "2010-09-15T12:00:00.000", "srx-1", "RT_FLOW", NULL,
+	  "RT_FLOW_SESSION_CREATE", SRX_SD, "session created" },
+	TS_ROW("2003-10-11T22:14:15"),
+	TS_ROW("2003-10-11T22:14:15.123456789"),
+	/* The other 6.2.3 rules stay: "T" upper case, no leap second. */
+	TS_BAD("2003-10-11t22:14:15"),
+	TS_BAD("1990-12-31T23:59:60"),
+	TS_BAD("2003-10-11T22:14:15.1234567890"),
+};
+
+static void
+test_5424_timestamp_without_offset_is_accepted(void **state)
+{
+	(void)state;
+	RUN(no_offset_rows);
 }
 
 static const struct row nil_rows[] = {
@@ -444,11 +467,12 @@ static const struct row rfc3164_rows[] = {
 	  "make the do-nuts.", 0, SYSLOG_3164, 165, "Aug 24 05:34:00", "CST",
 	  NULL, NULL, NULL, NULL,
 	  "1987 mymachine myproc[10]: %% It's time to make the do-nuts." },
-	/* Year first is no timestamp: everything after PRI is MSG (4.3.2). */
+	/* Year first: no RFC 3164 TIMESTAMP (4.3.2), but Cisco NX-OS sends
+	 * it, so it is taken, as rsyslog takes it. */
 	{ "<0>1990 Oct 22 10:52:01 TZ-6 scapegoat.dmz.example.org 10.1.2.3 "
-	  "sched[0]: That's All Folks!", 0, SYSLOG_3164, 0, NULL, NULL, NULL,
-	  NULL, NULL, NULL, "1990 Oct 22 10:52:01 TZ-6 "
-	  "scapegoat.dmz.example.org 10.1.2.3 sched[0]: That's All Folks!" },
+	  "sched[0]: That's All Folks!", 0, SYSLOG_3164, 0,
+	  "1990 Oct 22 10:52:01", "TZ-6", "scapegoat.dmz.example.org", NULL,
+	  NULL, NULL, "10.1.2.3 sched[0]: That's All Folks!" },
 	{ "<38>Nov 20 23:27:41 vm sshd[3669]: Accepted publickey for alice", 0,
 	  SYSLOG_3164, 38, "Nov 20 23:27:41", "vm", "sshd", "3669", NULL, NULL,
 	  "Accepted publickey for alice" },
@@ -543,8 +567,17 @@ static const struct row iso_rows[] = {
 	/* Offset optional and lower case accepted outside 5424. */
 	{ "<13>2024-01-15t10:00:00 web1 app: m", 0, SYSLOG_3164, 13,
 	  "2024-01-15t10:00:00", "web1", "app", NULL, NULL, NULL, "m" },
-	{ "2024-01-15T10:00:00.5z web1 app: m", 0, SYSLOG_3164, -1,
-	  "2024-01-15T10:00:00.5z", "web1", "app", NULL, NULL, NULL, "m" },
+	/* RFC 3339 5.6 does not bound time-secfrac; syslog-ng's test suite. */
+	{ "<7>2006-11-10T10:43:21.15600000000 bzorp openvpn[2499]: PTHREAD "
+	  "support initialized", 0, SYSLOG_3164, 7,
+	  "2006-11-10T10:43:21.15600000000", "bzorp", "openvpn", "2499", NULL,
+	  NULL, "PTHREAD support initialized" },
+	{ "<7>2006-11-10T10:43:21.156000000001+02:00 bzorp app: m", 0,
+	  SYSLOG_3164, 7, "2006-11-10T10:43:21.156000000001+02:00", "bzorp",
+	  "app", NULL, NULL, NULL, "m" },
+	/* Without a PRI an ISO time starts a plain line: no RFC 3164 header. */
+	{ "2024-01-15T10:00:00.5z web1 app: m", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 static void
@@ -552,6 +585,25 @@ test_3164_iso_timestamp_instead_of_bsd(void **state)
 {
 	(void)state;
 	RUN(iso_rows);
+}
+
+#define FRAC64 "1234567890123456789012345678901234567890123456789012345678901234"
+static const struct row long_frac_rows[] = {
+	{ "<13>2024-01-15T10:00:00." FRAC64 "Z h app: m", 0, SYSLOG_3164, 13,
+	  "2024-01-15T10:00:00." FRAC64 "Z", "h", "app", NULL, NULL, NULL, "m" },
+	{ "<13>Jan 15 10:00:00." FRAC64 " h app: m", 0, SYSLOG_3164, 13,
+	  "Jan 15 10:00:00." FRAC64, "h", "app", NULL, NULL, NULL, "m" },
+	/* 65 digits: no timestamp (the scan is bounded). */
+	{ "<13>2024-01-15T10:00:00." FRAC64 "5Z h", 0, SYSLOG_3164, 13,
+	  NULL, NULL, NULL, NULL, NULL, NULL,
+	  "2024-01-15T10:00:00." FRAC64 "5Z h" },
+};
+
+static void
+test_3164_fraction_longer_than_nine_digits_is_a_timestamp(void **state)
+{
+	(void)state;
+	RUN(long_frac_rows);
 }
 
 static const struct row nohost_rows[] = {
@@ -612,10 +664,11 @@ static const struct row nots_rows[] = {
 	  NULL, NULL, NULL, NULL, NULL, NULL, "myapp[42 msg" },
 	{ "<14>myapp[4 2]: msg", 0, SYSLOG_3164, 14,
 	  NULL, NULL, NULL, NULL, NULL, NULL, "myapp[4 2]: msg" },
-	/* Cisco IOS sequence number: digits are no tag. */
-	{ "<189>36: *Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured", 0,
-	  SYSLOG_3164, 189, NULL, NULL, NULL, NULL, NULL, NULL,
-	  "36: *Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured" },
+	/* Digits are no tag. */
+	{ "<189>36 is a number", 0, SYSLOG_3164, 189,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "36 is a number" },
+	{ "<189>36: x", 0, SYSLOG_3164, 189,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "36: x" },
 };
 
 static void
@@ -668,17 +721,214 @@ static const struct row nopri_rows[] = {
 	  "Nov 20 12:00:00", "host", "app", NULL, NULL, NULL, "m" },
 	{ "Nov  5 12:00:00 su: m", 0, SYSLOG_3164, -1,
 	  "Nov  5 12:00:00", NULL, "su", NULL, NULL, NULL, "m" },
-	{ "Nov 20 12:00:00", 0, SYSLOG_3164, -1,
-	  "Nov 20 12:00:00", NULL, NULL, NULL, NULL, NULL, "" },
+	/* BSD syslogd's mark (syslog-ng's test suite). */
+	{ "Feb 18 16:01:59 serverX -- MARK --", 0, SYSLOG_3164, -1,
+	  "Feb 18 16:01:59", "serverX", "--", NULL, NULL, NULL, "MARK --" },
+	/* journalctl -o short */
+	{ "Feb 18 16:01:59 web1 systemd[1]: Started Session 5.", 0,
+	  SYSLOG_3164, -1, "Feb 18 16:01:59", "web1", "systemd", "1", NULL,
+	  NULL, "Started Session 5." },
+	/* Cisco IOS and ASA to a terminal or file, without PRI. */
+	{ "*Mar  1 18:46:11: %SYS-5-CONFIG_I: Configured from console", 0,
+	  SYSLOG_3164, -1, "Mar  1 18:46:11", NULL, "%SYS-5-CONFIG_I", NULL,
+	  NULL, NULL, "Configured from console" },
+	{ "000123: *Mar  1 18:46:11: %SYS-5-CONFIG_I: Configured", 0,
+	  SYSLOG_3164, -1, "Mar  1 18:46:11", NULL, "%SYS-5-CONFIG_I", NULL,
+	  NULL, NULL, "Configured" },
+	{ "Jan 15 2024 10:00:00 asa1 : %ASA-6-302013: Built", 0, SYSLOG_3164,
+	  -1, "Jan 15 2024 10:00:00", "asa1", NULL, NULL, NULL, NULL,
+	  "%ASA-6-302013: Built" },
+	{ "Aug 15 2012 23:30:09 : %ASA-6-302016 Teardown", 0, SYSLOG_3164, -1,
+	  "Aug 15 2012 23:30:09", NULL, NULL, NULL, NULL, NULL,
+	  "%ASA-6-302016 Teardown" },
+	/* No header: plain lines stay whole. */
+	{ "Nov 20 12:00:00", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 20 12:00:00 text", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "Nov 20 12:00:00 what? happened", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 	{ "myapp: m", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "2026-01-02 03:04:05,678 INFO [main] app started", 0, SYSLOG_NONE,
+	  -1, NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ "36: %SYS-5-CONFIG_I: Configured", 0, SYSLOG_NONE, -1,
+	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
+	{ " Nov 20 12:00:00 host app: m", 0, SYSLOG_NONE, -1,
 	  NULL, NULL, NULL, NULL, NULL, NULL, NULL },
 };
 
 static void
-test_3164_without_pri_needs_timestamp(void **state)
+test_3164_without_pri_is_parsed_only_with_a_full_header(void **state)
 {
 	(void)state;
 	RUN(nopri_rows);
+}
+
+/* rsyslog's testbench (pri-space), appliances: SP between PRI and header. */
+static const struct row pri_space_rows[] = {
+	{ "<38> Mar  7 19:06:53 example tag: testmessage", 0, SYSLOG_3164, 38,
+	  "Mar  7 19:06:53", "example", "tag", NULL, NULL, NULL,
+	  "testmessage" },
+	{ "<38>   Mar  7 19:06:53 example tag: m", 0, SYSLOG_3164, 38,
+	  "Mar  7 19:06:53", "example", "tag", NULL, NULL, NULL, "m" },
+	{ "<38> 2024-01-15T10:00:00Z example tag: m", 0, SYSLOG_3164, 38,
+	  "2024-01-15T10:00:00Z", "example", "tag", NULL, NULL, NULL, "m" },
+	/* No timestamp after the SP: the SP stays in the msg. */
+	{ "<38> tag: m", 0, SYSLOG_3164, 38,
+	  NULL, NULL, NULL, NULL, NULL, NULL, " tag: m" },
+	{ "<38> ", 0, SYSLOG_3164, 38,
+	  NULL, NULL, NULL, NULL, NULL, NULL, " " },
+};
+
+static void
+test_3164_space_between_pri_and_header_is_skipped(void **state)
+{
+	(void)state;
+	RUN(pri_space_rows);
+}
+
+/* RFC 3164 4.1.3: any non-alphanumeric character ends the TAG. */
+static const struct row colon_tag_rows[] = {
+	{ "<129>Mar 10 01:00:00 172.20.245.8 tag:msgnum:3", 0, SYSLOG_3164,
+	  129, "Mar 10 01:00:00", "172.20.245.8", "tag", NULL, NULL, NULL,
+	  "msgnum:3" },
+	{ "<13>Nov 20 12:00:00 host app:m", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", "app", NULL, NULL, NULL, "m" },
+	/* A ':' inside a word: URL and IPv6 are no tags. */
+	{ "<13>Nov 20 12:00:00 host http://example.com/ is down", 0,
+	  SYSLOG_3164, 13, "Nov 20 12:00:00", "host", NULL, NULL, NULL, NULL,
+	  "http://example.com/ is down" },
+	{ "<13>Nov 20 12:00:00 host https://x/", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", NULL, NULL, NULL, NULL, "https://x/" },
+	{ "<13>Nov 20 12:00:00 host fe80::1 up", 0, SYSLOG_3164, 13,
+	  "Nov 20 12:00:00", "host", NULL, NULL, NULL, NULL, "fe80::1 up" },
+	/* Without a timestamp "name:x" stays prose. */
+	{ "<14>note:see below", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, "note:see below" },
+};
+
+static void
+test_3164_tag_ended_by_colon_without_space(void **state)
+{
+	(void)state;
+	RUN(colon_tag_rows);
+}
+
+/* RFC 4291 2.2: a compressed IPv6 address may end in "::". */
+static const struct row ipv6_host_rows[] = {
+	{ "<0>Jan 10 01:00:00 0002:: prg0: msgtxt", 0, SYSLOG_3164, 0,
+	  "Jan 10 01:00:00", "0002::", "prg0", NULL, NULL, NULL, "msgtxt" },
+	{ "<0>Jan 10 01:00:00 fe80::1 prg0: m", 0, SYSLOG_3164, 0,
+	  "Jan 10 01:00:00", "fe80::1", "prg0", NULL, NULL, NULL, "m" },
+	{ "<0>Jan 10 01:00:00 ::ffff:10.0.0.1:: prg0: m", 0, SYSLOG_3164, 0,
+	  "Jan 10 01:00:00", "::ffff:10.0.0.1::", "prg0", NULL, NULL, NULL,
+	  "m" },
+	/* Not hex: a tag with its ':' (and a stray second one). */
+	{ "<0>Jan 10 01:00:00 sshd:: m", 0, SYSLOG_3164, 0,
+	  "Jan 10 01:00:00", NULL, NULL, NULL, NULL, NULL, "sshd:: m" },
+	{ "<0>Jan 10 01:00:00 su: m", 0, SYSLOG_3164, 0,
+	  "Jan 10 01:00:00", NULL, "su", NULL, NULL, NULL, "m" },
+};
+
+static void
+test_3164_ipv6_host_ending_in_double_colon_is_a_host(void **state)
+{
+	(void)state;
+	RUN(ipv6_host_rows);
+}
+
+/* syslog-ng's test suite: a year after the time, then two SP. */
+static const struct row year_space_rows[] = {
+	{ "<6>AUG 10 22:18:24 2009  netips-warden2-p [audit] user=[*SMS] "
+	  "src=192.168.1.1", 0, SYSLOG_3164, 6, "AUG 10 22:18:24 2009",
+	  "netips-warden2-p", NULL, NULL, NULL, NULL,
+	  "[audit] user=[*SMS] src=192.168.1.1" },
+	{ "<6>Aug 10 22:18:24 2009    host app: m", 0, SYSLOG_3164, 6,
+	  "Aug 10 22:18:24 2009", "host", "app", NULL, NULL, NULL, "m" },
+	/* Without a year a second SP is no header (RFC 3164 4.1.2). */
+	{ "<6>Aug 10 22:18:24  host app: m", 0, SYSLOG_3164, 6,
+	  "Aug 10 22:18:24", NULL, NULL, NULL, NULL, NULL, " host app: m" },
+};
+
+static void
+test_3164_spaces_after_a_trailing_year_are_skipped(void **state)
+{
+	(void)state;
+	RUN(year_space_rows);
+}
+
+/* Cisco IOS "service sequence-numbers". */
+static const struct row cisco_seq_rows[] = {
+	{ "<186>1541800: Feb 27 06:08:59.485: %HARDWARE-2-FAN_ERROR: Fan "
+	  "Failure", 0, SYSLOG_3164, 186, "Feb 27 06:08:59.485", NULL,
+	  "%HARDWARE-2-FAN_ERROR", NULL, NULL, NULL, "Fan Failure" },
+	{ "<189>36: *Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured", 0,
+	  SYSLOG_3164, 189, "Mar  1 00:27:07.123", NULL, "%SYS-5-CONFIG_I",
+	  NULL, NULL, NULL, "Configured" },
+	/* Device timestamps off: the number, then the mnemonic. */
+	{ "<189>36: %SYS-5-CONFIG_I: Configured", 0, SYSLOG_3164, 189,
+	  NULL, NULL, "%SYS-5-CONFIG_I", NULL, NULL, NULL, "Configured" },
+	/* 11 digits is no 32-bit counter. */
+	{ "<189>12345678901: Feb 27 06:08:59: %X-1-Y: m", 0, SYSLOG_3164, 189,
+	  NULL, NULL, NULL, NULL, NULL, NULL,
+	  "12345678901: Feb 27 06:08:59: %X-1-Y: m" },
+};
+
+/* Cisco NX-OS, ASA device-id, IOS through a relay; a bare '.' fraction. */
+static const struct row cisco_more_rows[] = {
+	{ "<181>2022 Oct 19 11:34:01 Berlin: %ETHPORT-5-IF_HARDWARE: Interface "
+	  "Ethernet1/9", 0, SYSLOG_3164, 181, "2022 Oct 19 11:34:01", NULL,
+	  "Berlin", NULL, NULL, NULL,
+	  "%ETHPORT-5-IF_HARDWARE: Interface Ethernet1/9" },
+	{ "<166>Apr 24 2013 16:00:28 INT-FW01 : %ASA-6-106100: access-list", 0,
+	  SYSLOG_3164, 166, "Apr 24 2013 16:00:28", "INT-FW01", NULL, NULL,
+	  NULL, NULL, "%ASA-6-106100: access-list" },
+	{ "Feb  8 04:00:48 198.51.100.2 585917: Feb  8 04:00:47.272: "
+	  "%SEC-6-IPACCESSLOGRP: list 177", 0, SYSLOG_3164, -1,
+	  "Feb  8 04:00:48", "198.51.100.2", NULL, NULL, NULL, NULL,
+	  "585917: Feb  8 04:00:47.272: %SEC-6-IPACCESSLOGRP: list 177" },
+	/* Not followed by a timestamp: a number starting the msg. */
+	{ "<13>Feb  8 04:00:48 h 585917: x", 0, SYSLOG_3164, 13,
+	  "Feb  8 04:00:48", "h", NULL, NULL, NULL, NULL, "585917: x" },
+	{ "<7> Aug 29 02:00:00. ctld snmpd[2499]: PTHREAD support", 0,
+	  SYSLOG_3164, 7, "Aug 29 02:00:00.", "ctld", "snmpd", "2499", NULL,
+	  NULL, "PTHREAD support" },
+	/* In RFC 5424 a '.' needs a digit (6.2.3). */
+	{ "<7>1 2024-01-15T10:00:00.Z h a - - - m", 0, SYSLOG_3164, 7,
+	  NULL, NULL, NULL, NULL, NULL, NULL,
+	  "1 2024-01-15T10:00:00.Z h a - - - m" },
+};
+
+static void
+test_3164_cisco_nxos_asa_and_relayed_ios_headers(void **state)
+{
+	struct syslog_msg m;
+	const char *in = cisco_more_rows[2].in;
+
+	(void)state;
+	RUN(cisco_more_rows);
+	/* The relayed device's number is no seq of the relay's header. */
+	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
+	assert_null(m.seq.p);
+}
+
+static void
+test_3164_cisco_sequence_number_before_timestamp(void **state)
+{
+	struct syslog_msg m;
+	const char *in = cisco_seq_rows[0].in;
+
+	(void)state;
+	RUN(cisco_seq_rows);
+	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
+	assert_true(span_is(m.seq, "1541800"));
+	in = cisco_seq_rows[2].in;
+	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
+	assert_true(span_is(m.seq, "36"));
+	assert_int_equal(syslog_parse("<13>Nov 20 12:00:00 h a: m", 26, &m),
+	    SYSLOG_3164);
+	assert_null(m.seq.p);
 }
 
 static const struct row prionly_rows[] = {
@@ -922,6 +1172,14 @@ test_every_prefix_is_safe(void **state)
 	PREFIXES(tag_rows);
 	PREFIXES(bare_tag_rows);
 	PREFIXES(nopri_rows);
+	PREFIXES(no_offset_rows);
+	PREFIXES(long_frac_rows);
+	PREFIXES(pri_space_rows);
+	PREFIXES(colon_tag_rows);
+	PREFIXES(ipv6_host_rows);
+	PREFIXES(year_space_rows);
+	PREFIXES(cisco_seq_rows);
+	PREFIXES(cisco_more_rows);
 	PREFIXES(prionly_rows);
 	PREFIXES(cisco_rows);
 	PREFIXES(trim_rows);
@@ -950,6 +1208,15 @@ test_5424_truncation_keeps_kind_after_timestamp(void **state)
 		assert_int_equal(m.timestamp.len, strlen("2003-10-11T22:14:15.003Z"));
 		free(buf);
 	}
+	/* Cut inside the fraction: a timestamp without offset (Juniper SRX),
+	 * but for a '.' without a digit. */
+	for (k = strlen("<165>1 2003-10-11T22:14:15"); k < commit; k++) {
+		buf = dup_exact(full, k);
+		assert_int_equal(syslog_parse(buf, k, &m), full[k - 1] == '.' ?
+		    SYSLOG_3164 : SYSLOG_5424);
+		free(buf);
+	}
+	commit = strlen("<165>1 2003-10-11T22:14:15");
 	for (k = 5; k < commit; k++) {
 		buf = dup_exact(full, k);
 		assert_int_equal(syslog_parse(buf, k, &m), SYSLOG_3164);
@@ -1254,7 +1521,15 @@ main(void)
 		cmocka_unit_test(test_3164_missing_timestamp),
 		cmocka_unit_test(test_3164_long_tag),
 		cmocka_unit_test(test_3164_tag_without_colon),
-		cmocka_unit_test(test_3164_without_pri_needs_timestamp),
+		cmocka_unit_test(test_3164_without_pri_is_parsed_only_with_a_full_header),
+		cmocka_unit_test(test_5424_timestamp_without_offset_is_accepted),
+		cmocka_unit_test(test_3164_fraction_longer_than_nine_digits_is_a_timestamp),
+		cmocka_unit_test(test_3164_space_between_pri_and_header_is_skipped),
+		cmocka_unit_test(test_3164_tag_ended_by_colon_without_space),
+		cmocka_unit_test(test_3164_ipv6_host_ending_in_double_colon_is_a_host),
+		cmocka_unit_test(test_3164_spaces_after_a_trailing_year_are_skipped),
+		cmocka_unit_test(test_3164_cisco_sequence_number_before_timestamp),
+		cmocka_unit_test(test_3164_cisco_nxos_asa_and_relayed_ios_headers),
 		cmocka_unit_test(test_3164_pri_with_nothing_parseable_is_msg),
 		cmocka_unit_test(test_3164_cisco_clock_marker),
 		cmocka_unit_test(test_trailing_nul_and_newline_are_trimmed),
