@@ -8,9 +8,14 @@ LDFLAGS ?= -Wl,-z,relro,-z,now	# full RELRO: symbols bound at start, GOT read-on
 PYTHON  ?= /usr/bin/python3
 LDLIBS  := -lseccomp -lssl -lcrypto	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest
 
-# Shared modules: everything in src/ except the two programs' mains.
-LIB_SRC  := $(filter-out src/main_%.c,$(wildcard src/*.c))
-LIB_OBJ  := $(LIB_SRC:src/%.c=build/%.o)
+# Shared modules: src/<layer>/*.c (see docs/ARCHITECTURE.md, "Source layout"); the two
+# programs' mains sit in src/ itself.
+SRC_DIRS := src/core src/proto src/net src/store src/server src/client
+INC      := -Isrc $(addprefix -I,$(SRC_DIRS))
+LIB_SRC  := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.c))
+LIB_OBJ  := $(addprefix build/,$(notdir $(LIB_SRC:.c=.o)))
+HDRS     := $(foreach d,$(SRC_DIRS),$(wildcard $(d)/*.h))
+vpath %.c src $(SRC_DIRS)
 UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
@@ -19,8 +24,8 @@ FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
 all: bin/logserver bin/logclient
 
-build/%.o: src/%.c $(wildcard src/*.h) | build
-	$(CC) $(CFLAGS) -c -o $@ $<
+build/%.o: %.c $(HDRS) | build
+	$(CC) $(CFLAGS) $(INC) -c -o $@ $<
 
 build/liblogserver.a: $(LIB_OBJ)
 	rm -f $@ && ar rcs $@ $^
@@ -35,8 +40,8 @@ build bin build/tests:
 	mkdir -p $@
 
 # Unit tests: every tests/unit/test_X.c is one cmocka program linked with the shared modules.
-build/tests/%: tests/unit/%.c build/liblogserver.a $(wildcard src/*.h) | build/tests
-	$(CC) $(CFLAGS) -Isrc -o $@ $< build/liblogserver.a -lcmocka $(LDLIBS)
+build/tests/%: tests/unit/%.c build/liblogserver.a $(HDRS) | build/tests
+	$(CC) $(CFLAGS) $(INC) -o $@ $< build/liblogserver.a -lcmocka $(LDLIBS)
 
 run: build-deps all
 	mkdir -p logs
@@ -80,9 +85,9 @@ integration-asan: bin-asan/logserver bin-asan/logclient
 
 # Each fuzz target's corpus, run once under ASan/UBSan as a regression test.
 FUZZ_CC     ?= clang
-FUZZ_FLAGS   = -std=gnu11 -g -O1 -D_GNU_SOURCE -Isrc -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
+FUZZ_FLAGS   = -std=gnu11 -g -O1 -D_GNU_SOURCE $(INC) -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined
 FUZZ_BINS   := $(FUZZ_SRC:fuzz/%.c=build/fuzz/%)
-build/fuzz/%: fuzz/%.c $(LIB_SRC) $(wildcard src/*.h)
+build/fuzz/%: fuzz/%.c $(LIB_SRC) $(HDRS)
 	mkdir -p build/fuzz
 	$(FUZZ_CC) $(FUZZ_FLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
 
@@ -103,15 +108,15 @@ asan-unit:
 build_dir_asan:
 	@rm -rf build-asan && mkdir -p build-asan
 	@set -e; for t in $(UNIT_SRC); do n=$$(basename $$t .c); \
-	  $(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -Isrc -o build-asan/$$n $$t $(LIB_SRC) -lcmocka $(LDFLAGS) $(LDLIBS); \
+	  $(CC) $(CFLAGS) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE $(INC) -o build-asan/$$n $$t $(LIB_SRC) -lcmocka $(LDFLAGS) $(LDLIBS); \
 	  echo "== asan $$n"; ./build-asan/$$n; done
 
 # Server binaries built with sanitizers, for the integration suite (LOGSERVER_BIN=bin-asan/...).
-bin-asan/logserver bin-asan/logclient: $(wildcard src/*.c src/*.h)
+bin-asan/logserver bin-asan/logclient: $(LIB_SRC) $(HDRS) src/main_server.c src/main_client.c
 	mkdir -p bin-asan
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer $(INC) \
 	  -o bin-asan/logserver src/main_server.c $(LIB_SRC) $(LDLIBS)
-	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer \
+	$(CC) -std=gnu11 -Wall -Wextra -Werror -D_GNU_SOURCE -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer $(INC) \
 	  -o bin-asan/logclient src/main_client.c $(LIB_SRC) $(LDLIBS)
 
 # The unit tests and a server serving every transport under valgrind (tests/valgrind.sh).
@@ -119,7 +124,7 @@ valgrind: all $(UNIT_BIN)
 	bash tests/valgrind.sh
 
 lint:
-	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -D_GNU_SOURCE src
+	cppcheck --quiet --error-exitcode=1 --enable=warning,portability --inline-suppr -D_GNU_SOURCE $(INC) src
 
 bench: all
 	bash bench/run.sh

@@ -17,8 +17,9 @@ mkdir -p "$work/old/src"
 git archive "$rev" src | tar -x -C "$work/old"
 CC=${CC:-cc}
 FLAGS="-O2 -std=gnu11 -D_GNU_SOURCE"
-$CC $FLAGS -Isrc -o "$work/new" bench/parsebench.c src/syslog*.c
-$CC $FLAGS -I"$work/old/src" -o "$work/old/bench" bench/parsebench.c "$work"/old/src/syslog*.c
+$CC $FLAGS -Isrc/proto -o "$work/new" bench/parsebench.c src/proto/syslog*.c
+olddir=$(dirname "$(find "$work/old/src" -name syslog.c | head -1)")	# src/ or src/proto/, by revision
+$CC $FLAGS -I"$olddir" -o "$work/old/bench" bench/parsebench.c "$olddir"/syslog*.c
 if (($# == 0)); then
 	pad=$(printf 'x%.0s' $(seq 1 50))
 	for i in $(seq 1 1000); do
