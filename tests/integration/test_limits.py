@@ -40,10 +40,17 @@ def test_idle_and_slowloris_senders_are_closed_at_their_timeouts_and_a_good_clie
     # 200 slowloris senders, then 1,100 idle ones from 20 addresses (at most
     # 64 each, --max-per-ip): beyond --max-clients (1024) the last idle ones
     # are refused at first.
-    slow = [connect_from(srv.port, "127.0.2.%d" % (1 + i % 10)) for i in range(200)]
+    # Each slowloris sender begins its message as it connects, so its frame
+    # deadline runs from then, however long the machine takes to connect the
+    # rest (a sender still silent 3 s after connecting would be an idle one).
+    slow = []
+    for i in range(200):
+        s = connect_from(srv.port, "127.0.2.%d" % (1 + i % 10))
+        s.send(b"x")
+        slow.append(s)
     # (on a slow machine the first may already have timed out when the last start)
     wait_until(lambda: len(srv.children()) + len(events(srv.records(), "frame timeout: ")) >=
-               200, what="the slowloris senders' children", timeout=60)
+               200, what="the slowloris senders' children", timeout=120)
     socks = []
     for i in range(1100):
         socks.append(connect_from(srv.port, "127.0.1.%d" % (1 + i % 20)))
@@ -64,7 +71,7 @@ def test_idle_and_slowloris_senders_are_closed_at_their_timeouts_and_a_good_clie
     try:
         # the timeouts free the slots; a good client then gets in and is served
         res = None
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 120
         attempt = 0
         while time.monotonic() < deadline:
             attempt += 1
@@ -73,7 +80,7 @@ def test_idle_and_slowloris_senders_are_closed_at_their_timeouts_and_a_good_clie
                 break
         assert res is not None and res.returncode == 0, res.stderr
         recs = srv.wait_records(lambda rs: len(events(rs, "frame timeout: ")) >= 200 and
-                                len(events(rs, "idle timeout: ")) >= 1024 - 200, 60)
+                                len(events(rs, "idle timeout: ")) >= 1024 - 200, 120)
         idle = events(recs, "idle timeout: ")
         frame = events(recs, "frame timeout: ")
         assert len(idle) >= 1024 - 200 and len(frame) == 200
