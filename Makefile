@@ -47,7 +47,7 @@ build/tests/%: tests/unit/%.c build/liblogserver.a $(HDRS) | build/tests
 
 run: build-deps all
 	mkdir -p logs
-	./bin/logserver $(ARGS)
+	./bin/logserver
 
 # --- Installation (docs/OPERATIONS.md) ---------------------------------------------------
 # The installed server reads $(SYSCONFDIR)/logserver/logserver.conf by default; it is built
