@@ -4,9 +4,22 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
+
+/* A start that fails after taking the lock (fatalx -> exit) removes the
+ * file at exit; only the process that locked it does (children never). */
+static char held_path[1024];
+static pid_t held_by;
+
+static void
+release_at_exit(void)
+{
+	if (held_by == getpid() && held_path[0] != '\0')
+		(void)unlink(held_path);
+}
 
 /* The pid already in the file (for the message), or 0. */
 static long
@@ -51,6 +64,12 @@ pidfile_lock(const char *path, char *err, size_t errlen)
 		}
 		return -1;
 	}
+	if (strlen(path) < sizeof(held_path)) {
+		if (held_by == 0)
+			(void)atexit(release_at_exit);
+		memcpy(held_path, path, strlen(path) + 1);
+		held_by = getpid();
+	}
 	return fd;
 }
 
@@ -72,6 +91,7 @@ pidfile_remove(int fd, const char *path, char *err, size_t errlen)
 {
 	int rc = 0;
 
+	held_path[0] = '\0';
 	if (unlink(path) == -1 && errno != ENOENT) {
 		/* After --user the directory may no longer be ours: leave an empty file. */
 		if (ftruncate(fd, 0) == -1) {

@@ -3,7 +3,8 @@
  * for the server's life) before any port is bound, so a second server on
  * the same file stops at once with one line naming the holder's pid; the
  * pid is written only once start-up has succeeded; a clean stop removes
- * the file (or, when the directory no longer lets us, empties it).
+ * the file (or, when the directory no longer lets us, empties it), and so
+ * does a start that fails once the lock is taken (at exit).
  *
  * Contract: pidfile_lock() returns the descriptor (close-on-exec) or -1
  * with a message in err; the others report failures the same way.

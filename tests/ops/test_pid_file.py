@@ -14,9 +14,12 @@ def test_pid_file_holds_the_server_pid_once_it_listens(tmp_path, start_server):
 
 
 def test_second_server_on_the_same_pid_file_fails_with_one_line(tmp_path, start_server):
+    """Same pid file and same port: the lock is checked first, so the message is
+    about the pid file, not the busy port."""
     pidfile = tmp_path / "logserver.pid"
-    first, _ = start_server("--pid-file", pidfile)
-    r = subprocess.run([SERVER, "--bind", "127.0.0.1", "-p", str(free_port()), "--udp-port",
+    port = free_port()
+    first, _ = start_server("-p", port, "--pid-file", pidfile)
+    r = subprocess.run([SERVER, "--bind", "127.0.0.1", "-p", str(port), "--udp-port",
                         "0", "--relp-port", "0", "--query-port", "0", "-d",
                         str(tmp_path / "logs2"), "--pid-file", str(pidfile)],
                        capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
@@ -49,3 +52,15 @@ def test_pid_file_in_a_missing_directory_fails_naming_the_option(tmp_path):
                        capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
     assert r.returncode == 1
     assert "--pid-file" in r.stderr
+
+
+def test_start_that_fails_after_locking_leaves_no_pid_file(tmp_path):
+    pidfile = tmp_path / "logserver.pid"
+    blocker = tmp_path / "file-not-dir"
+    blocker.write_text("x")
+    r = subprocess.run([SERVER, "--bind", "127.0.0.1", "-p", str(free_port()), "--udp-port",
+                        "0", "--relp-port", "0", "--query-port", "0", "-d", str(blocker),
+                        "--pid-file", str(pidfile)],
+                       capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
+    assert r.returncode == 1, r.stderr
+    assert not pidfile.exists()
