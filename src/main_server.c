@@ -192,6 +192,25 @@ check_dir(const char *dir)
 		    "with --dir)", dir, parent);
 }
 
+/* --check-config: two TCP listeners on one port would fail at bind time. */
+static void
+check_ports(const struct server_config *cfg)
+{
+	const struct { const char *opt; long long port; } tcp[] = {
+		{ "--port", cfg->port }, { "--relp-port", cfg->relp_port },
+		{ "--tls-port", cfg->tls_port == -1 && cfg->tls_cert[0] != '\0' ? TLS_DEFAULT_PORT :
+		    cfg->tls_port },
+		{ "--relp-tls-port", cfg->relp_tls_port }, { "--query-port", cfg->query_port },
+	};
+	const size_t n = sizeof(tcp) / sizeof(tcp[0]);
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (tcp[i].port > 0 && tcp[i].port == tcp[j].port)
+				fatalx("%s and %s are both TCP port %lld (choose another for one of "
+				    "them)", tcp[i].opt, tcp[j].opt, tcp[i].port);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -228,6 +247,7 @@ main(int argc, char **argv)
 	load_tls(&sv, &cfg);	/* configuration errors before any port is bound */
 	if (trace.check_config) {
 		check_dir(cfg.dir);
+		check_ports(&cfg);
 		cli_print_settings(stdout, &server_program, &cfg, &trace);
 		cli_trace_free(&trace);
 		tls_server_free(&sv.tls);

@@ -10,7 +10,7 @@ import subprocess
 
 import pytest
 
-from ops_helpers import SERVER, CLIENT, _common, free_port, wait_until
+from ops_helpers import SERVER, CLIENT, _common, server_argv, wait_until
 
 
 def pytest_sessionstart(session):
@@ -30,9 +30,7 @@ def start_server(tmp_path, procs):
     def start(*args, cwd=None, env=None, wait=True):
         counter[0] += 1
         errpath = tmp_path / ("server%d.stderr" % counter[0])
-        argv = [SERVER, "--bind", "127.0.0.1", "-p", str(free_port()), "--udp-port", "0",
-                "--relp-port", "0", "--query-port", "0", "-d", str(tmp_path / "logs")]
-        argv += [str(a) for a in args]
+        argv = server_argv(tmp_path / "logs", *args)
         with open(errpath, "wb") as ef:
             proc = procs.popen(argv, cwd=str(cwd or tmp_path), stdin=subprocess.DEVNULL,
                                stdout=subprocess.DEVNULL, stderr=ef, env=env)

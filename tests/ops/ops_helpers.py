@@ -30,3 +30,15 @@ def option_names(prog):
     import re
     out = subprocess.run([prog, "--help"], capture_output=True, text=True, timeout=10).stdout
     return re.findall(r"^\s+(?:-\w, )?--([a-z0-9-]+)", out, re.M)
+
+
+def server_argv(logdir, *args, port=None):
+    """logserver on 127.0.0.1 (a free port unless given), every other listener off."""
+    return [SERVER, "--bind", "127.0.0.1", "-p", str(port or free_port()), "--udp-port", "0",
+            "--relp-port", "0", "--query-port", "0", "-d", str(logdir)] + [str(a) for a in args]
+
+
+def run_server(argv, timeout=10):
+    """Runs a server expected to exit by itself (start-up errors)."""
+    return subprocess.run(argv, capture_output=True, text=True, timeout=timeout,
+                          stdin=subprocess.DEVNULL)

@@ -78,3 +78,9 @@ def test_check_config_log_dir_whose_parent_is_missing_exits_1(tmp_path):
 def test_check_config_unknown_option_stays_a_usage_error(tmp_path):
     r = run(["--check-config", "--no-such-option"], tmp_path)
     assert r.returncode == 2
+
+
+def test_check_config_two_listeners_on_one_tcp_port_exit_1_naming_both(tmp_path):
+    r = run(["--check-config", "-d", tmp_path, "-p", "6000", "--relp-port", "6000"], tmp_path)
+    assert r.returncode == 1
+    assert "--port and --relp-port are both TCP port 6000" in r.stderr
