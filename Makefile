@@ -6,6 +6,7 @@ CFLAGS  ?= -O2 -g
 CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOURCE
 LDFLAGS ?= -Wl,-z,relro,-z,now	# full RELRO: symbols bound at start, GOT read-only (children bind nothing)
 PYTHON  ?= /usr/bin/python3
+LOGSERVER_VERSION := $(shell sed -n 's/^\#define LOGSERVER_VERSION "\(.*\)"/\1/p' src/core/config.h)
 LDLIBS  := -lseccomp -lssl -lcrypto	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest
 
 # Shared modules: src/<layer>/*.c (see docs/ARCHITECTURE.md, "Source layout"); the two
@@ -20,7 +21,8 @@ UNIT_SRC := $(wildcard tests/unit/test_*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=build/tests/%)
 FUZZ_SRC := $(wildcard fuzz/fuzz_*.c)
 
-.PHONY: all run build-deps test unit integration fuzz-regress fuzz asan valgrind lint clean deps bench
+.PHONY: all run build-deps test unit integration fuzz-regress fuzz asan valgrind lint clean deps bench \
+	install uninstall man deb
 
 all: bin/logserver bin/logclient
 
@@ -47,6 +49,83 @@ run: build-deps all
 	mkdir -p logs
 	./bin/logserver
 
+# --- Installation (docs/OPERATIONS.md) ---------------------------------------------------
+# The installed server reads $(SYSCONFDIR)/logserver/logserver.conf by default; it is built
+# apart, in build/inst/, so bin/logserver keeps ./logserver.conf for `make run`.
+PREFIX     ?= /usr/local
+SYSCONFDIR ?= $(if $(filter /usr,$(PREFIX)),/etc,$(PREFIX)/etc)
+SBINDIR    ?= $(PREFIX)/sbin
+BINDIR     ?= $(PREFIX)/bin
+MANDIR     ?= $(PREFIX)/share/man
+UNITDIR    ?= $(PREFIX)/lib/systemd/system
+INST_CONF  := $(SYSCONFDIR)/logserver/logserver.conf
+INST_DEF   := -DLS_CONFIG_PATH='"$(INST_CONF)"'
+MAN_PAGES  := build/man/logserver.8 build/man/logserver.conf.5 build/man/logclient.1
+
+# Rebuilt when SYSCONFDIR changes.
+build/inst/stamp: FORCE | build
+	@mkdir -p build/inst
+	@echo '$(INST_CONF)' | cmp -s - $@ || echo '$(INST_CONF)' > $@
+
+build/inst/%.o: %.c $(HDRS) build/inst/stamp
+	$(CC) $(CFLAGS) $(INST_DEF) $(INC) -c -o $@ $<
+
+# config.o again with the installed path (its --help text names it), ahead of the archive.
+build/inst/logserver: build/inst/main_server.o build/inst/config.o build/liblogserver.a
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+build/inst/mangen: man/mangen.c build/inst/config.o build/liblogserver.a
+	$(CC) $(CFLAGS) $(INST_DEF) $(INC) -o $@ $^ $(LDLIBS)
+
+build/man/logserver.8: man/logserver.8.in build/inst/mangen
+	@mkdir -p build/man
+	build/inst/mangen server $< > $@
+build/man/logserver.conf.5: man/logserver.conf.5.in build/inst/mangen
+	@mkdir -p build/man
+	build/inst/mangen conf $< > $@
+build/man/logclient.1: man/logclient.1.in build/inst/mangen
+	@mkdir -p build/man
+	build/inst/mangen client $< > $@
+
+build/inst/logserver.service: dist/logserver.service.in build/inst/stamp
+	sed -e 's|@SBINDIR@|$(SBINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' $< > $@
+
+man: $(MAN_PAGES)
+
+install: build/inst/logserver bin/logclient $(MAN_PAGES) build/inst/logserver.service
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(BINDIR) $(DESTDIR)$(SYSCONFDIR)/logserver \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 $(DESTDIR)$(UNITDIR)
+	install -m 755 build/inst/logserver $(DESTDIR)$(SBINDIR)/logserver
+	install -m 755 bin/logclient $(DESTDIR)$(BINDIR)/logclient
+	install -m 644 build/man/logserver.8 $(DESTDIR)$(MANDIR)/man8/logserver.8
+	install -m 644 build/man/logserver.conf.5 $(DESTDIR)$(MANDIR)/man5/logserver.conf.5
+	install -m 644 build/man/logclient.1 $(DESTDIR)$(MANDIR)/man1/logclient.1
+	install -m 644 build/inst/logserver.service $(DESTDIR)$(UNITDIR)/logserver.service
+	@# An operator's configuration is never overwritten.
+	if [ -e $(DESTDIR)$(INST_CONF) ]; then echo "keeping the existing $(DESTDIR)$(INST_CONF)"; \
+	  else install -m 644 dist/logserver.conf $(DESTDIR)$(INST_CONF); fi
+
+# Removes what install put there; the configuration only while it is still the example.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/logserver $(DESTDIR)$(BINDIR)/logclient \
+	  $(DESTDIR)$(MANDIR)/man8/logserver.8 $(DESTDIR)$(MANDIR)/man5/logserver.conf.5 \
+	  $(DESTDIR)$(MANDIR)/man1/logclient.1 $(DESTDIR)$(UNITDIR)/logserver.service
+	if cmp -s dist/logserver.conf $(DESTDIR)$(INST_CONF); then rm -f $(DESTDIR)$(INST_CONF); \
+	  rmdir $(DESTDIR)$(SYSCONFDIR)/logserver 2>/dev/null || true; \
+	  else [ ! -e $(DESTDIR)$(INST_CONF) ] || echo "keeping the changed $(DESTDIR)$(INST_CONF)"; fi
+
+# The Debian package, built from a copy of the tracked files in build/deb/ (the tree stays
+# clean); the .deb lands in build/deb/.
+DEB_SRC := build/deb/logserver-$(LOGSERVER_VERSION)
+deb:
+	rm -rf build/deb && mkdir -p $(DEB_SRC)
+	git ls-files -co --exclude-standard | grep -v '^build/' | tar -cf - -T - | tar -xf - -C $(DEB_SRC)
+	cd $(DEB_SRC) && dpkg-buildpackage -us -uc -b
+	ls build/deb/*.deb
+
+.PHONY: FORCE
+FORCE:
+
 deps:
 	@bash tests/install-deps.sh
 
@@ -58,7 +137,7 @@ unit: $(UNIT_BIN)
 	@set -e; for t in $(UNIT_BIN); do echo "== $$t"; $$t; done
 
 # Each suite runs in its own pytest process (own conftest, no module-name clashes).
-PYTEST_DIRS := $(wildcard tests/integration tests/query tests/interop)
+PYTEST_DIRS := $(wildcard tests/integration tests/query tests/interop tests/ops)
 integration: all
 	@set -e; for d in $(PYTEST_DIRS); do echo "== pytest $$d"; $(PYTHON) -m pytest -q $$d; done
 
@@ -131,5 +210,7 @@ bench: all
 
 clean:
 	rm -rf build build-asan bin bin-asan
+	rm -rf debian/.debhelper debian/logserver debian/files debian/*.substvars debian/*.log \
+	  debian/debhelper-build-stamp
 
 .PHONY: asan-unit build_dir_asan integration-asan

@@ -4,11 +4,14 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "notify.h"
+#include "pidfile.h"
 #include "logstore.h"
 #include "net.h"
 #include "privdrop.h"
@@ -22,11 +25,12 @@ static const struct cli_program server_program = {
 	.name = "logserver",
 	.usage = "[-c FILE] [-p PORT] [-d DIR] [options]",
 	.summary = "Central log server: writes what its clients send into size-rotated log files.",
-	.default_config = "./logserver.conf",
+	.default_config = LS_CONFIG_PATH,
 	.tab = server_options,
 	.n = &server_noptions,
 	.help_tail = "exit status: 0 after a graceful stop, 1 on a start-up error "
-	    "(configuration, port, directory), 2 on a command-line usage error.\n",
+	    "(configuration, port, directory), 2 on a command-line usage error; with "
+	    "--check-config 0 when the configuration is valid, 1 when not.\n",
 };
 
 /* Reads the query token: one word on one line, surrounding white space
@@ -157,6 +161,56 @@ setup_udp(struct supervisor *sv, const struct server_config *cfg)
 		    strlen(sv->udp_note), " udp-workers=%d", sv->udp_workers);
 }
 
+/* --check-config: the log directory exists and is one we can write, or
+ * start-up can create it (its parent exists). Nothing is created. */
+static void
+check_dir(const char *dir)
+{
+	struct stat st;
+	char parent[sizeof(((struct server_config *)0)->dir)];
+	char *slash;
+
+	if (stat(dir, &st) == 0) {
+		if (!S_ISDIR(st.st_mode))
+			fatalx("dir %s: not a directory (choose another with --dir)", dir);
+		if (access(dir, W_OK | X_OK) == -1)
+			fatalx("dir %s: %s (choose another with --dir)", dir, strerror(errno));
+		return;
+	}
+	if (errno != ENOENT)
+		fatalx("dir %s: %s (choose another with --dir)", dir, strerror(errno));
+	snprintf(parent, sizeof(parent), "%s", dir);
+	slash = strrchr(parent, '/');
+	if (slash == NULL)
+		return;		/* created in the working directory */
+	if (slash == parent)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(parent, &st) == -1 || !S_ISDIR(st.st_mode))
+		fatalx("dir %s: missing, and so is its parent %s (create it, or choose another "
+		    "with --dir)", dir, parent);
+}
+
+/* --check-config: two TCP listeners on one port would fail at bind time. */
+static void
+check_ports(const struct server_config *cfg)
+{
+	const struct { const char *opt; long long port; } tcp[] = {
+		{ "--port", cfg->port }, { "--relp-port", cfg->relp_port },
+		{ "--tls-port", cfg->tls_port == -1 && cfg->tls_cert[0] != '\0' ? TLS_DEFAULT_PORT :
+		    cfg->tls_port },
+		{ "--relp-tls-port", cfg->relp_tls_port }, { "--query-port", cfg->query_port },
+	};
+	const size_t n = sizeof(tcp) / sizeof(tcp[0]);
+
+	for (size_t i = 0; i < n; i++)
+		for (size_t j = i + 1; j < n; j++)
+			if (tcp[i].port > 0 && tcp[i].port == tcp[j].port)
+				fatalx("%s and %s are both TCP port %lld (choose another for one of "
+				    "them)", tcp[i].opt, tcp[j].opt, tcp[i].port);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -165,9 +219,10 @@ main(int argc, char **argv)
 	struct logstore store;
 	char err[512];
 	char **operands;
-	int noperands, rc;
+	int noperands, rc, pidfd = -1;
+	struct cli_trace trace;
 	log_init("logserver");
-	operands = cli_configure(&server_program, &cfg, argc, argv, &noperands);
+	operands = cli_configure_traced(&server_program, &cfg, argc, argv, &noperands, &trace);
 	if (noperands > 0) {
 		fprintf(stderr, "logserver: unexpected argument '%s' (see --help)\n", operands[0]);
 		exit(2);
@@ -190,6 +245,20 @@ main(int argc, char **argv)
 		sv.token = token;
 	}
 	load_tls(&sv, &cfg);	/* configuration errors before any port is bound */
+	if (trace.check_config) {
+		check_dir(cfg.dir);
+		check_ports(&cfg);
+		cli_print_settings(stdout, &server_program, &cfg, &trace);
+		cli_trace_free(&trace);
+		tls_server_free(&sv.tls);
+		exit(0);
+	}
+	cli_trace_free(&trace);
+	/* Locked before binding: a second server on it stops here, not at a busy port. */
+	if (cfg.pid_file[0] != '\0' && (pidfd = pidfile_lock(cfg.pid_file, err, sizeof(err))) == -1)
+		fatalx("%s", err);
+	if (notify_init(err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	sv.nlfds = net_listen(cfg.bind, (int)cfg.port, SOCK_STREAM, sv.lfds, sv.listen_note,
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
@@ -239,7 +308,11 @@ main(int argc, char **argv)
 	/* Some acknowledgement promises "on disk": rotation then syncs too. */
 	store.durable = (cfg.relp_port != 0 && cfg.fsync == FSYNC_BATCH) ||
 	    cfg.tcp_fsync == FSYNC_BATCH;
+	if (pidfd != -1 && pidfile_write(pidfd, cfg.pid_file, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	rc = supervisor_run(&sv);
 	logstore_close(&store);
+	if (pidfd != -1 && pidfile_remove(pidfd, cfg.pid_file, err, sizeof(err)) == -1)
+		log_warnx("%s", err);
 	return rc;
 }

@@ -22,6 +22,16 @@ command -v cppcheck >/dev/null               || need+=(cppcheck)
 command -v valgrind >/dev/null               || need+=(valgrind)
 command -v openssl >/dev/null                || need+=(openssl)
 command -v logger >/dev/null                 || need+=(bsdutils)
+# tests/ops: man pages, the systemd unit, the Debian package (make deb).
+command -v mandoc >/dev/null                 || need+=(mandoc)
+command -v groff >/dev/null                  || need+=(groff-base)
+command -v systemd-analyze >/dev/null        || need+=(systemd)
+[ -x /bin/kill ]                             || need+=(procps)
+command -v dpkg-buildpackage >/dev/null      || need+=(dpkg-dev)
+command -v dh >/dev/null                     || need+=(debhelper)
+command -v lintian >/dev/null                || need+=(lintian)
+command -v fakeroot >/dev/null               || need+=(fakeroot)
+command -v git >/dev/null                    || need+=(git)
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

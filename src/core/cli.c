@@ -11,13 +11,35 @@ char **
 cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
     int *noperands)
 {
+	struct cli_trace tr;
+	char **operands = cli_configure_traced(prog, cfg, argc, argv, noperands, &tr);
+
+	cli_trace_free(&tr);
+	return operands;
+}
+
+void
+cli_trace_free(struct cli_trace *tr)
+{
+	free(tr->lines);
+	free(tr->oncl);
+	tr->lines = NULL;
+	tr->oncl = NULL;
+}
+
+char **
+cli_configure_traced(const struct cli_program *prog, void *cfg, int argc, char **argv,
+    int *noperands, struct cli_trace *tr)
+{
 	struct opt_actions act;
 	char err[OPT_ERRLEN];
 	const char *path;
 	size_t n = *prog->n;
 	char **operands = calloc((size_t)argc + 1, sizeof(*operands));
 
-	if (operands == NULL) {
+	tr->lines = calloc(n, sizeof(*tr->lines));
+	tr->oncl = calloc(n, sizeof(*tr->oncl));
+	if (operands == NULL || tr->lines == NULL || tr->oncl == NULL) {
 		fprintf(stderr, "%s: out of memory\n", prog->name);
 		exit(1);
 	}
@@ -47,15 +69,43 @@ cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
 	if (path == NULL && access(prog->default_config, F_OK) == 0)
 		path = prog->default_config;
 	if (path != NULL &&
-	    opt_load_file(prog->tab, n, cfg, path, err, sizeof(err)) == -1) {
+	    opt_load_file_traced(prog->tab, n, cfg, path, tr->lines, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(1);
 	}
 	/* Second pass: the command line wins over the file. */
-	if (opt_argv(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, err,
-	    sizeof(err)) == -1) {
+	if (opt_argv_traced(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, tr->oncl,
+	    err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(1);
 	}
+	tr->config_path = path;
+	tr->check_config = act.check_config;
 	return operands;
+}
+
+void
+cli_print_settings(FILE *fp, const struct cli_program *prog, const void *cfg,
+    const struct cli_trace *tr)
+{
+	size_t n = *prog->n;
+
+	fprintf(fp, "# %s %s: the configuration is valid\n# configuration file: %s\n",
+	    prog->name, LOGSERVER_VERSION, tr->config_path != NULL ? tr->config_path :
+	    "none (" "no -c FILE and no default file)");
+	for (size_t i = 0; i < n; i++) {
+		const struct opt_def *o = &prog->tab[i];
+		char val[4200];
+
+		if (o->type == OPT_ACTION)
+			continue;
+		opt_format_value(o, cfg, val, sizeof(val));
+		if (tr->oncl[i])
+			fprintf(fp, "%s = %s\t# command line\n", o->name, val);
+		else if (tr->lines[i] > 0)
+			fprintf(fp, "%s = %s\t# %s:%u\n", o->name, val, tr->config_path,
+			    tr->lines[i]);
+		else
+			fprintf(fp, "%s = %s\t# default\n", o->name, val);
+	}
 }

@@ -12,6 +12,8 @@
 #ifndef LOGSERVER_CLI_H
 #define LOGSERVER_CLI_H
 
+#include <stdio.h>
+
 #include "options.h"
 
 struct cli_program {
@@ -26,5 +28,23 @@ struct cli_program {
 
 char **cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
     int *noperands);
+
+/* What set each option, for --check-config: lines[i] is the line of
+ * config_path that set tab[i] (0: not the file), oncl[i] 1 when the command
+ * line did (it wins). Both arrays have *prog->n entries, malloc'ed. */
+struct cli_trace {
+	const char *config_path;	/* the file read, or NULL */
+	int check_config;		/* --check-config was given */
+	unsigned *lines;
+	unsigned char *oncl;
+};
+char **cli_configure_traced(const struct cli_program *prog, void *cfg, int argc, char **argv,
+    int *noperands, struct cli_trace *tr);
+void cli_trace_free(struct cli_trace *tr);
+
+/* --check-config: every option as a "key = value  # origin" line, where
+ * origin is "default", FILE:LINE or "command line". */
+void cli_print_settings(FILE *fp, const struct cli_program *prog, const void *cfg,
+    const struct cli_trace *tr);
 
 #endif

@@ -9,7 +9,7 @@
 
 const struct opt_def server_options[] = {
 	{ "config", 'c', OPT_ACTION, NULL, 0, 0, NULL, 0, "FILE",
-	  "configuration file (default: ./logserver.conf when it exists)" },
+	  "configuration file (default: " LS_CONFIG_PATH " when it exists)" },
 	{ "port", 'p', OPT_INT, "5140", 1, 65535, NULL, S(port), "PORT", "TCP port to listen on" },
 	{ "dir", 'd', OPT_STRING, "./logs", 1, STR_CAP(server_config, dir), NULL, S(dir), "DIR",
 	  "log directory, created when missing" },
@@ -105,6 +105,12 @@ const struct opt_def server_options[] = {
 	  "with --user: run as GROUP (default: USER's primary group)" },
 	{ "sandbox", 0, OPT_CHOICE, "on", 0, 0, "off|on", S(sandbox), "on|off",
 	  "confine every child with seccomp and Landlock (docs/SECURITY.md)" },
+	{ "pid-file", 0, OPT_STRING, "", 0, STR_CAP(server_config, pid_file), NULL, S(pid_file),
+	  "FILE", "once started, write the server's pid to FILE and hold a lock on it; a second "
+	  "server given the same FILE refuses to start (default: none)" },
+	{ "check-config", 0, OPT_ACTION, NULL, 0, 0, NULL, 0, NULL,
+	  "check the configuration (file and command line, certificates, directory), print the "
+	  "effective settings and where each came from, and exit: 0 valid, 1 not; binds no port" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

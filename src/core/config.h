@@ -12,6 +12,12 @@
 
 #define LOGSERVER_VERSION "0.1.0"
 
+/* The server's default configuration file: ./logserver.conf in the tree;
+ * the installed build (make install) sets SYSCONFDIR/logserver/logserver.conf. */
+#ifndef LS_CONFIG_PATH
+#define LS_CONFIG_PATH "./logserver.conf"
+#endif
+
 enum fsync_mode { FSYNC_NEVER = 0, FSYNC_BATCH = 1 };
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
 
@@ -62,6 +68,7 @@ struct server_config {
 	char user[64];			/* --user: run as this user after binding ("" = stay) */
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
+	char pid_file[1024];		/* "": none */
 };
 
 extern const struct opt_def server_options[];

@@ -226,9 +226,10 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-int
-opt_parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text, size_t len,
-    const char *fname, char *err, size_t errlen)
+/* The configuration text parser; lines[i], when given, gets the line that set tab[i]. */
+static int
+parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text, size_t len,
+    const char *fname, unsigned *lines, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len;
 	char msg[OPT_ERRLEN];
@@ -280,13 +281,29 @@ opt_parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *tex
 		if (opt_set(tab, n, cfg, k, (size_t)(ke - k), v, (size_t)(ve - v), msg,
 		    sizeof(msg)) == -1)
 			return errf(err, errlen, "%s:%u: %s", fname, lineno, msg);
+		if (lines != NULL)
+			lines[opt_find(tab, n, k, (size_t)(ke - k)) - tab] = lineno;
 	}
 	return 0;
 }
 
 int
+opt_parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text, size_t len,
+    const char *fname, char *err, size_t errlen)
+{
+	return parse_config(tab, n, cfg, text, len, fname, NULL, err, errlen);
+}
+
+int
 opt_load_file(const struct opt_def *tab, size_t n, void *cfg, const char *path, char *err,
     size_t errlen)
+{
+	return opt_load_file_traced(tab, n, cfg, path, NULL, err, errlen);
+}
+
+int
+opt_load_file_traced(const struct opt_def *tab, size_t n, void *cfg, const char *path,
+    unsigned *lines, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len = 0;
@@ -319,7 +336,7 @@ opt_load_file(const struct opt_def *tab, size_t n, void *cfg, const char *path, 
 			goto out;
 		}
 	}
-	rc = opt_parse_config(tab, n, cfg, buf, len, path, err, errlen);
+	rc = parse_config(tab, n, cfg, buf, len, path, lines, err, errlen);
 out:
 	free(buf);
 	close(fd);
@@ -347,6 +364,8 @@ opt_take(const struct opt_def *o, void *cfg, const char *val, int apply, struct 
 			act->version = 1;
 		else if (strcmp(o->name, "config") == 0)
 			act->config = val;
+		else if (strcmp(o->name, "check-config") == 0)
+			act->check_config = 1;
 		return 0;
 	}
 	if (!apply)
@@ -368,6 +387,15 @@ opt_wants_value(const struct opt_def *o)
 int
 opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv, int apply,
     struct opt_actions *act, char **operands, int *noperands, char *err, size_t errlen)
+{
+	return opt_argv_traced(tab, n, cfg, argc, argv, apply, act, operands, noperands, NULL,
+	    err, errlen);
+}
+
+int
+opt_argv_traced(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
+    int apply, struct opt_actions *act, char **operands, int *noperands, unsigned char *oncl,
+    char *err, size_t errlen)
 {
 	int i, only_operands = 0;
 
@@ -406,6 +434,8 @@ opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv, 
 			}
 			if (opt_take(o, cfg, val, apply, act, err, errlen) == -1)
 				return -1;
+			if (oncl != NULL)
+				oncl[o - tab] = 1;
 			continue;
 		}
 		/* A cluster of short options: -hV, -p5140, -p 5140. */
@@ -422,10 +452,14 @@ opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv, 
 					return errf(err, errlen, "option '-%c' needs a value", *c);
 				if (opt_take(o, cfg, val, apply, act, err, errlen) == -1)
 					return -1;
+				if (oncl != NULL)
+					oncl[o - tab] = 1;
 				break;
 			}
 			if (opt_take(o, cfg, NULL, apply, act, err, errlen) == -1)
 				return -1;
+			if (oncl != NULL)
+				oncl[o - tab] = 1;
 		}
 	}
 	return 0;
@@ -449,4 +483,40 @@ opt_help(FILE *fp, const struct opt_def *tab, size_t n)
 			fprintf(fp, " (default: %s)", o->defval);
 		fputc('\n', fp);
 	}
+}
+
+int
+opt_format_value(const struct opt_def *o, const void *cfg, char *buf, size_t len)
+{
+	const char *field = (const char *)cfg + o->offset;
+	long long v;
+	int idx;
+
+	switch (o->type) {
+	case OPT_INT:
+	case OPT_SIZE:
+		memcpy(&v, field, sizeof(v));
+		return snprintf(buf, len, "%lld", v);
+	case OPT_STRING:
+		return snprintf(buf, len, "\"%s\"", field);
+	case OPT_CHOICE:
+		memcpy(&idx, field, sizeof(idx));
+		for (const char *c = o->choices; *c != '\0'; idx--) {
+			const char *bar = strchr(c, '|');
+			int clen = bar != NULL ? (int)(bar - c) : (int)strlen(c);
+
+			if (idx == 0)
+				return snprintf(buf, len, "%.*s", clen, c);
+			if (bar == NULL)
+				break;
+			c = bar + 1;
+		}
+		return snprintf(buf, len, "?");
+	case OPT_FLAG:
+		memcpy(&idx, field, sizeof(idx));
+		return snprintf(buf, len, "%s", idx ? "yes" : "no");
+	case OPT_ACTION:
+		break;
+	}
+	return snprintf(buf, len, "%s", "");
 }

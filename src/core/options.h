@@ -68,10 +68,24 @@ struct opt_actions {
 	const char *config;	/* -c FILE, or NULL */
 	int help;
 	int version;
+	int check_config;	/* --check-config */
 };
 int opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
     int apply, struct opt_actions *act, char **operands, int *noperands, char *err,
     size_t errlen);
+
+/* The same, recording what set each option: lines[i] (n entries, caller
+ * zeroes them) gets the configuration line that set tab[i]; oncl[i] is set
+ * to 1 when the command line names tab[i]. */
+int opt_load_file_traced(const struct opt_def *tab, size_t n, void *cfg, const char *path,
+    unsigned *lines, char *err, size_t errlen);
+int opt_argv_traced(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
+    int apply, struct opt_actions *act, char **operands, int *noperands, unsigned char *oncl,
+    char *err, size_t errlen);
+
+/* Writes o's current value in cfg as configuration-file text (strings
+ * quoted) into buf; returns what snprintf returns. */
+int opt_format_value(const struct opt_def *o, const void *cfg, char *buf, size_t len);
 
 /* Prints the option list for --help. */
 void opt_help(FILE *fp, const struct opt_def *tab, size_t n);

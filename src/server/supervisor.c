@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "notify.h"
 #include "record.h"
 #include "relp.h"
 #include "session.h"
@@ -66,13 +67,25 @@ reload_tls(struct sv_state *st)
 	sv_event(st, "reload: SIGHUP, TLS certificate, key and CA read again");
 }
 
+/* The service manager hears of a reload begun and done, and of the stop. */
 static void
-handle_hup(struct sv_state *st)
+sv_notify(const char *text)
+{
+	char err[256];
+
+	int rc = text == NULL ? notify_reloading(err, sizeof(err)) :
+	    notify_send(text, err, sizeof(err));
+
+	if (rc == -1)
+		log_warnx("%s", err);
+}
+
+static void
+reload(struct sv_state *st)
 {
 	char err[512], name[LOGNAME_LEN + 1];
 	uint64_t size;
 
-	sig_got_hup = 0;
 	if (st->sv->tls.ctx != NULL)
 		reload_tls(st);
 	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {
@@ -88,6 +101,15 @@ handle_hup(struct sv_state *st)
 			st->udp[w].backoff = 0;
 			spawn_udp(st, w);
 		}
+}
+
+static void
+handle_hup(struct sv_state *st)
+{
+	sig_got_hup = 0;
+	sv_notify(NULL);
+	reload(st);
+	sv_notify("READY=1");
 }
 
 /*
@@ -348,6 +370,7 @@ supervisor_run(struct supervisor *sv)
 		spawn_udp(&st, w);
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
 	    st.stdin_watch ? " (type 'quit' to stop)" : "");
+	sv_notify("READY=1");	/* every port is bound, the store open */
 
 	while (!sig_got_term && st.stop_reason == NULL) {
 		int n = 0, sig_i, stdin_i = -1, r;
@@ -390,6 +413,7 @@ supervisor_run(struct supervisor *sv)
 	}
 	if (st.stop_reason == NULL)
 		st.stop_reason = sig_got_term == SIGINT ? "SIGINT" : "SIGTERM";
+	sv_notify("STOPPING=1");
 	for (size_t g = 0; g < ngroups; g++) {
 		for (int i = 0; i < *groups[g].n; i++)
 			close(groups[g].fds[i]);
