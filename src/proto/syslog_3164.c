@@ -91,10 +91,38 @@ scan_cisco_seq(const char *p, const char *end)
 }
 
 /*
+ * Cisco IOS "service timestamps log datetime show-timezone" writes the time
+ * zone after the time ("*Mar  1 18:46:11.123 UTC: %SYS-5-CONFIG_I: ...",
+ * "May 21 12:00:01.123 gmt: %IOSXE-6-PLATFORM: ..." in rsyslog's testbench):
+ * SP, 1 to ZONE_MAX letters (the limit of IOS "clock timezone"), ':', SP
+ * and the '%' of the %FACILITY-SEVERITY-MNEMONIC that follows; that '%'
+ * tells the zone from a TAG after a missing hostname ("Nov 20 12:00:00 su:
+ * msg").  te is the end of the time; returns the end of the zone, or te.
+ */
+#define ZONE_MAX	7
+
+static const char *
+scan_cisco_zone(const char *te, const char *end)
+{
+	const char *z = te + 1, *q, *lim;
+
+	if (end - te < 2 || te[0] != ' ')
+		return te;
+	lim = limit(z, end, ZONE_MAX + 1);
+	for (q = z; q < lim && (*q | 0x20) >= 'a' && (*q | 0x20) <= 'z'; q++)
+		;
+	if (q == z || q - z > ZONE_MAX || end - q < 3 || q[0] != ':' ||
+	    q[1] != ' ' || q[2] != '%')
+		return te;
+	return q;
+}
+
+/*
  * The TIMESTAMP at p: BSD (ts_scan_bsd) or, when iso is set, RFC 3339.
  * Cisco IOS's leading '*' or '.' (clock not synchronised) and trailing ':'
- * are skipped and kept out of the span.  It must be followed by SP or the
- * end.  Sets *ts and returns the byte after it (SP or end), or NULL.
+ * are skipped and kept out of the span; its time zone (scan_cisco_zone())
+ * is part of it.  It must be followed by SP or the end.  Sets *ts and
+ * returns the byte after it (SP or end), or NULL.
  */
 static const char *
 scan_header_time(const char *p, const char *end, int iso, struct span *ts)
@@ -104,7 +132,9 @@ scan_header_time(const char *p, const char *end, int iso, struct span *ts)
 	if (t < end && (*t == '*' || *t == '.'))
 		t++;
 	te = ts_scan_bsd(t, end);
-	if (te == NULL && t == p && iso)
+	if (te != NULL)
+		te = scan_cisco_zone(te, end);
+	else if (t == p && iso)
 		te = ts_scan_rfc3339(t, end, TS_3164);
 	if (te == NULL)
 		return NULL;
@@ -145,7 +175,10 @@ ipv6_ends_in_colons(const char *p, const char *w)
  *   as appliances send and rsyslog's testbench has: skipped when a
  *   timestamp follows them, else they stay in the msg.
  * - Cisco IOS sequence number before the timestamp, see scan_cisco_seq():
- *   kept in seq.  Also before a "%FAC-SEV-MNEMONIC:" tag when the device's
+ *   kept in seq.  With "logging origin-id hostname" the device's name
+ *   comes between the number and the timestamp ("<14>123456789: HOSTNAME:
+ *   May 21 12:00:01.123 gmt: %IOSXE-..."): a HOSTNAME before the TIMESTAMP
+ *   is no RFC 3164 header, so that message is a PRI and a msg.  Also before a "%FAC-SEV-MNEMONIC:" tag when the device's
  *   timestamps are off ("<189>36: %SYS-5-CONFIG_I: ...").  After a
  *   relay's HOSTNAME ("host 585917: Feb  8 04:00:47.272: %SEC-6-...") the
  *   number and the device's own header stay in the msg: seq and timestamp
