@@ -74,8 +74,11 @@ parse_tag(const char *p, const char *end, int bare, struct syslog_msg *out)
 
 /*
  * Cisco IOS "service sequence-numbers" puts "NNN: " before the timestamp
- * ("<186>1541800: Feb 27 06:08:59.485: %HARDWARE-2-FAN_ERROR: ..."): 1 to
- * SEQ_MAX digits, ':' and SP.  Returns the byte after the SP, or p.
+ * ("<186>1541800: Feb 27 06:08:59.485: %HARDWARE-2-FAN_ERROR: ..."): up to
+ * SEQ_MAX digits, ':' and SP.  NX-OS sends the ": " without a number
+ * ("<190>: 2017 Mar 06 09:22:34 CET: %AUTHPRIV-6-SYSTEM_MSG: ...", in
+ * Graylog's tests); the caller keeps it only before a timestamp or a
+ * mnemonic, as the number.  Returns the byte after the SP, or p.
  */
 static const char *
 scan_cisco_seq(const char *p, const char *end)
@@ -84,8 +87,7 @@ scan_cisco_seq(const char *p, const char *end)
 
 	for (q = p; q < lim && is_digit(*q); q++)
 		;
-	if (q == p || q - p > SEQ_MAX || end - q < 2 || q[0] != ':' ||
-	    q[1] != ' ')
+	if (q - p > SEQ_MAX || end - q < 2 || q[0] != ':' || q[1] != ' ')
 		return p;
 	return q + 2;
 }
@@ -226,7 +228,7 @@ parse_3164(const char *p, const char *end, int have_pri,
 		if (s == h || s == end || *s != '%')
 			s = h = p;
 	}
-	if (s != h)
+	if (s - 2 > h)
 		out->seq = mkspan(h, s - 2);
 	p = s;
 	if (q != NULL) {

@@ -113,6 +113,12 @@ static const struct row cisco_zone_rows[] = {
 	{ "Apr 15 2014 09:34:34 EDT: %ASA-session-5-106100: access-list", 0,
 	  SYSLOG_3164, -1, "Apr 15 2014 09:34:34 EDT", NULL,
 	  "%ASA-session-5-106100", NULL, NULL, NULL, "access-list" },
+	/* NX-OS: ": " without a number before the time, then the zone. */
+	{ "<190>: 2017 Mar 06 09:22:34 CET: %AUTHPRIV-6-SYSTEM_MSG: START: rsync",
+	  0, SYSLOG_3164, 190, "2017 Mar 06 09:22:34 CET", NULL,
+	  "%AUTHPRIV-6-SYSTEM_MSG", NULL, NULL, NULL, "START: rsync" },
+	{ "<14>: hello", 0, SYSLOG_3164, 14,
+	  NULL, NULL, NULL, NULL, NULL, NULL, ": hello" },
 	{ "<13>Nov 20 12:00:00 su: pam_unix", 0, SYSLOG_3164, 13,
 	  "Nov 20 12:00:00", NULL, "su", NULL, NULL, NULL, "pam_unix" },
 	{ "<13>Nov 20 12:00:00 abcdefgh: %X-1-Y: m", 0, SYSLOG_3164, 13,
@@ -124,8 +130,14 @@ static const struct row cisco_zone_rows[] = {
 static void
 test_3164_cisco_time_zone_is_part_of_the_timestamp(void **state)
 {
+	struct syslog_msg m;
+	const char *in = cisco_zone_rows[2].in;
+
 	(void)state;
 	RUN(cisco_zone_rows);
+	/* NX-OS's ": " is no sequence number. */
+	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
+	assert_null(m.seq.p);
 }
 
 /*
