@@ -95,36 +95,36 @@ scan_cisco_seq(const char *p, const char *end)
 /*
  * Cisco IOS "service timestamps log datetime show-timezone" writes the time
  * zone after the time ("*Mar  1 18:46:11.123 UTC: %SYS-5-CONFIG_I: ...",
- * "May 21 12:00:01.123 gmt: %IOSXE-6-PLATFORM: ..." in rsyslog's testbench):
- * SP, 1 to ZONE_MAX letters (the limit of IOS "clock timezone"), ':', SP
- * and the '%' of the %FACILITY-SEVERITY-MNEMONIC that follows; that '%'
- * tells the zone from a TAG after a missing hostname ("Nov 20 12:00:00 su:
- * msg").  te is the end of the time; returns the end of the zone, or te.
+ * "May 21 12:00:01.123 gmt: %IOSXE-6-PLATFORM: ..." in rsyslog's testbench,
+ * NX-OS "clock timezone": "2022 Oct 19 11:34:01 Berlin: %ETHPORT-..."):
+ * 1 to ZONE_MAX letters (the limit of IOS "clock timezone"), ':', SP and
+ * the '%' of the %FACILITY-SEVERITY-MNEMONIC that follows; that '%' tells
+ * the zone from a TAG after a missing hostname ("Nov 20 12:00:00 su: msg").
+ * [p, w) is the word after the timestamp, w[-1] == ':' and *w == SP; 1 when
+ * it is such a zone.  Only a word that ends in ':' is looked at, so the
+ * common header with a HOSTNAME costs nothing more.
  */
 #define ZONE_MAX	7
 
-static const char *
-scan_cisco_zone(const char *te, const char *end)
+static int
+is_cisco_zone(const char *p, const char *w, const char *end)
 {
-	const char *z = te + 1, *q, *lim;
+	const char *q;
 
-	if (end - te < 2 || te[0] != ' ')
-		return te;
-	lim = limit(z, end, ZONE_MAX + 1);
-	for (q = z; q < lim && (*q | 0x20) >= 'a' && (*q | 0x20) <= 'z'; q++)
-		;
-	if (q == z || q - z > ZONE_MAX || end - q < 3 || q[0] != ':' ||
-	    q[1] != ' ' || q[2] != '%')
-		return te;
-	return q;
+	if (w - p < 2 || w - p > ZONE_MAX + 1 || end - w < 2 || w[1] != '%')
+		return 0;
+	for (q = p; q < w - 1; q++)
+		if ((*q | 0x20) < 'a' || (*q | 0x20) > 'z')
+			return 0;
+	return 1;
 }
 
 /*
  * The TIMESTAMP at p: BSD (ts_scan_bsd) or, when iso is set, RFC 3339.
  * Cisco IOS's leading '*' or '.' (clock not synchronised) and trailing ':'
- * are skipped and kept out of the span; its time zone (scan_cisco_zone())
- * is part of it.  It must be followed by SP or the end.  Sets *ts and
- * returns the byte after it (SP or end), or NULL.
+ * are skipped and kept out of the span (a time zone before that ':' is
+ * added by the caller, see is_cisco_zone()).  It must be followed by SP or
+ * the end.  Sets *ts and returns the byte after it (SP or end), or NULL.
  */
 static const char *
 scan_header_time(const char *p, const char *end, int iso, struct span *ts)
@@ -134,9 +134,7 @@ scan_header_time(const char *p, const char *end, int iso, struct span *ts)
 	if (t < end && (*t == '*' || *t == '.'))
 		t++;
 	te = ts_scan_bsd(t, end);
-	if (te != NULL)
-		te = scan_cisco_zone(te, end);
-	else if (t == p && iso)
+	if (te == NULL && t == p && iso)
 		te = ts_scan_rfc3339(t, end, TS_3164);
 	if (te == NULL)
 		return NULL;
@@ -243,10 +241,15 @@ parse_3164(const char *p, const char *end, int have_pri,
 		lim = limit(p, end, HOSTNAME_MAX + 1);
 		for (w = p; w < lim && is(*w, C_HOST); w++)
 			;
-		if (w > p && w - p <= HOSTNAME_MAX && w < end && *w == ' ' &&
-		    (w[-1] != ':' || ipv6_ends_in_colons(p, w))) {
-			out->host = mkspan(p, w);
-			p = w + 1;
+		if (w > p && w - p <= HOSTNAME_MAX && w < end && *w == ' ') {
+			if (w[-1] != ':' || ipv6_ends_in_colons(p, w)) {
+				out->host = mkspan(p, w);
+				p = w + 1;
+			} else if (is_cisco_zone(p, w, end)) {
+				/* The zone is part of the sender's time. */
+				out->timestamp = mkspan(ts.p, w - 1);
+				p = w + 1;
+			}
 		}
 	}
 	w = p;
