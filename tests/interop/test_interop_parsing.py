@@ -172,8 +172,11 @@ LOCAL = {"127.0.0.1", "::1", "localhost", socket.gethostname()}
 
 
 def ours(f):
+    # a message's own "localhost" cannot be told from a peer's own name
+    host = f.get("host")
     return {"pri": f.get("pri"), "timestamp": instant(f.get("timestamp")),
-            "host": f.get("host"), "app": f.get("app"), "procid": text(f.get("procid")),
+            "host": None if host in LOCAL else host, "app": f.get("app"),
+            "procid": text(f.get("procid")),
             "msgid": f.get("msgid"), "msg": body(f.get("msg", ""))}
 
 
