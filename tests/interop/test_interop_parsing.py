@@ -14,7 +14,8 @@ agrees with the other, is a difference; each must match a rule of the table
 of deliberate differences in docs/PARSING.md (peer, field, a regular
 expression the message matches, the reason), or the test fails and names it.
 Fields the peers fill in themselves when the message has none (the receive
-time, the sender's address as host, PRI 13) count as absent. A rule that no
+time, the sender's address as host, PRI 13) count as absent, and so do a
+host "localhost" and a procid "-" on both sides. A rule that no
 difference needs any more fails the test too, so the list stays short and
 true.
 
