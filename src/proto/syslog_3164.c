@@ -74,8 +74,11 @@ parse_tag(const char *p, const char *end, int bare, struct syslog_msg *out)
 
 /*
  * Cisco IOS "service sequence-numbers" puts "NNN: " before the timestamp
- * ("<186>1541800: Feb 27 06:08:59.485: %HARDWARE-2-FAN_ERROR: ..."): 1 to
- * SEQ_MAX digits, ':' and SP.  Returns the byte after the SP, or p.
+ * ("<186>1541800: Feb 27 06:08:59.485: %HARDWARE-2-FAN_ERROR: ..."): up to
+ * SEQ_MAX digits, ':' and SP.  NX-OS sends the ": " without a number
+ * ("<190>: 2017 Mar 06 09:22:34 CET: %AUTHPRIV-6-SYSTEM_MSG: ...", in
+ * Graylog's tests); the caller keeps it only before a timestamp or a
+ * mnemonic, as the number.  Returns the byte after the SP, or p.
  */
 static const char *
 scan_cisco_seq(const char *p, const char *end)
@@ -84,17 +87,44 @@ scan_cisco_seq(const char *p, const char *end)
 
 	for (q = p; q < lim && is_digit(*q); q++)
 		;
-	if (q == p || q - p > SEQ_MAX || end - q < 2 || q[0] != ':' ||
-	    q[1] != ' ')
+	if (q - p > SEQ_MAX || end - q < 2 || q[0] != ':' || q[1] != ' ')
 		return p;
 	return q + 2;
 }
 
 /*
+ * Cisco IOS "service timestamps log datetime show-timezone" writes the time
+ * zone after the time ("*Mar  1 18:46:11.123 UTC: %SYS-5-CONFIG_I: ...",
+ * "May 21 12:00:01.123 gmt: %IOSXE-6-PLATFORM: ..." in rsyslog's testbench,
+ * NX-OS "clock timezone": "2022 Oct 19 11:34:01 Berlin: %ETHPORT-..."):
+ * 1 to ZONE_MAX letters (the limit of IOS "clock timezone"), ':', SP and
+ * the '%' of the %FACILITY-SEVERITY-MNEMONIC that follows; that '%' tells
+ * the zone from a TAG after a missing hostname ("Nov 20 12:00:00 su: msg").
+ * [p, w) is the word after the timestamp, w[-1] == ':' and *w == SP; 1 when
+ * it is such a zone.  Only a word that ends in ':' is looked at, so the
+ * common header with a HOSTNAME costs nothing more.
+ */
+#define ZONE_MAX	7
+
+static int
+is_cisco_zone(const char *p, const char *w, const char *end)
+{
+	const char *q;
+
+	if (w - p < 2 || w - p > ZONE_MAX + 1 || end - w < 2 || w[1] != '%')
+		return 0;
+	for (q = p; q < w - 1; q++)
+		if ((*q | 0x20) < 'a' || (*q | 0x20) > 'z')
+			return 0;
+	return 1;
+}
+
+/*
  * The TIMESTAMP at p: BSD (ts_scan_bsd) or, when iso is set, RFC 3339.
  * Cisco IOS's leading '*' or '.' (clock not synchronised) and trailing ':'
- * are skipped and kept out of the span.  It must be followed by SP or the
- * end.  Sets *ts and returns the byte after it (SP or end), or NULL.
+ * are skipped and kept out of the span (a time zone before that ':' is
+ * added by the caller, see is_cisco_zone()).  It must be followed by SP or
+ * the end.  Sets *ts and returns the byte after it (SP or end), or NULL.
  */
 static const char *
 scan_header_time(const char *p, const char *end, int iso, struct span *ts)
@@ -145,7 +175,10 @@ ipv6_ends_in_colons(const char *p, const char *w)
  *   as appliances send and rsyslog's testbench has: skipped when a
  *   timestamp follows them, else they stay in the msg.
  * - Cisco IOS sequence number before the timestamp, see scan_cisco_seq():
- *   kept in seq.  Also before a "%FAC-SEV-MNEMONIC:" tag when the device's
+ *   kept in seq.  With "logging origin-id hostname" the device's name
+ *   comes between the number and the timestamp ("<14>123456789: HOSTNAME:
+ *   May 21 12:00:01.123 gmt: %IOSXE-..."): a HOSTNAME before the TIMESTAMP
+ *   is no RFC 3164 header, so that message is a PRI and a msg.  Also before a "%FAC-SEV-MNEMONIC:" tag when the device's
  *   timestamps are off ("<189>36: %SYS-5-CONFIG_I: ...").  After a
  *   relay's HOSTNAME ("host 585917: Feb  8 04:00:47.272: %SEC-6-...") the
  *   number and the device's own header stay in the msg: seq and timestamp
@@ -193,7 +226,7 @@ parse_3164(const char *p, const char *end, int have_pri,
 		if (s == h || s == end || *s != '%')
 			s = h = p;
 	}
-	if (s != h)
+	if (s - 2 > h)
 		out->seq = mkspan(h, s - 2);
 	p = s;
 	if (q != NULL) {
@@ -208,10 +241,15 @@ parse_3164(const char *p, const char *end, int have_pri,
 		lim = limit(p, end, HOSTNAME_MAX + 1);
 		for (w = p; w < lim && is(*w, C_HOST); w++)
 			;
-		if (w > p && w - p <= HOSTNAME_MAX && w < end && *w == ' ' &&
-		    (w[-1] != ':' || ipv6_ends_in_colons(p, w))) {
-			out->host = mkspan(p, w);
-			p = w + 1;
+		if (w > p && w - p <= HOSTNAME_MAX && w < end && *w == ' ') {
+			if (w[-1] != ':' || ipv6_ends_in_colons(p, w)) {
+				out->host = mkspan(p, w);
+				p = w + 1;
+			} else if (is_cisco_zone(p, w, end)) {
+				/* The zone is part of the sender's time. */
+				out->timestamp = mkspan(ts.p, w - 1);
+				p = w + 1;
+			}
 		}
 	}
 	w = p;

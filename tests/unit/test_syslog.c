@@ -5,193 +5,7 @@
  * Every input is copied into a heap buffer of exactly its length before it
  * is parsed, so under ASan or valgrind any read past the end is caught.
  */
-#include <stdarg.h>
-#include <stddef.h>
-#include <setjmp.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <cmocka.h>
-
-#include "syslog.h"
-
-#define BOM	"\xEF\xBB\xBF"
-#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
-
-/*
- * One table row.  A NULL field means "absent" (span.p == NULL), "" means
- * present and empty.  len 0 means strlen(in).  For SYSLOG_NONE rows msg is
- * ignored: it must be the whole buffer.
- */
-struct row {
-	const char *in;
-	size_t len;
-	enum syslog_kind kind;
-	int pri;
-	const char *ts, *host, *app, *procid, *msgid, *sd, *msg;
-};
-
-static size_t
-row_len(const struct row *r)
-{
-	return r->len != 0 ? r->len : strlen(r->in);
-}
-
-/* Heap copy of exactly len bytes (at least 1 allocated, never read). */
-static char *
-dup_exact(const char *s, size_t len)
-{
-	char *b = malloc(len > 0 ? len : 1);
-
-	assert_non_null(b);
-	if (len > 0)
-		memcpy(b, s, len);
-	return b;
-}
-
-static int
-span_inside(struct span s, const char *buf, size_t len)
-{
-	if (s.p == NULL)
-		return s.len == 0;
-	if (len == 0)
-		return s.p == buf && s.len == 0;
-	return s.p >= buf && s.p <= buf + len &&
-	    s.len <= (size_t)(buf + len - s.p);
-}
-
-/*
- * Properties that hold for every input: spans inside the buffer and in
- * header order without overlap, coherent pri/facility/severity, per-kind
- * shape, and an sd span that iterates to the end without error.
- */
-static void
-check_invariants(const char *buf, size_t len, const struct syslog_msg *m)
-{
-	const struct span *order[] = { &m->seq, &m->timestamp, &m->host, &m->app,
-	    &m->procid, &m->msgid, &m->sd, &m->msg };
-	const char *last = buf;
-	struct sd_iter it;
-	struct span id, n, v;
-	size_t i;
-	int r, q;
-
-	for (i = 0; i < NELEM(order); i++) {
-		assert_true(span_inside(*order[i], buf, len));
-		if (order[i]->p == NULL)
-			continue;
-		assert_true(order[i]->p >= last);
-		last = order[i]->p + order[i]->len;
-	}
-	if (m->pri >= 0) {
-		assert_true(m->pri <= 191);
-		assert_int_equal(m->facility, m->pri / 8);
-		assert_int_equal(m->severity, m->pri % 8);
-	} else {
-		assert_int_equal(m->pri, -1);
-		assert_int_equal(m->facility, -1);
-		assert_int_equal(m->severity, -1);
-	}
-	switch (m->kind) {
-	case SYSLOG_NONE:
-		assert_int_equal(m->pri, -1);
-		assert_int_equal(m->version, 0);
-		assert_null(m->seq.p);
-		assert_null(m->timestamp.p);
-		assert_null(m->host.p);
-		assert_null(m->app.p);
-		assert_null(m->procid.p);
-		assert_null(m->msgid.p);
-		assert_null(m->sd.p);
-		assert_ptr_equal(m->msg.p, buf);
-		assert_int_equal(m->msg.len, len);
-		break;
-	case SYSLOG_3164:
-		assert_int_equal(m->version, 0);
-		assert_null(m->msgid.p);
-		assert_null(m->sd.p);
-		assert_non_null(m->msg.p);
-		break;
-	case SYSLOG_5424:
-		assert_int_equal(m->version, 1);
-		assert_true(m->pri >= 0);
-		assert_null(m->seq.p);
-		break;
-	default:
-		fail_msg("bad kind %d", (int)m->kind);
-	}
-	sd_iter_init(&it, m->sd);
-	while ((r = sd_next_element(&it, &id)) == 1) {
-		assert_true(id.len > 0);
-		while ((q = sd_next_param(&it, &n, &v)) == 1) {
-			assert_true(n.len > 0);
-			assert_true(sd_unescape_len(v) <= v.len);
-		}
-		assert_int_equal(q, 0);
-	}
-	assert_int_equal(r, 0);
-}
-
-static int
-span_is(struct span s, const char *want)
-{
-	if (want == NULL)
-		return s.p == NULL && s.len == 0;
-	return s.p != NULL && s.len == strlen(want) &&
-	    memcmp(s.p, want, s.len) == 0;
-}
-
-static void
-expect_span(const struct row *r, const char *field, struct span got,
-    const char *want)
-{
-	if (span_is(got, want))
-		return;
-	print_error("input \"%s\": %s is %s%.*s%s, want %s%s%s\n", r->in,
-	    field, got.p ? "\"" : "", got.p ? (int)got.len : 6,
-	    got.p ? got.p : "absent", got.p ? "\"" : "", want ? "\"" : "",
-	    want ? want : "absent", want ? "\"" : "");
-	fail();
-}
-
-static void
-check_row(const struct row *r)
-{
-	size_t len = row_len(r);
-	char *buf = dup_exact(r->in, len);
-	struct syslog_msg m;
-	enum syslog_kind k;
-
-	k = syslog_parse(buf, len, &m);
-	if (k != r->kind || m.kind != r->kind || m.pri != r->pri) {
-		print_error("input \"%s\": kind %d pri %d, want kind %d pri %d\n",
-		    r->in, (int)m.kind, m.pri, (int)r->kind, r->pri);
-		fail();
-	}
-	check_invariants(buf, len, &m);
-	if (r->kind != SYSLOG_NONE) {
-		expect_span(r, "timestamp", m.timestamp, r->ts);
-		expect_span(r, "host", m.host, r->host);
-		expect_span(r, "app", m.app, r->app);
-		expect_span(r, "procid", m.procid, r->procid);
-		expect_span(r, "msgid", m.msgid, r->msgid);
-		expect_span(r, "sd", m.sd, r->sd);
-		expect_span(r, "msg", m.msg, r->msg);
-	}
-	free(buf);
-}
-
-static void
-check_rows(const struct row *rows, size_t n)
-{
-	size_t i;
-
-	for (i = 0; i < n; i++)
-		check_row(&rows[i]);
-}
-
-#define RUN(rows)	check_rows((rows), NELEM(rows))
+#include "syslog_rows.h"
 
 /* RFC 5424 6.5, examples 1 to 4, verbatim (BOM written as bytes). */
 #define EX3_SD	"[exampleSDID@32473 iut=\"3\" eventSource=\"Application\" " \
@@ -858,79 +672,6 @@ test_3164_spaces_after_a_trailing_year_are_skipped(void **state)
 	RUN(year_space_rows);
 }
 
-/* Cisco IOS "service sequence-numbers". */
-static const struct row cisco_seq_rows[] = {
-	{ "<186>1541800: Feb 27 06:08:59.485: %HARDWARE-2-FAN_ERROR: Fan "
-	  "Failure", 0, SYSLOG_3164, 186, "Feb 27 06:08:59.485", NULL,
-	  "%HARDWARE-2-FAN_ERROR", NULL, NULL, NULL, "Fan Failure" },
-	{ "<189>36: *Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured", 0,
-	  SYSLOG_3164, 189, "Mar  1 00:27:07.123", NULL, "%SYS-5-CONFIG_I",
-	  NULL, NULL, NULL, "Configured" },
-	/* Device timestamps off: the number, then the mnemonic. */
-	{ "<189>36: %SYS-5-CONFIG_I: Configured", 0, SYSLOG_3164, 189,
-	  NULL, NULL, "%SYS-5-CONFIG_I", NULL, NULL, NULL, "Configured" },
-	/* 11 digits is no 32-bit counter. */
-	{ "<189>12345678901: Feb 27 06:08:59: %X-1-Y: m", 0, SYSLOG_3164, 189,
-	  NULL, NULL, NULL, NULL, NULL, NULL,
-	  "12345678901: Feb 27 06:08:59: %X-1-Y: m" },
-};
-
-/* Cisco NX-OS, ASA device-id, IOS through a relay; a bare '.' fraction. */
-static const struct row cisco_more_rows[] = {
-	{ "<181>2022 Oct 19 11:34:01 Berlin: %ETHPORT-5-IF_HARDWARE: Interface "
-	  "Ethernet1/9", 0, SYSLOG_3164, 181, "2022 Oct 19 11:34:01", NULL,
-	  "Berlin", NULL, NULL, NULL,
-	  "%ETHPORT-5-IF_HARDWARE: Interface Ethernet1/9" },
-	{ "<166>Apr 24 2013 16:00:28 INT-FW01 : %ASA-6-106100: access-list", 0,
-	  SYSLOG_3164, 166, "Apr 24 2013 16:00:28", "INT-FW01", NULL, NULL,
-	  NULL, NULL, "%ASA-6-106100: access-list" },
-	{ "Feb  8 04:00:48 198.51.100.2 585917: Feb  8 04:00:47.272: "
-	  "%SEC-6-IPACCESSLOGRP: list 177", 0, SYSLOG_3164, -1,
-	  "Feb  8 04:00:48", "198.51.100.2", NULL, NULL, NULL, NULL,
-	  "585917: Feb  8 04:00:47.272: %SEC-6-IPACCESSLOGRP: list 177" },
-	/* Not followed by a timestamp: a number starting the msg. */
-	{ "<13>Feb  8 04:00:48 h 585917: x", 0, SYSLOG_3164, 13,
-	  "Feb  8 04:00:48", "h", NULL, NULL, NULL, NULL, "585917: x" },
-	{ "<7> Aug 29 02:00:00. ctld snmpd[2499]: PTHREAD support", 0,
-	  SYSLOG_3164, 7, "Aug 29 02:00:00.", "ctld", "snmpd", "2499", NULL,
-	  NULL, "PTHREAD support" },
-	/* In RFC 5424 a '.' needs a digit (6.2.3). */
-	{ "<7>1 2024-01-15T10:00:00.Z h a - - - m", 0, SYSLOG_3164, 7,
-	  NULL, NULL, NULL, NULL, NULL, NULL,
-	  "1 2024-01-15T10:00:00.Z h a - - - m" },
-};
-
-static void
-test_3164_cisco_nxos_asa_and_relayed_ios_headers(void **state)
-{
-	struct syslog_msg m;
-	const char *in = cisco_more_rows[2].in;
-
-	(void)state;
-	RUN(cisco_more_rows);
-	/* The relayed device's number is no seq of the relay's header. */
-	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
-	assert_null(m.seq.p);
-}
-
-static void
-test_3164_cisco_sequence_number_before_timestamp(void **state)
-{
-	struct syslog_msg m;
-	const char *in = cisco_seq_rows[0].in;
-
-	(void)state;
-	RUN(cisco_seq_rows);
-	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
-	assert_true(span_is(m.seq, "1541800"));
-	in = cisco_seq_rows[2].in;
-	assert_int_equal(syslog_parse(in, strlen(in), &m), SYSLOG_3164);
-	assert_true(span_is(m.seq, "36"));
-	assert_int_equal(syslog_parse("<13>Nov 20 12:00:00 h a: m", 26, &m),
-	    SYSLOG_3164);
-	assert_null(m.seq.p);
-}
-
 static const struct row prionly_rows[] = {
 	{ "<14>", 0, SYSLOG_3164, 14,
 	  NULL, NULL, NULL, NULL, NULL, NULL, "" },
@@ -949,24 +690,6 @@ test_3164_pri_with_nothing_parseable_is_msg(void **state)
 {
 	(void)state;
 	RUN(prionly_rows);
-}
-
-static const struct row cisco_rows[] = {
-	{ "<189>*Mar  1 00:27:07.123: %SYS-5-CONFIG_I: Configured from console",
-	  0, SYSLOG_3164, 189, "Mar  1 00:27:07.123", NULL, "%SYS-5-CONFIG_I",
-	  NULL, NULL, NULL, "Configured from console" },
-	{ "<187>.Jan 15 10:00:00.123: %LINK-3-UPDOWN: Interface Gi0/1, down",
-	  0, SYSLOG_3164, 187, "Jan 15 10:00:00.123", NULL, "%LINK-3-UPDOWN",
-	  NULL, NULL, NULL, "Interface Gi0/1, down" },
-	{ "<14>*hello", 0, SYSLOG_3164, 14,
-	  NULL, NULL, NULL, NULL, NULL, NULL, "*hello" },
-};
-
-static void
-test_3164_cisco_clock_marker(void **state)
-{
-	(void)state;
-	RUN(cisco_rows);
 }
 
 static const struct row trim_rows[] = {
@@ -1133,28 +856,9 @@ test_real_world_senders(void **state)
 
 /* Every prefix of every valid message above: no crash, invariants hold. */
 static void
-prefixes(const struct row *rows, size_t n)
-{
-	struct syslog_msg m;
-	size_t i, k, len;
-	char *buf;
-
-	for (i = 0; i < n; i++) {
-		len = row_len(&rows[i]);
-		for (k = 0; k <= len; k++) {
-			buf = dup_exact(rows[i].in, k);
-			(void)syslog_parse(buf, k, &m);
-			check_invariants(buf, k, &m);
-			free(buf);
-		}
-	}
-}
-
-static void
 test_every_prefix_is_safe(void **state)
 {
 	(void)state;
-#define PREFIXES(rows)	prefixes((rows), NELEM(rows))
 	PREFIXES(rfc5424_examples);
 	PREFIXES(rfc5424_timestamps);
 	PREFIXES(nil_rows);
@@ -1178,15 +882,11 @@ test_every_prefix_is_safe(void **state)
 	PREFIXES(colon_tag_rows);
 	PREFIXES(ipv6_host_rows);
 	PREFIXES(year_space_rows);
-	PREFIXES(cisco_seq_rows);
-	PREFIXES(cisco_more_rows);
 	PREFIXES(prionly_rows);
-	PREFIXES(cisco_rows);
 	PREFIXES(trim_rows);
 	PREFIXES(none_rows);
 	PREFIXES(pri_rows);
 	PREFIXES(sender_rows);
-#undef PREFIXES
 }
 
 /* Prefixes cut inside the 5424 header stay 5424 once committed. */
@@ -1528,10 +1228,7 @@ main(void)
 		cmocka_unit_test(test_3164_tag_ended_by_colon_without_space),
 		cmocka_unit_test(test_3164_ipv6_host_ending_in_double_colon_is_a_host),
 		cmocka_unit_test(test_3164_spaces_after_a_trailing_year_are_skipped),
-		cmocka_unit_test(test_3164_cisco_sequence_number_before_timestamp),
-		cmocka_unit_test(test_3164_cisco_nxos_asa_and_relayed_ios_headers),
 		cmocka_unit_test(test_3164_pri_with_nothing_parseable_is_msg),
-		cmocka_unit_test(test_3164_cisco_clock_marker),
 		cmocka_unit_test(test_trailing_nul_and_newline_are_trimmed),
 		cmocka_unit_test(test_none_keeps_whole_buffer),
 		cmocka_unit_test(test_pri_edge_cases),
