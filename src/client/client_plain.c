@@ -11,6 +11,7 @@
 
 #include <openssl/ssl.h>
 
+#include "client_net.h"
 #include "client_send.h"
 #include "log.h"
 #include "net.h"
@@ -235,45 +236,16 @@ send_words(struct stream *c, char **words, int n)
 	return finish(c);
 }
 
-/* --tls: the handshake; every failure is one line and status 1. */
-static int
-start_tls(const struct client_config *cfg, int fd, int port, struct stream *c)
-{
-	const char *name = cfg->tls_server_name[0] != '\0' ? cfg->tls_server_name : cfg->host;
-	char err[512];
-	SSL_CTX *ctx = tls_client_ctx(cfg->ca, cfg->cert, cfg->key, err, sizeof(err));
-	int rc;
-
-	if (ctx == NULL) {
-		log_warnx("%s", err);
-		return -1;
-	}
-	rc = tls_client_connect(ctx, fd, name, cfg->tls_handshake_timeout * 1000, c, err,
-	    sizeof(err));
-	SSL_CTX_free(ctx);	/* the connection keeps its own reference */
-	if (rc == -1)
-		log_warnx("TLS with %s:%d (server name %s): %s", cfg->host, port, name, err);
-	return rc;
-}
-
 int
 plain_send(const struct client_config *cfg, char **words, int nwords)
 {
-	char err[512];
-	int fd, rc, port = cfg->port != 0 ? (int)cfg->port : cfg->tls ? TLS_DEFAULT_PORT :
+	int rc, port = cfg->port != 0 ? (int)cfg->port : cfg->tls ? TLS_DEFAULT_PORT :
 	    PLAIN_PORT;
 	struct stream c;
 
-	fd = net_connect(cfg->host, port, err, sizeof(err));
-	if (fd == -1) {
-		log_warnx("%s (is logserver running there?)", err);
+	if (client_connect(cfg, port, cfg->timeout * 1000, " (is logserver running there?)",
+	    &c) == -1)
 		return 1;
-	}
-	stream_plain(&c, fd);
-	if (cfg->tls && start_tls(cfg, fd, port, &c) == -1) {
-		close(fd);
-		return 1;
-	}
 	rc = nwords > 0 ? send_words(&c, words, nwords) : send_stdin(&c);
 	stream_close(&c);
 	return rc;
