@@ -1,4 +1,5 @@
 /* logclient: sends messages to a logserver. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -89,5 +90,9 @@ main(int argc, char **argv)
 	sig_init_client();
 	rc = run(&cfg, operands, noperands);
 	free(operands);
+	/* Ctrl-C: what was to be said is said; the status says interrupted,
+	 * as a shell expects (128 + SIGINT). */
+	if (sig_got_int)
+		rc = 128 + SIGINT;
 	return rc;
 }

@@ -162,7 +162,7 @@ send_lines(struct stream *c, const char *buf, size_t len)
 	return stream_write_all(c, out, o);
 }
 
-/* Sends stdin line by line until EOF, "quit", or a signal. */
+/* Sends stdin line by line until EOF, a signal, or (on a terminal) "quit". */
 static int
 send_stdin(struct stream *c)
 {
@@ -185,8 +185,8 @@ send_stdin(struct stream *c)
 			if (n == -1 && errno != EINTR)
 				log_warn("cannot read standard input");
 			/* EOF or a signal: a last line without newline still goes,
-			 * unless it is "quit". */
-			if (len > 0 && !(len == 4 && memcmp(buf, "quit", 4) == 0)) {
+			 * unless it is "quit" typed on a terminal. */
+			if (len > 0 && !(tty && len == 4 && memcmp(buf, "quit", 4) == 0)) {
 				buf[len++] = '\n';
 				if (send_lines(c, buf, len) == -1)
 					goto lost;
@@ -194,14 +194,14 @@ send_stdin(struct stream *c)
 			break;
 		}
 		len += (size_t)n;
-		/* Send every complete line, stopping at a line "quit". */
+		/* Send every complete line, stopping at a line "quit" typed. */
 		for (size_t i = 0; i < len; i++) {
 			if (buf[i] != '\n')
 				continue;
 			size_t l = i - start;
 			if (l > 0 && buf[i - 1] == '\r')
 				l--;
-			if (l == 4 && memcmp(buf + start, "quit", 4) == 0) {
+			if (tty && l == 4 && memcmp(buf + start, "quit", 4) == 0) {
 				done = 1;
 				break;
 			}

@@ -6,7 +6,7 @@ import subprocess
 
 import pytest
 
-from integration_helpers import (CLIENT, CLIENT_PLAIN, client_msgs, events, free_port,
+from integration_helpers import (CLIENT, CLIENT_PLAIN, OnTty, client_msgs, events, free_port,
                                  one_stderr_line, run_client, wait_until)
 
 
@@ -58,25 +58,35 @@ def test_logclient_sends_stdin_lines_until_eof(start_server, tmp_path):
         ["line one", "line two", "\\ttabbed", "last without newline"]
 
 
-def test_logclient_quit_line_stops_without_eof(start_server, tmp_path, procs):
+def plain_on_tty(procs, tmp_path, srv):
+    return OnTty(procs, [CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                 tmp_path)
+
+
+def test_logclient_quit_typed_on_a_terminal_stops_without_eof(start_server, tmp_path, procs):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
-                    cwd=str(tmp_path),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    p.stdin.write(b"kept 1\nkept 2\nquit\nnot sent\n")
-    p.stdin.flush()                 # stdin stays open: "quit" alone must end it
-    assert p.wait(15) == 0
+    t = plain_on_tty(procs, tmp_path, srv)
+    t.type(b"kept 1\nkept 2\nquit\nnot sent\n")     # no Ctrl-D: "quit" alone ends it
+    assert t.wait(15)[0] == 0
     assert only_connection(srv, before) == ["kept 1", "kept 2"]
 
 
-def test_logclient_quit_is_only_a_whole_line(start_server, tmp_path):
+def test_logclient_quit_on_a_terminal_is_only_a_whole_line(start_server, tmp_path, procs):
     srv = start_server()
     before = known_peers(srv)
-    res = run_client(["-H", "127.0.0.1", "-p", srv.port], tmp_path,
-                     input=b"quite\nquit now\n quit\nquit\nafter\n")
-    assert res.returncode == 0
+    t = plain_on_tty(procs, tmp_path, srv)
+    t.type(b"quite\nquit now\n quit\nquit\nafter\n")
+    assert t.wait(15)[0] == 0
     assert only_connection(srv, before) == ["quite", "quit now", " quit"]
+
+
+def test_logclient_quit_from_a_pipe_is_an_ordinary_message(start_server, tmp_path):
+    srv = start_server()
+    before = known_peers(srv)
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], tmp_path, input=b"a\nquit\nb\nquit")
+    assert res.returncode == 0, res.stderr
+    assert only_connection(srv, before) == ["a", "quit", "b", "quit"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -92,7 +102,8 @@ def test_logclient_signal_ends_it_after_sending_what_was_read(start_server, tmp_
     srv.wait_records(lambda rs: ["read before the signal"] in client_records(srv, before)
                      .values())
     p.send_signal(sig)
-    assert p.wait(15) == 0, p.stderr.read()
+    # Ctrl-C's status is 130, as for any interrupted command; SIGTERM's 0.
+    assert p.wait(15) == (130 if sig == signal.SIGINT else 0), p.stderr.read()
     peers = client_records(srv, before)
     assert list(peers.values()) == [["read before the signal"]]
     peer = next(iter(peers))
@@ -206,11 +217,15 @@ def test_logclient_line_longer_than_its_buffer_is_sent_whole(start_server, tmp_p
     assert only_connection(srv, before) == [big.decode(), "short"]
 
 
-def test_logclient_quit_as_last_line_without_newline_stops(start_server, tmp_path):
+def test_logclient_quit_typed_without_newline_before_ctrl_d_stops(start_server, tmp_path,
+                                                                  procs):
     srv = start_server()
     before = known_peers(srv)
-    res = run_client(["-H", "127.0.0.1", "-p", srv.port], tmp_path, input=b"a\nquit")
-    assert res.returncode == 0
+    t = plain_on_tty(procs, tmp_path, srv)
+    t.type(b"a\nquit")
+    t.eof()                     # the first Ctrl-D hands over "quit", the second is EOF
+    t.eof()
+    assert t.wait(15)[0] == 0
     assert only_connection(srv, before) == ["a"]
 
 
