@@ -162,6 +162,34 @@ send_lines(struct stream *c, const char *buf, size_t len)
 	return stream_write_all(c, out, o);
 }
 
+/*
+ * Before lines go out: has the server closed (it stopped, or restarted)? A
+ * write to a closed connection still succeeds once, so without this check
+ * the first line after the server stopped would be lost without a word.
+ * Returns 0 when the connection looks alive, else 1 after saying why.
+ */
+static int
+gone(struct stream *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+	char buf[512];
+	ssize_t n;
+
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+		return 0;
+	n = c->ssl != NULL ? stream_read_nowait(c, buf, sizeof(buf)) :
+	    recv(c->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return refused(buf, (size_t)n);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;	/* TLS: a record that carried no data (a session ticket) */
+	if (n == -1 && tls_alert(c))
+		return 1;
+	log_warnx("the server closed the connection (it stopped or restarted); the lines "
+	    "read since were not sent");
+	return 1;
+}
+
 /* Sends stdin line by line until EOF, a signal, or (on a terminal) "quit". */
 static int
 send_stdin(struct stream *c)
@@ -188,6 +216,8 @@ send_stdin(struct stream *c)
 			 * unless it is "quit" typed on a terminal. */
 			if (len > 0 && !(tty && len == 4 && memcmp(buf, "quit", 4) == 0)) {
 				buf[len++] = '\n';
+				if (gone(c))
+					return 1;
 				if (send_lines(c, buf, len) == -1)
 					goto lost;
 			}
@@ -209,6 +239,8 @@ send_stdin(struct stream *c)
 		}
 		if (!done && sendto == 0 && len == IN_CHUNK)
 			sendto = len;	/* a line longer than the buffer goes in pieces */
+		if (sendto > 0 && gone(c))
+			return 1;
 		if (sendto > 0 && send_lines(c, buf, sendto) == -1)
 			goto lost;
 		memmove(buf, buf + sendto, len - sendto);

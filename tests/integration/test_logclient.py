@@ -112,6 +112,25 @@ def test_logclient_signal_ends_it_after_sending_what_was_read(start_server, tmp_
         ["disconnect %s messages=1 truncated=0" % peer]
 
 
+def test_logclient_plain_line_after_the_server_stopped_is_reported_not_lost(start_server,
+                                                                            tmp_path, procs):
+    srv = start_server()
+    before = known_peers(srv)
+    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                    cwd=str(tmp_path),
+                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p.stdin.write(b"before the stop\n")
+    p.stdin.flush()
+    srv.wait_records(lambda rs: ["before the stop"] in client_records(srv, before).values())
+    assert srv.stop() == 0
+    p.stdin.write(b"after the stop\n")
+    p.stdin.flush()                 # stdin stays open: the dead connection alone must end it
+    assert p.wait(15) == 1
+    err = p.stderr.read().decode()
+    assert err.count("\n") == 1 and "the server closed the connection" in err \
+        and "not sent" in err, err
+
+
 def test_logclient_connects_over_ipv6(start_server, tmp_path):
     srv = start_server(host="::1")
     before = known_peers(srv)

@@ -758,3 +758,21 @@ def test_rsyslog_imrelp_gets_every_line_across_its_restart(procs, tmp_path):
     assert p.returncode == 0, err
     got = out.read_bytes().split(b"\n")[:-1]
     assert set(got) == {b"rs %06d" % i for i in range(n)}
+
+
+@needs_relp
+def test_first_line_after_the_server_restarted_is_resent_not_lost(start_server, procs,
+                                                                  tmp_path):
+    # The server stops while logclient waits for input; the next line goes out
+    # on the dead connection, is not acknowledged, and is sent again on a new one.
+    srv = relp_server(start_server)
+    p = start_client(procs, tmp_path, srv.relp_port)
+    p.stdin.write(b"before the restart\n")
+    p.stdin.flush()
+    srv.wait_records(lambda rs: any(r.msg == "before the restart" for r in rs
+                                    if not r.is_event), what="the first line")
+    assert srv.stop() == 0
+    again = start_server("--relp-port", srv.relp_port, logdir=tmp_path / "logs2")
+    _out, err = p.communicate(b"after the restart\n", timeout=60)
+    assert p.returncode == 0, err
+    assert [r.msg for r in again.records() if not r.is_event] == ["after the restart"]
