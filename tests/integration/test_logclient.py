@@ -58,6 +58,12 @@ def test_logclient_sends_stdin_lines_until_eof(start_server, tmp_path):
         ["line one", "line two", "\\ttabbed", "last without newline"]
 
 
+def plain_on_pipe(procs, tmp_path, srv):
+    return procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                       cwd=str(tmp_path),
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
 def plain_on_tty(procs, tmp_path, srv):
     return OnTty(procs, [CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
                  tmp_path)
@@ -94,9 +100,7 @@ def test_logclient_signal_ends_it_after_sending_what_was_read(start_server, tmp_
                                                               sig):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
-                    cwd=str(tmp_path),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = plain_on_pipe(procs, tmp_path, srv)
     p.stdin.write(b"read before the signal\n")
     p.stdin.flush()
     srv.wait_records(lambda rs: ["read before the signal"] in client_records(srv, before)
@@ -116,9 +120,7 @@ def test_logclient_plain_line_after_the_server_stopped_is_reported_not_lost(star
                                                                             tmp_path, procs):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
-                    cwd=str(tmp_path),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = plain_on_pipe(procs, tmp_path, srv)
     p.stdin.write(b"before the stop\n")
     p.stdin.flush()
     srv.wait_records(lambda rs: ["before the stop"] in client_records(srv, before).values())
