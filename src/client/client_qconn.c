@@ -154,9 +154,13 @@ greeted(const struct client_config *cfg, struct qconn *c)
 	}
 	if (rc == -1 && c->err == EINTR)
 		return -1;
+	if (rc == 0 && strncmp(line, "logserver: refused: ", 20) == 0) {
+		log_warnx("%s refused the connection: %.300s", c->peer, line + 20);
+		return -1;
+	}
 	log_warnx("%s did not answer as a logserver query service (is that the ingest port? "
 	    "set query_port / --query-port%s)", c->peer, cfg->tls ? "; with --tls the server "
-	    "needs --query-tls on" : "");
+	    "needs --query-tls on" : "; a server with --query-tls on needs --tls");
 	return -1;
 }
 
