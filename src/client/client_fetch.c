@@ -107,10 +107,12 @@ summary(const struct meter *m, const char *path, unsigned long long got)
 
 	if (m->tty)
 		return;
+	if (ms < 1)
+		ms = 1;		/* a rate, even for a file that took no time */
 	log_warnx("fetched %s: %s (%llu bytes%s) in %.1f s, %s/s", path,
 	    human(a, sizeof(a), (double)(m->base + got)), m->base + got,
 	    m->base > 0 ? ", resumed" : "", (double)ms / 1000.0,
-	    human(r, sizeof(r), ms > 0 ? (double)got * 1000.0 / (double)ms : (double)got));
+	    human(r, sizeof(r), (double)got * 1000.0 / (double)ms));
 }
 
 /* The local part (--resume, --offset): it must exist (with --offset) and
@@ -184,7 +186,7 @@ cq_fetch(const struct client_config *cfg, const char *name)
 {
 	const char *path = cfg->output[0] != '\0' ? cfg->output : name;
 	int to_stdout = strcmp(path, "-") == 0, rc = 1, out = -1, part = cfg->resume ||
-	    cfg->offset > 0, r;
+	    cfg->offset > 0, existed, r;
 	char req[256], line[QC_REPLY_MAX];
 	unsigned long long total, done = 0;
 	struct meter m = { isatty(STDERR_FILENO), 0, 0, 0 };
@@ -197,7 +199,8 @@ cq_fetch(const struct client_config *cfg, const char *name)
 		log_warnx("fetch: --resume needs an output file and no --offset");
 		return 1;
 	}
-	if (!to_stdout && !part && !cfg->force && stat(path, &st) == 0 && S_ISREG(st.st_mode))
+	existed = !to_stdout && stat(path, &st) == 0;
+	if (existed && !part && !cfg->force && S_ISREG(st.st_mode))
 		return exists_refused(path);
 	if (qc_open(cfg, &c) == -1)
 		return 1;
@@ -220,15 +223,16 @@ cq_fetch(const struct client_config *cfg, const char *name)
 	/* Only now is the local file created or cut to the offset; without
 	 * --force a file that appeared meanwhile is still not overwritten. */
 	if (!to_stdout && out == -1) {
-		out = open(path, O_RDWR | O_CREAT | O_CLOEXEC | (cfg->force || part ? 0 : O_EXCL),
-		    0644);
+		out = open(path, O_WRONLY | O_CREAT | O_CLOEXEC | (existed || cfg->force ? 0 :
+		    O_EXCL), 0644);
 		if (out == -1 && errno == EEXIST) {
 			exists_refused(path);
 			goto done;
 		}
 	}
-	if (!to_stdout && (out == -1 || ftruncate(out, offset) == -1 ||
-	    lseek(out, offset, SEEK_SET) == -1)) {
+	/* A regular file is cut to the offset; a device (-o /dev/null) is not. */
+	if (!to_stdout && (out == -1 || fstat(out, &st) == -1 || (S_ISREG(st.st_mode) &&
+	    (ftruncate(out, offset) == -1 || lseek(out, offset, SEEK_SET) == -1)))) {
 		log_warnx("fetch: cannot write %s: %s", path, strerror(errno));
 		goto done;
 	}

@@ -43,6 +43,8 @@ def test_fetch_refuses_to_overwrite_an_existing_file_without_force_or_resume(sta
     res = srv.client("fetch", NAME, "--force", cwd=srv.dl)
     assert res.returncode == 0, res.stderr
     assert local.read_bytes() == srv.data
+    res = srv.client("fetch", NAME, "-o", "/dev/null", cwd=srv.dl)   # a device is no file
+    assert res.returncode == 0, res.stderr
 
 
 def test_fetch_not_on_a_terminal_ends_with_one_summary_line(start_server, tmp_path):
