@@ -2,6 +2,7 @@
 #include "client_plain.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +59,45 @@ tls_alert(struct stream *c)
 	return 1;
 }
 
+static long long write_ms;	/* --timeout: a server taking nothing this long is dead */
+
+/* Writes every byte; fails with ETIMEDOUT when the server takes nothing for
+ * write_ms (it stopped reading: logclient must not hang on it forever). */
+static int
+write_all(struct stream *c, const char *p, size_t len)
+{
+	long long deadline = net_now_ms() + write_ms;
+
+	while (len > 0) {
+		ssize_t n = stream_send(c, p, len);
+		struct pollfd pfd = { .fd = c->fd, .events = stream_events(c, POLLOUT) };
+		long long left = deadline - net_now_ms();
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			deadline = net_now_ms() + write_ms;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n == -1 && errno == EAGAIN && (left <= 0 ||
+		    poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left) == 0)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A write failed: reports why, once. */
 static int
 lost(struct stream *c)
 {
-	if (!tls_alert(c))
+	if (errno == ETIMEDOUT)
+		log_warnx("the server took nothing for --timeout %lld s; not every line was sent",
+		    write_ms / 1000);
+	else if (!tls_alert(c))
 		log_warn("connection to the server lost; not every line was sent");
 	return 1;
 }
@@ -134,7 +169,7 @@ send_lines(struct stream *c, const char *buf, size_t len)
 	size_t o = 0, start = 0;
 
 	if (c->ssl == NULL)
-		return stream_write_all(c, buf, len);
+		return write_all(c, buf, len);
 	while (start < len) {
 		const char *nl = memchr(buf + start, '\n', len - start);
 		size_t end = nl != NULL ? (size_t)(nl - buf) : len, l = end - start;
@@ -142,7 +177,7 @@ send_lines(struct stream *c, const char *buf, size_t len)
 		if (l > 0 && buf[start + l - 1] == '\r')
 			l--;
 		if (o + l + 16 > sizeof(out)) {
-			if (stream_write_all(c, out, o) == -1)
+			if (write_all(c, out, o) == -1)
 				return -1;
 			o = 0;
 		}
@@ -159,7 +194,7 @@ send_lines(struct stream *c, const char *buf, size_t len)
 		}
 		start = end + 1;
 	}
-	return stream_write_all(c, out, o);
+	return write_all(c, out, o);
 }
 
 /*
@@ -261,7 +296,7 @@ send_words(struct stream *c, char **words, int n)
 	int rc;
 
 	msg[len++] = '\n';
-	rc = len <= IN_CHUNK ? send_lines(c, msg, len) : stream_write_all(c, msg, len);
+	rc = len <= IN_CHUNK ? send_lines(c, msg, len) : write_all(c, msg, len);
 	free(msg);
 	if (rc == -1)
 		return lost(c);
@@ -278,6 +313,12 @@ plain_send(const struct client_config *cfg, char **words, int nwords)
 	if (client_connect(cfg, port, cfg->timeout * 1000, " (is logserver running there?)",
 	    &c) == -1)
 		return 1;
+	write_ms = cfg->timeout * 1000;
+	if (c.ssl == NULL && net_set_nonblock(c.fd) == -1) {
+		log_warn("cannot make the socket to the server non-blocking");
+		stream_close(&c);
+		return 1;
+	}
 	rc = nwords > 0 ? send_words(&c, words, nwords) : send_stdin(&c);
 	stream_close(&c);
 	return rc;

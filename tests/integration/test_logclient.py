@@ -3,6 +3,7 @@ and errors."""
 import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -131,6 +132,26 @@ def test_logclient_plain_line_after_the_server_stopped_is_reported_not_lost(star
     err = p.stderr.read().decode()
     assert err.count("\n") == 1 and "the server closed the connection" in err \
         and "not sent" in err, err
+
+
+def test_logclient_plain_gives_up_on_a_server_that_stops_reading(tmp_path):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        line = b"y" * 1023 + b"\n"
+        f.write(line * (64 * 1024))         # 64 MiB: more than the socket buffers hold
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)                       # accepted by the kernel, never read
+        t0 = time.monotonic()
+        with open(big, "rb") as f:
+            res = subprocess.run([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p",
+                                  str(lst.getsockname()[1]), "--timeout", "1"], stdin=f,
+                                 capture_output=True, timeout=60, cwd=str(tmp_path))
+        took = time.monotonic() - t0
+    assert res.returncode == 1
+    line = one_stderr_line(res, "logclient")
+    assert "took nothing for --timeout 1 s" in line, line
+    assert took < 10, took
 
 
 def test_logclient_connects_over_ipv6(start_server, tmp_path):
