@@ -154,6 +154,13 @@ greeted(const struct client_config *cfg, struct qconn *c)
 	}
 	if (rc == -1 && c->err == EINTR)
 		return -1;
+	if (rc == -1 && c->io.ssl != NULL && c->err != ETIMEDOUT &&
+	    stream_tls_reason(&c->io) != NULL) {
+		/* TLS 1.3: a refused client certificate shows only now, as an alert. */
+		log_warnx("TLS with %s: the server ended the connection before its greeting: %s "
+		    "(does it accept our --cert?)", c->peer, stream_tls_reason(&c->io));
+		return -1;
+	}
 	if (rc == 0 && strncmp(line, "logserver: refused: ", 20) == 0) {
 		log_warnx("%s refused the connection: %.300s", c->peer, line + 20);
 		return -1;

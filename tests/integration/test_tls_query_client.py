@@ -97,3 +97,16 @@ def test_logclient_without_tls_against_a_tls_query_port_names_query_tls(query_tl
     line = one_stderr_line(res, "logclient")
     assert "--tls" in line, line
 
+
+
+def test_logclient_query_with_a_refused_client_certificate_names_the_alert(
+        query_tls_server, pki, tmp_path):                               # noqa: F811
+    srv = query_tls_server()
+    base = ["--tls", "-H", "127.0.0.1", "--query-port", srv.query_port, "--ca", pki["ca"]]
+    for cert, alert in ((None, "certificate required"), ("rogue", "unknown ca"),
+                        ("expired", "certificate expired")):
+        args = base + (["--cert", pki[cert], "--key", pki[cert + "_key"]] if cert else [])
+        res = run_client(args + ["list"], tmp_path, plain=False)
+        assert res.returncode == 1, (cert, res.stderr)
+        line = one_stderr_line(res, "logclient")
+        assert "TLS with 127.0.0.1:%d" % srv.query_port in line and alert in line, line
