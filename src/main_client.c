@@ -1,4 +1,5 @@
 /* logclient: sends messages to a logserver. */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,17 +16,20 @@ static const struct cli_program client_program = {
 	.name = "logclient",
 	.usage = "[-c FILE] [-H HOST] [-p PORT] [--plain] [[send] MESSAGE ...]\n"
 	    "       logclient [options] list\n"
-	    "       logclient [options] fetch NAME [-o FILE] [--offset N | --resume]\n"
+	    "       logclient [options] fetch NAME [-o FILE] [--offset N | --resume | --force]\n"
 	    "       logclient [options] follow [NAME] [--from-start | --lines N]",
 	.summary = "Sends MESSAGE (the arguments joined by spaces) to a logserver, or else every\n"
-	    "line of standard input until EOF or a line 'quit'. It speaks RELP (the server's\n"
-	    "--relp-port): the server acknowledges each message once written; up to --window\n"
+	    "line of standard input until EOF (or a line 'quit' typed on a terminal; from a\n"
+	    "pipe 'quit' is a message). It speaks RELP (the server's --relp-port): the\n"
+	    "server acknowledges each message once written; up to --window\n"
 	    "messages are sent ahead, and after a broken connection it reconnects and sends\n"
 	    "again what was not acknowledged, for up to --retry-for seconds without progress.\n"
 	    "A message longer than 64 KiB goes as several. --plain sends plain TCP lines to\n"
 	    "the server's --port instead. list, fetch and follow talk to the server's query\n"
-	    "port: list its log files, download one (resumable), or print records as they\n"
-	    "are written. To send a message that starts with one of these words, write\n"
+	    "port (--query-port; logclient waits for its greeting before it sends anything):\n"
+	    "list its log files, download one (resumable; an existing file only with --force\n"
+	    "or --resume), or print records as they are written; --tls for a server with\n"
+	    "--query-tls on. To send a message that starts with one of these words, write\n"
 	    "'send' before it.",
 	.default_config = "./logclient.conf",
 	.tab = client_options,
@@ -34,9 +38,9 @@ static const struct cli_program client_program = {
 	    "not (it refused, or --retry-for seconds passed without progress: 'N of M messages\n"
 	    "were not acknowledged'); with --plain 0 when every message was sent and the\n"
 	    "server closed the connection cleanly, 1 when it cannot be reached or the\n"
-	    "connection broke; 2 on a usage error. SIGTERM or SIGINT stop the reading; what\n"
-	    "was read still gets up to --retry-for seconds to be acknowledged (a second\n"
-	    "signal: none).\n",
+	    "connection broke; 2 on a usage error; 130 after SIGINT (Ctrl-C), once what was\n"
+	    "to be said is said. SIGTERM or SIGINT stop the reading; what was read still\n"
+	    "gets up to --retry-for seconds to be acknowledged (a second signal: none).\n",
 };
 
 static void
@@ -89,5 +93,9 @@ main(int argc, char **argv)
 	sig_init_client();
 	rc = run(&cfg, operands, noperands);
 	free(operands);
+	/* Ctrl-C: what was to be said is said; the status says interrupted,
+	 * as a shell expects (128 + SIGINT). */
+	if (sig_got_int)
+		rc = 128 + SIGINT;
 	return rc;
 }

@@ -114,13 +114,13 @@ conn_open(struct sender *s)
 {
 	char err[300], offers[512];
 	size_t n;
-	int fd = net_connect(s->cfg->host, s->port, err, sizeof(err));
+	int fd = net_connect(s->cfg->host, s->port, s->cfg->timeout * 1000, err, sizeof(err));
 	int64_t now = cs_now_ms();
 
 	s->reopen = 0;
-	if (fd == -1) {
+	if (fd < 0) {
 		cs_why(s, "%s", err);
-		s->hint = HINT_PORT;
+		s->hint = fd == NET_UNRESOLVED ? "" : HINT_PORT;
 		conn_broken(s, now);
 		return;
 	}

@@ -4,8 +4,9 @@
 #include <string.h>
 
 void
-lines_init(struct lines *ls)
+lines_init(struct lines *ls, int interactive)
 {
+	ls->interactive = interactive;
 	ls->start = ls->len = 0;
 	ls->eof = ls->quit = ls->cut = 0;
 }
@@ -62,7 +63,7 @@ lines_next(struct lines *ls, const char **msg, size_t *len)
 		ls->cut = 1;
 		return 1;
 	}
-	if (!ls->cut && l == 4 && memcmp(p, "quit", 4) == 0) {
+	if (ls->interactive && !ls->cut && l == 4 && memcmp(p, "quit", 4) == 0) {
 		ls->quit = 1;
 		return 0;
 	}

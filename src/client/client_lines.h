@@ -7,9 +7,10 @@
  * buffer (valid until the next lines_space()). A message is a line without
  * its LF and without one CR before it; a line longer than LINES_MSG_MAX
  * bytes is cut into pieces of LINES_MSG_MAX bytes, each its own message.
- * A whole line "quit" ends the input (it and everything after it are not
- * messages); a last line without LF at EOF is a message too, unless it is
- * "quit". No I/O, no allocation.
+ * In an interactive session (standard input a terminal) a whole line
+ * "quit" ends the input (it and everything after it are not messages); a
+ * last line without LF at EOF is a message too, unless it is "quit". From
+ * a pipe or a file "quit" is an ordinary message. No I/O, no allocation.
  */
 #ifndef LOGSERVER_CLIENT_LINES_H
 #define LOGSERVER_CLIENT_LINES_H
@@ -25,11 +26,12 @@ struct lines {
 	size_t start;		/* first byte not yet returned */
 	size_t len;		/* bytes in buf */
 	int eof;		/* no more input will come */
+	int interactive;	/* a line "quit" ends the input */
 	int quit;		/* a line "quit" was seen */
 	int cut;		/* the next message continues a cut line */
 };
 
-void lines_init(struct lines *ls);
+void lines_init(struct lines *ls, int interactive);
 
 /* Where the next read goes (moves pending bytes to the front first);
  * *cap is 0 when the buffer holds a full piece already. */

@@ -2,6 +2,7 @@
 #include "client_plain.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +12,7 @@
 
 #include <openssl/ssl.h>
 
+#include "client_net.h"
 #include "client_send.h"
 #include "log.h"
 #include "net.h"
@@ -57,11 +59,45 @@ tls_alert(struct stream *c)
 	return 1;
 }
 
+static long long write_ms;	/* --timeout: a server taking nothing this long is dead */
+
+/* Writes every byte; fails with ETIMEDOUT when the server takes nothing for
+ * write_ms (it stopped reading: logclient must not hang on it forever). */
+static int
+write_all(struct stream *c, const char *p, size_t len)
+{
+	long long deadline = net_now_ms() + write_ms;
+
+	while (len > 0) {
+		ssize_t n = stream_send(c, p, len);
+		struct pollfd pfd = { .fd = c->fd, .events = stream_events(c, POLLOUT) };
+		long long left = deadline - net_now_ms();
+
+		if (n > 0) {
+			p += n;
+			len -= (size_t)n;
+			deadline = net_now_ms() + write_ms;
+			continue;
+		}
+		if (n == -1 && errno != EAGAIN && errno != EINTR)
+			return -1;
+		if (n == -1 && errno == EAGAIN && (left <= 0 ||
+		    poll(&pfd, 1, left > INT_MAX ? INT_MAX : (int)left) == 0)) {
+			errno = ETIMEDOUT;
+			return -1;
+		}
+	}
+	return 0;
+}
+
 /* A write failed: reports why, once. */
 static int
 lost(struct stream *c)
 {
-	if (!tls_alert(c))
+	if (errno == ETIMEDOUT)
+		log_warnx("the server took nothing for --timeout %lld s; not every line was sent",
+		    write_ms / 1000);
+	else if (!tls_alert(c))
 		log_warn("connection to the server lost; not every line was sent");
 	return 1;
 }
@@ -133,7 +169,7 @@ send_lines(struct stream *c, const char *buf, size_t len)
 	size_t o = 0, start = 0;
 
 	if (c->ssl == NULL)
-		return stream_write_all(c, buf, len);
+		return write_all(c, buf, len);
 	while (start < len) {
 		const char *nl = memchr(buf + start, '\n', len - start);
 		size_t end = nl != NULL ? (size_t)(nl - buf) : len, l = end - start;
@@ -141,7 +177,7 @@ send_lines(struct stream *c, const char *buf, size_t len)
 		if (l > 0 && buf[start + l - 1] == '\r')
 			l--;
 		if (o + l + 16 > sizeof(out)) {
-			if (stream_write_all(c, out, o) == -1)
+			if (write_all(c, out, o) == -1)
 				return -1;
 			o = 0;
 		}
@@ -158,10 +194,38 @@ send_lines(struct stream *c, const char *buf, size_t len)
 		}
 		start = end + 1;
 	}
-	return stream_write_all(c, out, o);
+	return write_all(c, out, o);
 }
 
-/* Sends stdin line by line until EOF, "quit", or a signal. */
+/*
+ * Before lines go out: has the server closed (it stopped, or restarted)? A
+ * write to a closed connection still succeeds once, so without this check
+ * the first line after the server stopped would be lost without a word.
+ * Returns 0 when the connection looks alive, else 1 after saying why.
+ */
+static int
+gone(struct stream *c)
+{
+	struct pollfd p = { .fd = c->fd, .events = POLLIN | POLLRDHUP };
+	char buf[512];
+	ssize_t n;
+
+	if (poll(&p, 1, 0) <= 0 || !(p.revents & (POLLIN | POLLRDHUP | POLLHUP | POLLERR)))
+		return 0;
+	n = c->ssl != NULL ? stream_read_nowait(c, buf, sizeof(buf)) :
+	    recv(c->fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
+	if (n > 0)
+		return refused(buf, (size_t)n);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return 0;	/* TLS: a record that carried no data (a session ticket) */
+	if (n == -1 && tls_alert(c))
+		return 1;
+	log_warnx("the server closed the connection (it stopped or restarted); the lines "
+	    "read since were not sent");
+	return 1;
+}
+
+/* Sends stdin line by line until EOF, a signal, or (on a terminal) "quit". */
 static int
 send_stdin(struct stream *c)
 {
@@ -184,23 +248,25 @@ send_stdin(struct stream *c)
 			if (n == -1 && errno != EINTR)
 				log_warn("cannot read standard input");
 			/* EOF or a signal: a last line without newline still goes,
-			 * unless it is "quit". */
-			if (len > 0 && !(len == 4 && memcmp(buf, "quit", 4) == 0)) {
+			 * unless it is "quit" typed on a terminal. */
+			if (len > 0 && !(tty && len == 4 && memcmp(buf, "quit", 4) == 0)) {
 				buf[len++] = '\n';
+				if (gone(c))
+					return 1;
 				if (send_lines(c, buf, len) == -1)
 					goto lost;
 			}
 			break;
 		}
 		len += (size_t)n;
-		/* Send every complete line, stopping at a line "quit". */
+		/* Send every complete line, stopping at a line "quit" typed. */
 		for (size_t i = 0; i < len; i++) {
 			if (buf[i] != '\n')
 				continue;
 			size_t l = i - start;
 			if (l > 0 && buf[i - 1] == '\r')
 				l--;
-			if (l == 4 && memcmp(buf + start, "quit", 4) == 0) {
+			if (tty && l == 4 && memcmp(buf + start, "quit", 4) == 0) {
 				done = 1;
 				break;
 			}
@@ -208,6 +274,8 @@ send_stdin(struct stream *c)
 		}
 		if (!done && sendto == 0 && len == IN_CHUNK)
 			sendto = len;	/* a line longer than the buffer goes in pieces */
+		if (sendto > 0 && gone(c))
+			return 1;
 		if (sendto > 0 && send_lines(c, buf, sendto) == -1)
 			goto lost;
 		memmove(buf, buf + sendto, len - sendto);
@@ -228,50 +296,27 @@ send_words(struct stream *c, char **words, int n)
 	int rc;
 
 	msg[len++] = '\n';
-	rc = len <= IN_CHUNK ? send_lines(c, msg, len) : stream_write_all(c, msg, len);
+	rc = len <= IN_CHUNK ? send_lines(c, msg, len) : write_all(c, msg, len);
 	free(msg);
 	if (rc == -1)
 		return lost(c);
 	return finish(c);
 }
 
-/* --tls: the handshake; every failure is one line and status 1. */
-static int
-start_tls(const struct client_config *cfg, int fd, int port, struct stream *c)
-{
-	const char *name = cfg->tls_server_name[0] != '\0' ? cfg->tls_server_name : cfg->host;
-	char err[512];
-	SSL_CTX *ctx = tls_client_ctx(cfg->ca, cfg->cert, cfg->key, err, sizeof(err));
-	int rc;
-
-	if (ctx == NULL) {
-		log_warnx("%s", err);
-		return -1;
-	}
-	rc = tls_client_connect(ctx, fd, name, cfg->tls_handshake_timeout * 1000, c, err,
-	    sizeof(err));
-	SSL_CTX_free(ctx);	/* the connection keeps its own reference */
-	if (rc == -1)
-		log_warnx("TLS with %s:%d (server name %s): %s", cfg->host, port, name, err);
-	return rc;
-}
-
 int
 plain_send(const struct client_config *cfg, char **words, int nwords)
 {
-	char err[512];
-	int fd, rc, port = cfg->port != 0 ? (int)cfg->port : cfg->tls ? TLS_DEFAULT_PORT :
+	int rc, port = cfg->port != 0 ? (int)cfg->port : cfg->tls ? TLS_DEFAULT_PORT :
 	    PLAIN_PORT;
 	struct stream c;
 
-	fd = net_connect(cfg->host, port, err, sizeof(err));
-	if (fd == -1) {
-		log_warnx("%s (is logserver running there?)", err);
+	if (client_connect(cfg, port, cfg->timeout * 1000, " (is logserver running there?)",
+	    &c) == -1)
 		return 1;
-	}
-	stream_plain(&c, fd);
-	if (cfg->tls && start_tls(cfg, fd, port, &c) == -1) {
-		close(fd);
+	write_ms = cfg->timeout * 1000;
+	if (c.ssl == NULL && net_set_nonblock(c.fd) == -1) {
+		log_warn("cannot make the socket to the server non-blocking");
+		stream_close(&c);
 		return 1;
 	}
 	rc = nwords > 0 ? send_words(&c, words, nwords) : send_stdin(&c);

@@ -267,9 +267,9 @@ cs_send(const struct client_config *cfg, char **words, int nwords)
 	if (nwords > 0) {
 		s.words = cs_join_words(words, nwords, &s.wlen);
 	} else {
-		lines_init(&ls);
-		s.ls = &ls;
 		s.tty = isatty(STDIN_FILENO);
+		lines_init(&ls, s.tty);
+		s.ls = &ls;
 	}
 	for (;;) {
 		int64_t now = cs_now_ms();

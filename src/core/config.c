@@ -130,8 +130,9 @@ const struct opt_def client_options[] = {
 	  "RELP: reconnect and resend until this long has passed without progress (0: no retry)" },
 	{ "window", 0, OPT_INT, "128", 1, 1024, NULL, C(window), "N",
 	  "RELP: messages sent ahead of their acknowledgements (1 to 1024)" },
-	{ "query-port", 0, OPT_INT, "5141", 1, 65535, NULL, C(query_port), "PORT",
-	  "the server's query port, for list/fetch/follow" },
+	{ "query-port", 0, OPT_INT, "0", 0, 65535, NULL, C(query_port), "PORT",
+	  "the server's query port, for list/fetch/follow (default: -p when given, else "
+	  "5141; when set it wins over -p)" },
 	{ "token-file", 0, OPT_STRING, "", 0, STR_CAP(client_config, token_file), NULL,
 	  C(token_file), "FILE", "file with the query token, when the server wants one" },
 	{ "output", 'o', OPT_STRING, "", 0, STR_CAP(client_config, output), NULL, C(output),
@@ -140,13 +141,15 @@ const struct opt_def client_options[] = {
 	  "fetch: start at byte N; the output file keeps its first N bytes (default: 0)" },
 	{ "resume", 0, OPT_FLAG, NULL, 0, 0, NULL, C(resume), NULL,
 	  "fetch: continue an interrupted download of the output file" },
+	{ "force", 0, OPT_FLAG, NULL, 0, 0, NULL, C(force), NULL,
+	  "fetch: overwrite the output file when it exists (without it, fetch refuses)" },
 	{ "from-start", 0, OPT_FLAG, NULL, 0, 0, NULL, C(from_start), NULL,
 	  "follow: start at the beginning of the file" },
 	{ "lines", 'n', OPT_INT, "-1", -1, 1000000, NULL, C(lines), "N",
 	  "follow: start with the last N lines (default 10)" },
 	{ "timeout", 0, OPT_INT, "60", 1, 86400, NULL, C(timeout), "SECONDS",
-	  "list, fetch: give up on a server silent this long; RELP: a connection whose "
-	  "answers stop this long is broken (reconnect)" },
+	  "every wait for the server: connect, the query greeting and answers (follow: "
+	  "until it streams); RELP: a connection whose answers stop this long is broken" },
 	{ "tls", 0, OPT_FLAG, NULL, 0, 0, NULL, C(tls), NULL,
 	  "TLS: RELP over TLS (-p the server's --relp-tls-port); with --plain syslog over "
 	  "TLS (RFC 5425, port 6514)" },

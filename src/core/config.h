@@ -81,11 +81,12 @@ struct client_config {
 	int plain;			/* send plain TCP lines instead of RELP */
 	long long retry_for;		/* RELP: seconds without progress before giving up */
 	long long window;		/* RELP: unacknowledged messages at most */
-	long long query_port;
+	long long query_port;		/* 0: -p, else 5141 (QUERY_DEFAULT_PORT) */
 	char token_file[1024];
 	char output[1024];		/* fetch -o */
 	long long offset;		/* fetch --offset, -1 when not given */
 	int resume;
+	int force;			/* fetch: overwrite an existing output file */
 	int from_start;
 	long long lines;		/* follow --lines, -1 when not given */
 	long long timeout;		/* list/fetch, RELP answers: seconds a silent server is

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 volatile sig_atomic_t sig_got_term;
+volatile sig_atomic_t sig_got_int;
 volatile sig_atomic_t sig_got_hup;
 volatile sig_atomic_t sig_got_chld;
 
@@ -21,6 +22,8 @@ on_signal(int signo)
 	case SIGTERM:
 	case SIGINT:
 		sig_got_term = signo;
+		if (signo == SIGINT)
+			sig_got_int = 1;	/* stays set: logclient's exit status 130 */
 		break;
 	case SIGHUP:
 		sig_got_hup = 1;

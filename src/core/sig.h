@@ -12,6 +12,7 @@
 #include <signal.h>
 
 extern volatile sig_atomic_t sig_got_term;	/* SIGTERM or SIGINT: the number */
+extern volatile sig_atomic_t sig_got_int;	/* SIGINT came (never reset; logclient exits 130) */
 extern volatile sig_atomic_t sig_got_hup;
 extern volatile sig_atomic_t sig_got_chld;
 

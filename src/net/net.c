@@ -4,11 +4,14 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 int
@@ -132,12 +135,71 @@ net_listen(const char *bindaddr, int port, int type, int *fds, char *note, size_
 	return n;
 }
 
+/* One address: a non-blocking connect() waited for until deadline (ms of
+ * CLOCK_MONOTONIC, -1 none). The socket returned is blocking again. */
+static int
+connect_one(const struct addrinfo *ai, long long deadline, int *saved)
+{
+	int fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+	    ai->ai_protocol);
+	int soerr = 0;
+	socklen_t len = sizeof(soerr);
+
+	if (fd == -1) {
+		*saved = errno;
+		return -1;
+	}
+	if (connect(fd, ai->ai_addr, ai->ai_addrlen) == -1) {
+		if (errno != EINPROGRESS) {
+			*saved = errno;
+			close(fd);
+			return -1;
+		}
+		for (;;) {
+			struct pollfd p = { .fd = fd, .events = POLLOUT };
+			long long left = deadline < 0 ? -1 : deadline - net_now_ms();
+			int r = left < 0 && deadline >= 0 ? 0 :
+			    poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
+
+			if (r == -1 && errno == EINTR)
+				continue;	/* a signal: the caller's deadline still holds */
+			if (r <= 0) {
+				*saved = r == 0 ? ETIMEDOUT : errno;
+				close(fd);
+				return -1;
+			}
+			break;
+		}
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &soerr, &len) == -1 || soerr != 0) {
+			*saved = soerr != 0 ? soerr : errno;
+			close(fd);
+			return -1;
+		}
+	}
+	if (fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) == -1) {
+		*saved = errno;
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+long long
+net_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 int
-net_connect(const char *host, int port, char *err, size_t errlen)
+net_connect(const char *host, int port, long long timeout_ms, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	char portstr[16];
 	int rc, fd = -1, saved = 0;
+	long long deadline = timeout_ms < 0 ? -1 : net_now_ms() + timeout_ms;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
@@ -146,23 +208,17 @@ net_connect(const char *host, int port, char *err, size_t errlen)
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	rc = getaddrinfo(host, portstr, &hints, &res);
 	if (rc != 0) {
-		snprintf(err, errlen, "cannot resolve '%s': %s", host, gai_strerror(rc));
-		return -1;
+		snprintf(err, errlen, "cannot resolve %s: %s", host,
+		    rc == EAI_SYSTEM ? strerror(errno) : gai_strerror(rc));
+		return NET_UNRESOLVED;
 	}
-	for (ai = res; ai != NULL; ai = ai->ai_next) {
-		fd = socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, ai->ai_protocol);
-		if (fd == -1) {
-			saved = errno;
-			continue;
-		}
-		if (connect(fd, ai->ai_addr, ai->ai_addrlen) == 0)
-			break;
-		saved = errno;
-		close(fd);
-		fd = -1;
-	}
+	for (ai = res; ai != NULL && fd == -1; ai = ai->ai_next)
+		fd = connect_one(ai, deadline, &saved);
 	freeaddrinfo(res);
-	if (fd == -1)
+	if (fd == -1 && saved == ETIMEDOUT)
+		snprintf(err, errlen, "cannot connect to %s port %d: no answer within %lld s",
+		    host, port, timeout_ms / 1000);
+	else if (fd == -1)
 		snprintf(err, errlen, "cannot connect to %s port %d: %s", host, port,
 		    strerror(saved));
 	return fd;

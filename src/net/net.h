@@ -28,8 +28,16 @@ int net_listen(const char *bind, int port, int type, int *fds, char *note, size_
  * each sender always to the same one). */
 #define NET_SHARED 0x40000000
 
-/* Connects a TCP socket to host:port, trying every address. -1 with err. */
-int net_connect(const char *host, int port, char *err, size_t errlen);
+/* Connects a TCP socket to host:port, trying every address, all within
+ * timeout_ms (-1: no limit; a non-blocking connect() waited for with
+ * poll()). Returns a blocking socket, or -1 with err ("no answer within N s"
+ * when the time ran out), or NET_UNRESOLVED when the name does not resolve
+ * ("cannot resolve HOST: ..."). */
+#define NET_UNRESOLVED (-2)
+int net_connect(const char *host, int port, long long timeout_ms, char *err, size_t errlen);
+
+/* Milliseconds of CLOCK_MONOTONIC. */
+long long net_now_ms(void);
 
 /* "1.2.3.4:5" or "[::1]:5"; IPv4-mapped IPv6 is written as IPv4.
  * Returns the length written (dst has cap >= 64). */

@@ -8,7 +8,8 @@
  *   SUM <name> <offset> <length>
  *   FOLLOW <name|-> [START | END | LINES <n> | OFFSET <n>]
  *   QUIT
- * Replies start with "OK ..." or "ERR <code> <text>" (docs/PROTOCOL.md).
+ * The server greets first (QUERY_GREETING). Replies start with "OK ..." or
+ * "ERR <code> <text>" (docs/PROTOCOL.md).
  * query_parse() fills a struct q_request whose name is a copy (NUL-ended).
  * A name must look like one of the server's own log files (logname.h):
  * anything else, "../x", "/etc/passwd", a lock file, is refused with
@@ -23,6 +24,11 @@
 
 #define QUERY_LINE_MAX 1024
 #define QUERY_TOKEN_MAX 512
+/* The first line the server sends on every query connection it serves
+ * (after the TLS handshake with --query-tls): a client sends nothing, not
+ * even AUTH, before it has read it. The number is the protocol version. */
+#define QUERY_GREETING "OK logserver-query 1"
+#define QUERY_DEFAULT_PORT 5141
 #define QUERY_SUM_MAX (16ULL * 1024 * 1024)	/* longest range SUM hashes */
 
 enum q_cmd { Q_AUTH, Q_LIST, Q_FETCH, Q_SUM, Q_FOLLOW, Q_QUIT };

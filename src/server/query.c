@@ -484,6 +484,12 @@ query_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	/* A client that stops reading frees this child after the idle time. */
 	struct timeval stall = { IDLE_TIMEOUT_MS / 1000, 0 };
 	(void)setsockopt(conn->fd, SOL_SOCKET, SO_SNDTIMEO, &stall, sizeof(stall));
+	/* The greeting tells a client it reached a query service before it
+	 * sends a token (to an ingest port, that would become a record). */
+	if (reply(&q, "%s", QUERY_GREETING) == -1) {
+		stream_close(conn);
+		return 0;
+	}
 
 	for (;;) {
 		struct q_request rq;

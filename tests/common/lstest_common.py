@@ -168,3 +168,40 @@ if pytest is not None:
                 found += [ln.decode(errors="replace") for ln in data.splitlines()
                           if SANDBOX_KILL in ln]
         assert not found, "sandbox killed a child:\n" + "\n".join(found[:5])
+
+
+# --------------------------------------------------------------------------
+# a terminal for standard input
+
+class OnTty:
+    """Starts argv with a pseudo-terminal as standard input (an interactive
+    session: isatty(0) is true); stdout and stderr are pipes. type() writes
+    as a user types (the terminal delivers line by line); eof() is Ctrl-D."""
+
+    def __init__(self, procs, argv, cwd):
+        import pty
+        import termios
+        self.master, slave = pty.openpty()
+        attrs = termios.tcgetattr(slave)
+        attrs[3] &= ~termios.ECHO           # no echo: nothing piles up unread on the master
+        termios.tcsetattr(slave, termios.TCSANOW, attrs)
+        self.proc = procs.popen(argv, cwd=str(cwd), stdin=slave, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, start_new_session=True)
+        os.close(slave)
+        procs.on_cleanup(self.close)
+
+    def type(self, data):
+        os.write(self.master, data)
+
+    def eof(self):
+        os.write(self.master, b"\x04")
+
+    def wait(self, timeout):
+        rc = self.proc.wait(timeout)
+        return rc, self.proc.stderr.read().decode(errors="replace")
+
+    def close(self):
+        try:
+            os.close(self.master)
+        except OSError:
+            pass

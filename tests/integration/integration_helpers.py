@@ -196,6 +196,7 @@ child_pids = _common.child_pids
 
 proc_state = _common.proc_state
 Procs = _common.Procs
+OnTty = _common.OnTty
 
 
 def vm_rss_kb(pid):

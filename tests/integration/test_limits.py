@@ -192,8 +192,9 @@ def test_an_unauthenticated_query_flood_adds_a_bounded_number_of_records(start_s
                 if not chunk:
                     break
                 data += chunk
-            # one answer, about authentication only, then the server closes
-            assert data == b"ERR auth this server wants AUTH <token> first\n", data[:200]
+            # the greeting, one answer, about authentication only, then the server closes
+            assert data == b"OK logserver-query 1\nERR auth this server wants AUTH <token> " \
+                b"first\n", data[:200]
     assert srv.stop() == 0
     recs = read_records(srv.logdir)
     assert 1 <= len(events(recs, "query 127.0.0.1:")) <= 20

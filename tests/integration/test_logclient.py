@@ -3,10 +3,11 @@ and errors."""
 import signal
 import socket
 import subprocess
+import time
 
 import pytest
 
-from integration_helpers import (CLIENT, CLIENT_PLAIN, client_msgs, events, free_port,
+from integration_helpers import (CLIENT, CLIENT_PLAIN, OnTty, client_msgs, events, free_port,
                                  one_stderr_line, run_client, wait_until)
 
 
@@ -58,25 +59,41 @@ def test_logclient_sends_stdin_lines_until_eof(start_server, tmp_path):
         ["line one", "line two", "\\ttabbed", "last without newline"]
 
 
-def test_logclient_quit_line_stops_without_eof(start_server, tmp_path, procs):
+def plain_on_pipe(procs, tmp_path, srv):
+    return procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                       cwd=str(tmp_path),
+                       stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def plain_on_tty(procs, tmp_path, srv):
+    return OnTty(procs, [CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
+                 tmp_path)
+
+
+def test_logclient_quit_typed_on_a_terminal_stops_without_eof(start_server, tmp_path, procs):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
-                    cwd=str(tmp_path),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    p.stdin.write(b"kept 1\nkept 2\nquit\nnot sent\n")
-    p.stdin.flush()                 # stdin stays open: "quit" alone must end it
-    assert p.wait(15) == 0
+    t = plain_on_tty(procs, tmp_path, srv)
+    t.type(b"kept 1\nkept 2\nquit\nnot sent\n")     # no Ctrl-D: "quit" alone ends it
+    assert t.wait(15)[0] == 0
     assert only_connection(srv, before) == ["kept 1", "kept 2"]
 
 
-def test_logclient_quit_is_only_a_whole_line(start_server, tmp_path):
+def test_logclient_quit_on_a_terminal_is_only_a_whole_line(start_server, tmp_path, procs):
     srv = start_server()
     before = known_peers(srv)
-    res = run_client(["-H", "127.0.0.1", "-p", srv.port], tmp_path,
-                     input=b"quite\nquit now\n quit\nquit\nafter\n")
-    assert res.returncode == 0
+    t = plain_on_tty(procs, tmp_path, srv)
+    t.type(b"quite\nquit now\n quit\nquit\nafter\n")
+    assert t.wait(15)[0] == 0
     assert only_connection(srv, before) == ["quite", "quit now", " quit"]
+
+
+def test_logclient_quit_from_a_pipe_is_an_ordinary_message(start_server, tmp_path):
+    srv = start_server()
+    before = known_peers(srv)
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], tmp_path, input=b"a\nquit\nb\nquit")
+    assert res.returncode == 0, res.stderr
+    assert only_connection(srv, before) == ["a", "quit", "b", "quit"]
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
@@ -84,21 +101,57 @@ def test_logclient_signal_ends_it_after_sending_what_was_read(start_server, tmp_
                                                               sig):
     srv = start_server()
     before = known_peers(srv)
-    p = procs.popen([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p", str(srv.port)],
-                    cwd=str(tmp_path),
-                    stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    p = plain_on_pipe(procs, tmp_path, srv)
     p.stdin.write(b"read before the signal\n")
     p.stdin.flush()
     srv.wait_records(lambda rs: ["read before the signal"] in client_records(srv, before)
                      .values())
     p.send_signal(sig)
-    assert p.wait(15) == 0, p.stderr.read()
+    # Ctrl-C's status is 130, as for any interrupted command; SIGTERM's 0.
+    assert p.wait(15) == (130 if sig == signal.SIGINT else 0), p.stderr.read()
     peers = client_records(srv, before)
     assert list(peers.values()) == [["read before the signal"]]
     peer = next(iter(peers))
     # exit 0: the server has already written the disconnect
     assert [r.event for r in events(srv.records(), "disconnect %s " % peer)] == \
         ["disconnect %s messages=1 truncated=0" % peer]
+
+
+def test_logclient_plain_line_after_the_server_stopped_is_reported_not_lost(start_server,
+                                                                            tmp_path, procs):
+    srv = start_server()
+    before = known_peers(srv)
+    p = plain_on_pipe(procs, tmp_path, srv)
+    p.stdin.write(b"before the stop\n")
+    p.stdin.flush()
+    srv.wait_records(lambda rs: ["before the stop"] in client_records(srv, before).values())
+    assert srv.stop() == 0
+    p.stdin.write(b"after the stop\n")
+    p.stdin.flush()                 # stdin stays open: the dead connection alone must end it
+    assert p.wait(15) == 1
+    err = p.stderr.read().decode()
+    assert err.count("\n") == 1 and "the server closed the connection" in err \
+        and "not sent" in err, err
+
+
+def test_logclient_plain_gives_up_on_a_server_that_stops_reading(tmp_path):
+    big = tmp_path / "big.txt"
+    with open(big, "wb") as f:
+        line = b"y" * 1023 + b"\n"
+        f.write(line * (64 * 1024))         # 64 MiB: more than the socket buffers hold
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)                       # accepted by the kernel, never read
+        t0 = time.monotonic()
+        with open(big, "rb") as f:
+            res = subprocess.run([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p",
+                                  str(lst.getsockname()[1]), "--timeout", "1"], stdin=f,
+                                 capture_output=True, timeout=60, cwd=str(tmp_path))
+        took = time.monotonic() - t0
+    assert res.returncode == 1
+    line = one_stderr_line(res, "logclient")
+    assert "took nothing for --timeout 1 s" in line, line
+    assert took < 10, took
 
 
 def test_logclient_connects_over_ipv6(start_server, tmp_path):
@@ -206,11 +259,15 @@ def test_logclient_line_longer_than_its_buffer_is_sent_whole(start_server, tmp_p
     assert only_connection(srv, before) == [big.decode(), "short"]
 
 
-def test_logclient_quit_as_last_line_without_newline_stops(start_server, tmp_path):
+def test_logclient_quit_typed_without_newline_before_ctrl_d_stops(start_server, tmp_path,
+                                                                  procs):
     srv = start_server()
     before = known_peers(srv)
-    res = run_client(["-H", "127.0.0.1", "-p", srv.port], tmp_path, input=b"a\nquit")
-    assert res.returncode == 0
+    t = plain_on_tty(procs, tmp_path, srv)
+    t.type(b"a\nquit")
+    t.eof()                     # the first Ctrl-D hands over "quit", the second is EOF
+    t.eof()
+    assert t.wait(15)[0] == 0
     assert only_connection(srv, before) == ["a"]
 
 

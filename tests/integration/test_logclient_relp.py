@@ -18,8 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from integration_helpers import (CLIENT, REPO, SERVER_HELP, client_msgs, events, free_port,
-                                 proc_state, wait_until)
+from integration_helpers import (CLIENT, REPO, OnTty, SERVER_HELP, client_msgs, events,
+                                 free_port, proc_state, wait_until)
 
 FRAME_RE = re.compile(rb"^(\d{1,9}) ([A-Za-z]{1,32}) (\d{1,9})([ \n])")
 HEADER_START_RE = re.compile(rb"^\d{0,9}( [A-Za-z]{0,32}( \d{0,9})?)?$")
@@ -361,13 +361,19 @@ def test_stdin_lines_are_numbered_in_order_and_closed_after_the_last_ack(procs, 
     check_frames(srv, lines)
 
 
-def test_quit_line_ends_the_input(procs, tmp_path):
+def test_quit_typed_on_a_terminal_ends_the_input(procs, tmp_path):
     srv = FakeRelp(procs)
-    p = start_client(procs, tmp_path, srv.port)
-    p.stdin.write(b"kept 1\nkept 2\nquit\nnot sent\n")
-    p.stdin.flush()                 # stdin stays open: "quit" alone must end it
-    assert p.wait(15) == 0
+    t = OnTty(procs, [CLIENT, "-H", "127.0.0.1", "-p", srv.port], tmp_path)
+    t.type(b"kept 1\nkept 2\nquit\nnot sent\n")     # no Ctrl-D: "quit" alone ends it
+    assert t.wait(15)[0] == 0
     check_frames(srv, [b"kept 1", b"kept 2"])
+
+
+def test_quit_from_a_pipe_is_an_ordinary_message(procs, tmp_path):
+    srv = FakeRelp(procs)
+    rc, err, _ = run_relp(procs, tmp_path, srv.port, input=b"a\nquit\nb\n")
+    assert rc == 0, err
+    check_frames(srv, [b"a", b"quit", b"b"])
 
 
 def test_every_run_has_its_own_session_id(procs, tmp_path):
@@ -559,7 +565,8 @@ def test_a_signal_stops_the_reading_but_waits_for_the_acks(procs, tmp_path, sig)
     wait_until(lambda: quiet(p, c, srv), what="logclient waiting")
     assert p.poll() is None
     srv.release()
-    assert p.wait(15) == 0, p.stderr.read()
+    # Every message acknowledged: 0 after SIGTERM; Ctrl-C's status is 130.
+    assert p.wait(15) == (130 if sig == signal.SIGINT else 0), p.stderr.read()
     assert c.got_close
     check_frames(srv, [b"read before the signal"])
 
@@ -751,3 +758,21 @@ def test_rsyslog_imrelp_gets_every_line_across_its_restart(procs, tmp_path):
     assert p.returncode == 0, err
     got = out.read_bytes().split(b"\n")[:-1]
     assert set(got) == {b"rs %06d" % i for i in range(n)}
+
+
+@needs_relp
+def test_first_line_after_the_server_restarted_is_resent_not_lost(start_server, procs,
+                                                                  tmp_path):
+    # The server stops while logclient waits for input; the next line goes out
+    # on the dead connection, is not acknowledged, and is sent again on a new one.
+    srv = relp_server(start_server)
+    p = start_client(procs, tmp_path, srv.relp_port)
+    p.stdin.write(b"before the restart\n")
+    p.stdin.flush()
+    srv.wait_records(lambda rs: any(r.msg == "before the restart" for r in rs
+                                    if not r.is_event), what="the first line")
+    assert srv.stop() == 0
+    again = start_server("--relp-port", srv.relp_port, logdir=tmp_path / "logs2")
+    _out, err = p.communicate(b"after the restart\n", timeout=60)
+    assert p.returncode == 0, err
+    assert [r.msg for r in again.records() if not r.is_event] == ["after the restart"]

@@ -124,6 +124,13 @@ def query_over_tls(port, pki, request, cert="good"):
         ctx.load_cert_chain(str(pki[cert]), str(pki[cert + "_key"]))
     with socket.create_connection(("127.0.0.1", port), timeout=20) as raw:
         with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            greeting = b""
+            while not greeting.endswith(b"\n"):     # a client speaks only after it
+                b = s.recv(1)
+                if not b:
+                    break
+                greeting += b
+            assert greeting == b"OK logserver-query 1\n", greeting
             s.sendall(request)
             out = b""
             while not out.endswith(b"\n") or b"OK bye" not in out:

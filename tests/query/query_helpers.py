@@ -28,6 +28,7 @@ LOGNAME_RE = _common.LOGNAME_RE
 TIME_RE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
 TIMEOUT = 20.0
 LOOP = "127.0.0.1"
+GREETING = b"OK logserver-query 1"     # the server's first line on a query connection
 
 
 # --------------------------------------------------------------------------
@@ -234,7 +235,10 @@ def launch_server(procs, workdir, *args, logdir=None, udp_port=0, max_files=1000
 # the query protocol
 
 class QConn:
-    """One query connection. Every byte received is kept in .received."""
+    """One query connection. Every byte received after the server's greeting
+    is kept in .received. The greeting is read (and checked) before the first
+    send, as a client must; a test that wants the raw bytes of a refused
+    connection (no greeting) reads .sock itself."""
 
     def __init__(self, port, source=None, timeout=TIMEOUT):
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
@@ -247,6 +251,7 @@ class QConn:
         self.buf = bytearray()
         self.received = bytearray()
         self.eof = False
+        self.greeted = False
 
     def close(self):
         try:
@@ -260,9 +265,18 @@ class QConn:
     def __exit__(self, *exc):
         self.close()
 
+    def greeting(self):
+        """Reads the server's first line; it must be the greeting."""
+        if not self.greeted:
+            self.greeted = True
+            first = self.line().encode()
+            assert first == GREETING, "expected the greeting, got %r" % first
+            del self.received[:len(first) + 1]
+
     def send(self, data):
         if isinstance(data, str):
             data = data.encode()
+        self.greeting()
         self.sock.sendall(data)
 
     def _fill(self):

@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 
-from query_helpers import CLIENT, LOOP, logname
+from query_helpers import CLIENT, GREETING, LOOP, logname
 
 NAME = logname(1)
 DEADLINE = 1.0
@@ -18,11 +18,12 @@ SLACK = 2.0
 
 
 def stalling_server(lst, reply):
-    """Accepts one client, answers its first request with reply, then says
-    nothing more until the client goes away."""
+    """Accepts one client, greets it as the query service does, answers its
+    first request with reply, then says nothing more until the client goes away."""
     conn, _ = lst.accept()
     with conn:
         conn.settimeout(30)
+        conn.sendall(GREETING + b"\n")
         buf = b""
         while b"\n" not in buf:
             chunk = conn.recv(4096)

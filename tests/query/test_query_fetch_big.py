@@ -95,7 +95,9 @@ def test_fetch_of_a_200mb_file_is_byte_identical(big):
     res = big.srv.client("fetch", big.name, cwd=dl, timeout=120)
     try:
         assert res.returncode == 0, res.stderr
-        assert res.stderr == b"", "progress goes to a terminal only: %r" % res.stderr[:200]
+        err = res.stderr.decode()
+        assert err.startswith("logclient: fetched ") and err.count("\n") == 1 and \
+            "(%d bytes)" % big.size in err, "not on a terminal: one summary line: %r" % err
         assert out.stat().st_size == big.size
         assert sha256_file(out) == big.digest
     finally:
@@ -164,7 +166,9 @@ def test_fetch_killed_three_times_at_random_points_then_resumed_is_byte_identica
     res = big.srv.client("fetch", big.name, "-o", out, "--resume", cwd=big.base, timeout=120)
     try:
         assert res.returncode == 0, (res.stderr, why)
-        assert res.stderr == b"", why
+        err = res.stderr.decode()
+        assert err.startswith("logclient: fetched ") and err.count("\n") == 1 and \
+            "(%d bytes, resumed)" % size in err, (err, why)
         assert out.stat().st_size == size, why
         assert sha256_file(out) == big.digest, why
     finally:

@@ -49,7 +49,7 @@ test_lines_lose_lf_and_one_cr(void **state)
 	char b[64];
 	(void)state;
 
-	lines_init(&ls);
+	lines_init(&ls, 0);
 	feeds("one\ntwo\r\n\tthree\r\r\n\n");
 	assert_string_equal(next(b, sizeof(b)), "one");
 	assert_string_equal(next(b, sizeof(b)), "two");
@@ -66,7 +66,7 @@ test_unfinished_line_waits_until_eof(void **state)
 	char b[64];
 	(void)state;
 
-	lines_init(&ls);
+	lines_init(&ls, 0);
 	feeds("par");
 	assert_null(next(b, sizeof(b)));
 	assert_true(lines_pending(&ls));
@@ -79,12 +79,12 @@ test_unfinished_line_waits_until_eof(void **state)
 }
 
 static void
-test_quit_line_ends_input(void **state)
+test_quit_line_ends_interactive_input(void **state)
 {
 	char b[64];
 	(void)state;
 
-	lines_init(&ls);
+	lines_init(&ls, 1);
 	feeds("quite\n quit\nquit now\nquit\r\nafter\n");
 	assert_string_equal(next(b, sizeof(b)), "quite");
 	assert_string_equal(next(b, sizeof(b)), " quit");
@@ -95,12 +95,12 @@ test_quit_line_ends_input(void **state)
 }
 
 static void
-test_quit_without_lf_at_eof_is_not_sent(void **state)
+test_quit_without_lf_at_eof_is_not_sent_interactively(void **state)
 {
 	char b[64];
 	(void)state;
 
-	lines_init(&ls);
+	lines_init(&ls, 1);
 	feeds("a\nquit");
 	assert_string_equal(next(b, sizeof(b)), "a");
 	assert_null(next(b, sizeof(b)));
@@ -110,12 +110,29 @@ test_quit_without_lf_at_eof_is_not_sent(void **state)
 }
 
 static void
+test_quit_from_a_pipe_is_an_ordinary_message(void **state)
+{
+	char b[64];
+	(void)state;
+
+	lines_init(&ls, 0);
+	feeds("a\nquit\nb\nquit");
+	assert_string_equal(next(b, sizeof(b)), "a");
+	assert_string_equal(next(b, sizeof(b)), "quit");
+	assert_string_equal(next(b, sizeof(b)), "b");
+	assert_null(next(b, sizeof(b)));
+	lines_eof(&ls);
+	assert_string_equal(next(b, sizeof(b)), "quit");
+	assert_true(lines_done(&ls));
+}
+
+static void
 test_empty_input_is_done_at_eof(void **state)
 {
 	char b[8];
 	(void)state;
 
-	lines_init(&ls);
+	lines_init(&ls, 0);
 	assert_null(next(b, sizeof(b)));
 	assert_false(lines_done(&ls));
 	lines_eof(&ls);
@@ -132,7 +149,7 @@ count_pieces(size_t n, const char *tail, size_t *sizes, size_t max)
 	const char *m;
 	size_t l;
 
-	lines_init(&ls);
+	lines_init(&ls, 0);
 	while (!lines_done(&ls)) {
 		if (lines_next(&ls, &m, &l)) {
 			assert_true(got < max);
@@ -199,7 +216,7 @@ test_piece_that_reads_quit_is_still_a_message(void **state)
 	size_t l;
 	(void)state;
 
-	lines_init(&ls);
+	lines_init(&ls, 1);
 	memset(big, 'y', LINES_MSG_MAX);
 	memcpy(big + LINES_MSG_MAX, "quit\n", 5);
 	feed(big, LINES_MSG_MAX + 5);
@@ -215,8 +232,9 @@ main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_lines_lose_lf_and_one_cr),
 		cmocka_unit_test(test_unfinished_line_waits_until_eof),
-		cmocka_unit_test(test_quit_line_ends_input),
-		cmocka_unit_test(test_quit_without_lf_at_eof_is_not_sent),
+		cmocka_unit_test(test_quit_line_ends_interactive_input),
+		cmocka_unit_test(test_quit_from_a_pipe_is_an_ordinary_message),
+		cmocka_unit_test(test_quit_without_lf_at_eof_is_not_sent_interactively),
 		cmocka_unit_test(test_empty_input_is_done_at_eof),
 		cmocka_unit_test(test_longest_whole_line_is_one_message),
 		cmocka_unit_test(test_longer_line_is_cut_into_pieces),

@@ -228,7 +228,7 @@ test_client_table_defaults(void **state)
 	assert_int_equal(opt_defaults(client_options, client_noptions, &c, err, sizeof(err)), 0);
 	assert_string_equal(c.host, "localhost");
 	assert_int_equal(c.port, 0);	/* 5140 to send, query_port to query */
-	assert_int_equal(c.query_port, 5141);
+	assert_int_equal(c.query_port, 0);	/* not set: -p, else 5141 */
 	assert_int_equal(c.offset, -1);
 	assert_int_equal(c.resume, 0);
 }
