@@ -9,20 +9,23 @@
 
 char **
 cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
-    int *noperands)
+    int *noperands, struct opt_origin **origins)
 {
+	struct opt_origin *orig = NULL;
 	struct opt_actions act;
 	char err[OPT_ERRLEN];
 	const char *path;
 	size_t n = *prog->n;
 	char **operands = calloc((size_t)argc + 1, sizeof(*operands));
 
-	if (operands == NULL) {
+	if (origins != NULL)
+		orig = calloc(n, sizeof(*orig));
+	if (operands == NULL || (origins != NULL && orig == NULL)) {
 		fprintf(stderr, "%s: out of memory\n", prog->name);
 		exit(1);
 	}
 	/* First pass: syntax, -c, --help, --version. */
-	if (opt_argv(prog->tab, n, cfg, argc, argv, 0, &act, operands, noperands, err,
+	if (opt_argv(prog->tab, n, cfg, argc, argv, 0, &act, operands, noperands, NULL, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(2);
@@ -47,15 +50,18 @@ cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
 	if (path == NULL && access(prog->default_config, F_OK) == 0)
 		path = prog->default_config;
 	if (path != NULL &&
-	    opt_load_file(prog->tab, n, cfg, path, err, sizeof(err)) == -1) {
+	    opt_load_file(prog->tab, n, cfg, path, orig, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(1);
 	}
-	/* Second pass: the command line wins over the file. */
-	if (opt_argv(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, err,
+	/* Second pass: the command line wins over the file. A bad value here is
+	 * a usage error (2); one in the file is a configuration error (1). */
+	if (opt_argv(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, orig, err,
 	    sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", prog->name, err);
-		exit(1);
+		fprintf(stderr, "%s: %s (see --help)\n", prog->name, err);
+		exit(2);
 	}
+	if (origins != NULL)
+		*origins = orig;
 	return operands;
 }

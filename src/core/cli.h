@@ -5,9 +5,12 @@
  *
  * Contract: cli_configure() fills cfg from tab, or prints one line on
  * stderr and exits: 0 after --help/--version, 2 for a command-line usage
- * error, 1 for a bad configuration file or value. Returns the operands
+ * error (syntax or a bad value given on the command line), 1 for a bad
+ * configuration file or a bad value in it. Returns the operands
  * (non-option arguments) in a malloc'ed array of *noperands pointers into
- * argv, which the caller frees.
+ * argv, which the caller frees. When origins is not NULL it receives a
+ * malloc'ed array of *prog->n struct opt_origin (where each value came
+ * from), which the caller keeps or frees.
  */
 #ifndef LOGSERVER_CLI_H
 #define LOGSERVER_CLI_H
@@ -25,6 +28,6 @@ struct cli_program {
 };
 
 char **cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
-    int *noperands);
+    int *noperands, struct opt_origin **origins);
 
 #endif

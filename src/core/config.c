@@ -22,7 +22,7 @@ const struct opt_def server_options[] = {
 	{ "tcp-fsync", 0, OPT_CHOICE, "never", 0, 0, "never|batch", S(tcp_fsync), "never|batch",
 	  "plain TCP: fdatasync each batch of records (batch) or leave it to the kernel (never)" },
 	{ "max-size", 0, OPT_SIZE, "10M", 1024, 1LL << 40, NULL, S(max_size), "SIZE",
-	  "rotate the log file before it grows past SIZE (K, M, G suffixes)" },
+	  "rotate the log file before it grows past SIZE (K, M, G, T suffixes: powers of 1024)" },
 	{ "max-files", 0, OPT_INT, "10", 1, 1000000, NULL, S(max_files), "N",
 	  "log files the directory keeps; older ones are deleted" },
 	{ "on-start", 0, OPT_CHOICE, "append", 0, 0, "append|new", S(on_start), "append|new",
