@@ -296,6 +296,11 @@ main(int argc, char **argv)
 
 		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " sandbox=off");
 	}
+	if (cfg.events == EVENTS_NONE) {
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " events=none");
+	}
 	/* Some acknowledgement promises "on disk": rotation then syncs too. */
 	store.durable = (cfg.relp_port != 0 && cfg.fsync == FSYNC_BATCH) ||
 	    cfg.tcp_fsync == FSYNC_BATCH;

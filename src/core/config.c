@@ -105,6 +105,10 @@ const struct opt_def server_options[] = {
 	  "with --user: run as GROUP (default: USER's primary group)" },
 	{ "sandbox", 0, OPT_CHOICE, "on", 0, 0, "off|on", S(sandbox), "on|off",
 	  "confine every child with seccomp and Landlock (docs/SECURITY.md)" },
+	{ "events", 0, OPT_CHOICE, "connections", 0, 0, "connections|none", S(events),
+	  "connections|none", "optional records: connections writes a connect and a disconnect "
+	  "record per TCP, RELP and TLS connection, none leaves them out (still counted); "
+	  "records of loss, refusals and faults are always written" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

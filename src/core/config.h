@@ -16,6 +16,8 @@ enum fsync_mode { FSYNC_NEVER = 0, FSYNC_BATCH = 1 };
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
 
 enum check_host { CHECK_HOST_OFF, CHECK_HOST_MARK, CHECK_HOST_REJECT };
+/* --events: the optional records. */
+enum events_set { EVENTS_CONNECTIONS = 0, EVENTS_NONE = 1 };
 
 struct server_config {
 	long long port;
@@ -62,6 +64,7 @@ struct server_config {
 	char user[64];			/* --user: run as this user after binding ("" = stay) */
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
+	int events;			/* enum events_set */
 };
 
 extern const struct opt_def server_options[];
