@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "cli.h"
 #include "config.h"
 #include "log.h"
@@ -216,6 +218,36 @@ setup_udp(struct supervisor *sv, const struct server_config *cfg)
 		    strlen(sv->udp_note), " udp-workers=%d", sv->udp_workers);
 }
 
+/* The query service reachable from other hosts, with no token and a
+ * --query-allow that admits everyone: anyone there may read every log. Said
+ * on stderr and in the start record; the server still starts (a choice). */
+static void
+warn_open_query(struct supervisor *sv, const struct server_config *cfg)
+{
+	char text[640];
+	int wide = 0;
+
+	if (sv->nqfds == 0 || sv->token != NULL || !acl_everyone(&sv->query_allow))
+		return;
+	for (int i = 0; i < sv->nqfds; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (getsockname(sv->qfds[i], (struct sockaddr *)&ss, &len) == 0 &&
+		    !net_is_loopback((struct sockaddr *)&ss, len))
+			wide = 1;
+	}
+	if (!wide)
+		return;
+
+	snprintf(text, sizeof(text), "the query service (--query-bind %s) is open to every "
+	    "address with no token: anyone who reaches it can read every log; set "
+	    "--query-token-file FILE, narrow --query-allow CIDR,..., or --query-bind localhost",
+	    cfg->query_bind);
+	snprintf(sv->warn_note, sizeof(sv->warn_note), " warning=\"%s\"", text);
+	log_warnx("warning: %s", text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -272,6 +304,7 @@ main(int argc, char **argv)
 		if (sv.nqfds == -1)
 			listen_fatal("query service", "query-port", cfg.query_port, err,
 			    "; 0 disables it");
+		warn_open_query(&sv, &cfg);
 	}
 	/* Everything that needs root is done: give it up before the store
 	 * creates any file and before the first fork. */

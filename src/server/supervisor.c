@@ -31,7 +31,7 @@
 void
 sv_event(struct sv_state *st, const char *fmt, ...)
 {
-	char text[512];
+	char text[2048];	/* the start record carries every note and warning */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -339,10 +339,11 @@ supervisor_run(struct supervisor *sv)
 		    "like ours)", sv->store->foreign);
 	st.stopping = 1;	/* the start record may wait for the lock */
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
-	    "max-files=%lld format=%s%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
+	    "max-files=%lld format=%s%s%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
 	    sv->udp_note, cfg->dir, name, cfg->max_size, cfg->max_files,
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
-	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
+	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored,
+	    sv->warn_note);
 	st.stopping = 0;
 	for (int w = 0; w < sv->udp_workers; w++)
 		spawn_udp(&st, w);
