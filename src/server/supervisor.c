@@ -66,6 +66,18 @@ reload_tls(struct sv_state *st)
 	sv_event(st, "reload: SIGHUP, TLS certificate, key and CA read again");
 }
 
+/* The receiver's zone for RFC 3164 timestamps (record.c): read here, where
+ * the zone file may be opened, and inherited by every child forked after. */
+static void
+zone_refresh(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) != NULL)
+		rec_set_utc_offset(tm.tm_gmtoff);
+}
+
 static void
 handle_hup(struct sv_state *st)
 {
@@ -73,6 +85,7 @@ handle_hup(struct sv_state *st)
 	uint64_t size;
 
 	sig_got_hup = 0;
+	zone_refresh();
 	if (st->sv->tls.ctx != NULL)
 		reload_tls(st);
 	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {
@@ -293,6 +306,7 @@ housekeeping(struct sv_state *st)
 int
 supervisor_run(struct supervisor *sv)
 {
+	zone_refresh();
 	const struct server_config *cfg = sv->cfg;
 	struct pollfd pfds[L_NKINDS * NET_MAX_LISTEN + 2];
 	enum listener pkind[L_NKINDS * NET_MAX_LISTEN + 2];
