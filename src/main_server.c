@@ -316,6 +316,13 @@ main(int argc, char **argv)
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (store.other_format != -1) {
+		static const char *const names[] = { "text", "json", "raw" };
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " new-file=format "
+		    "(the newest file is %s)", names[store.other_format]);
+	}
 	if (cfg.sandbox) {
 		char note[96];
 		size_t used = strlen(sv.run_note);

@@ -443,3 +443,20 @@ record_event(char *dst, const struct rec_clock *c, enum rec_format format, long 
 	*d++ = '\n';
 	return (size_t)(d - dst);
 }
+
+int
+record_format_of(const char *head, size_t len)
+{
+	static const char json[] = "{\"time\":\"";
+	static const char text[] = " - logserver[", raw[] = " \\- logserver[";
+
+	if (len >= sizeof(json) - 1 && memcmp(head, json, sizeof(json) - 1) == 0)
+		return REC_JSON;
+	if (len < REC_TIME_LEN + sizeof(raw) - 1)
+		return -1;
+	if (memcmp(head + REC_TIME_LEN, text, sizeof(text) - 1) == 0)
+		return REC_TEXT;
+	if (memcmp(head + REC_TIME_LEN, raw, sizeof(raw) - 1) == 0)
+		return REC_RAW;
+	return -1;
+}

@@ -83,6 +83,11 @@ struct rec_source {
 size_t record_message(char *dst, const struct rec_clock *c, const struct rec_source *src,
     const char *msg, size_t len, int truncated);
 
+/* The format of a log file from its first bytes: every file logserver
+ * creates begins with one of its own events (start or rotate), whose
+ * layout differs per format. -1 when head is too short or none of them. */
+int record_format_of(const char *head, size_t len);
+
 /* A server event: the printf text (cut to 512 bytes), escaped. */
 size_t record_event(char *dst, const struct rec_clock *c, enum rec_format format, long pid,
     const char *fmt, ...) __attribute__((format(printf, 5, 6)));

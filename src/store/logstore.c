@@ -500,6 +500,12 @@ open_latest(struct logstore *ls, int start_new, char *err, size_t errlen)
 		    ls->sh->name, strerror(errno));
 		return -1;
 	}
+	/* Another --format than the newest file's: never mix two in one file. */
+	int f = ls_current_format(ls);
+	if (f != -1 && f != ls->format) {
+		ls->other_format = f;
+		return open_latest(ls, 1, err, errlen);
+	}
 	return 0;
 }
 
@@ -511,6 +517,7 @@ logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t ma
 
 	memset(ls, 0, sizeof(*ls));
 	ls->dirfd = ls->lockfd = ls->fd = -1;
+	ls->other_format = -1;
 	ls->max_size = max_size;
 	ls->max_files = max_files;
 	ls->format = format;

@@ -86,6 +86,8 @@ struct logstore {
 	uint64_t max_size;
 	size_t max_files;
 	int format;		/* enum rec_format of the store's own records */
+	int other_format;	/* open: the newest file was in this other format, so a
+				 * new file was started (-1: none) */
 	int durable;		/* some writer syncs: rotation syncs the old file and the directory */
 	uint64_t last_end;	/* wpos after this process's last append */
 	unsigned long foreign;	/* names of our shape that are not our files (last scan) */

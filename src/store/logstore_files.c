@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record.h"
+
 #define CREATE_TRIES 100
 
 int
@@ -229,4 +231,13 @@ ls_open_current(struct logstore *ls)
 	ls->fd = fd;
 	ls->gen = ls->sh->gen;
 	return 0;
+}
+
+int
+ls_current_format(struct logstore *ls)
+{
+	char head[64];
+	ssize_t n = pread(ls->fd, head, sizeof(head), 0);
+
+	return n > 0 ? record_format_of(head, (size_t)n) : -1;
 }

@@ -187,6 +187,24 @@ test_sender_time_of_3164_without_year_is_the_last_year_at_new_year(void **state)
 }
 
 static void
+test_format_of_a_file_is_known_from_its_first_event(void **state)
+{
+	struct rec_clock c = { 0 };
+	char buf[REC_EVENT_MAX];
+	size_t n;
+	(void)state;
+
+	rec_clock_set(&c, 1795735486, 7);
+	for (int f = REC_TEXT; f <= REC_RAW; f++) {
+		n = record_event(buf, &c, (enum rec_format)f, 42, "start version=x");
+		assert_int_equal(record_format_of(buf, n), f);
+	}
+	assert_int_equal(record_format_of("", 0), -1);
+	assert_int_equal(record_format_of("2026-11-26T23:24:46.007Z 127.0.0.1:5555 x", 41), -1);
+	assert_int_equal(record_format_of("2026-11-26T23:24:46.007Z - logs", 31), -1);
+}
+
+static void
 test_truncated_message_is_marked(void **state)
 {
 	(void)state;
@@ -317,6 +335,7 @@ main(void)
 		cmocka_unit_test(test_text_keeps_sender_timestamp_when_it_differs_and_msgid),
 		cmocka_unit_test(test_zone_offset_applies_to_3164_timestamps_only),
 		cmocka_unit_test(test_sender_time_of_3164_without_year_is_the_last_year_at_new_year),
+		cmocka_unit_test(test_format_of_a_file_is_known_from_its_first_event),
 		cmocka_unit_test(test_truncated_message_is_marked),
 		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),
 		cmocka_unit_test(test_json_has_every_syslog_field),
