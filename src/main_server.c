@@ -272,6 +272,10 @@ main(int argc, char **argv)
 	struct privdrop pd;
 	if (privdrop_resolve(cfg.user, cfg.group, &pd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cfg.audit_file[0] != '\0' && logstore_audit_name_ok(cfg.audit_file) == -1)
+		opt_fatal("audit-file", cfg.audit_file, "audit-file: '%s' must be a plain file name "
+		    "in the log directory (no '/', not hidden, not named like a log file)",
+		    cfg.audit_file);
 	if (acl_parse(&sv.allow, cfg.allow, err, sizeof(err)) == -1)
 		opt_fatal("allow", cfg.allow, "allow: %s", err);
 	if (acl_parse(&sv.query_allow, cfg.query_allow, err, sizeof(err)) == -1)
@@ -316,6 +320,14 @@ main(int argc, char **argv)
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cfg.audit_file[0] != '\0') {
+		if (logstore_open_audit(&store, cfg.audit_file, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " audit-file=%s",
+		    cfg.audit_file);
+	}
 	if (store.other_format != -1) {
 		static const char *const names[] = { "text", "json", "raw" };
 		size_t used = strlen(sv.run_note);

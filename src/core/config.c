@@ -109,6 +109,9 @@ const struct opt_def server_options[] = {
 	  "connections|none", "optional records: connections writes a connect and a disconnect "
 	  "record per TCP, RELP and TLS connection, none leaves them out (still counted); "
 	  "records of loss, refusals and faults are always written" },
+	{ "audit-file", 0, OPT_STRING, "", 0, STR_CAP(server_config, audit_file), NULL,
+	  S(audit_file), "NAME", "query audit records (requests, refusals) go to this file in the "
+	  "log directory instead of the log; not rotated, reopened on SIGHUP" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

@@ -65,6 +65,7 @@ struct server_config {
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
 	int events;			/* enum events_set */
+	char audit_file[256];		/* --audit-file: in the log directory; "": the log */
 };
 
 extern const struct opt_def server_options[];

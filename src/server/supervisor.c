@@ -86,6 +86,11 @@ handle_hup(struct sv_state *st)
 
 	sig_got_hup = 0;
 	zone_refresh();
+	if (st->sv->store->audit_fd != -1 &&
+	    logstore_open_audit(st->sv->store, st->sv->cfg->audit_file, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: %s (audit records keep going to the old one)", err);
+		sv_event(st, "reload: SIGHUP, %s; audit records keep going to the old one", err);
+	}
 	if (st->sv->tls.ctx != NULL)
 		reload_tls(st);
 	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {

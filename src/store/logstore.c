@@ -373,8 +373,9 @@ write_summaries(struct logstore *ls, time_t now, int force)
 		    "last %ld s", count, rl_kind_name(kind), secs);
 }
 
-int
-logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+/* One event through flood control, to fd, or (-1) to the log. */
+static int
+event_to(struct logstore *ls, int fd, enum rl_kind kind, const void *key, size_t keylen,
     const char *rec, size_t n, int wait)
 {
 	time_t now = time(NULL);
@@ -385,10 +386,24 @@ logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t k
 		return -1;
 	write_summaries(ls, now, 0);
 	if (rl_allow(&ls->sh->rl, kind, key, keylen, now))
-		rc = append_locked(ls, rec, n, &written, NULL);
+		rc = fd != -1 ? io_write_all(fd, rec, n) : append_locked(ls, rec, n, &written, NULL);
 	ls->last_end = __atomic_load_n(&ls->sh->wpos, __ATOMIC_SEQ_CST);
 	unlock_write(ls);
 	return rc;
+}
+
+int
+logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n, int wait)
+{
+	return event_to(ls, -1, kind, key, keylen, rec, n, wait);
+}
+
+int
+logstore_audit(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n)
+{
+	return event_to(ls, ls->audit_fd, kind, key, keylen, rec, n, 1);
 }
 
 long
@@ -518,6 +533,7 @@ logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t ma
 	memset(ls, 0, sizeof(*ls));
 	ls->dirfd = ls->lockfd = ls->fd = -1;
 	ls->other_format = -1;
+	ls->audit_fd = -1;
 	ls->max_size = max_size;
 	ls->max_files = max_files;
 	ls->format = format;
@@ -655,8 +671,10 @@ logstore_close(struct logstore *ls)
 		close(ls->lockfd);
 	if (ls->dirfd != -1)
 		close(ls->dirfd);
+	if (ls->audit_fd != -1)
+		close(ls->audit_fd);
 	if (ls->sh != NULL)
 		munmap(ls->sh, sizeof(*ls->sh));
-	ls->fd = ls->lockfd = ls->dirfd = -1;
+	ls->fd = ls->lockfd = ls->dirfd = ls->audit_fd = -1;
 	ls->sh = NULL;
 }
