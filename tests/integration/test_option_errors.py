@@ -153,3 +153,25 @@ def test_max_size_past_its_bound_is_refused_with_the_range(tmp_path, value):
     assert res.returncode == 2, res
     line = one_stderr_line(res)
     assert "max-size: '%s' is out of range: a size from 1K to 1T" % value in line, line
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    import tls_certs
+    return tls_certs.make_pki(tmp_path_factory.mktemp("pki"))
+
+
+@pytest.mark.parametrize("opt", ["tls-port", "relp-tls-port"])
+def test_busy_tls_port_names_its_option_and_where_it_was_set(tmp_path, pki, opt):
+    with busy_socket() as busy:
+        port = busy.getsockname()[1]
+        (tmp_path / "logserver.conf").write_text(
+            "tls-cert = %s\ntls-key = %s\n%s = %d\ntls-ca = %s\n"
+            % (pki["server"], pki["server_key"], opt, port, pki["ca"]))
+        other = "relp-tls-port" if opt == "tls-port" else "tls-port"
+        res = run_server(base_args(tmp_path, None) + ["--" + other, "0"], tmp_path,
+                         extras=False)
+    assert res.returncode == 1, res
+    line = one_stderr_line(res)
+    assert "--%s %d, from ./logserver.conf:3" % (opt, port) in line, line
+    assert "in use" in line, line
