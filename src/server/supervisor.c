@@ -311,7 +311,6 @@ housekeeping(struct sv_state *st)
 int
 supervisor_run(struct supervisor *sv)
 {
-	zone_refresh();
 	const struct server_config *cfg = sv->cfg;
 	struct pollfd pfds[L_NKINDS * NET_MAX_LISTEN + 2];
 	enum listener pkind[L_NKINDS * NET_MAX_LISTEN + 2];
@@ -334,6 +333,7 @@ supervisor_run(struct supervisor *sv)
 		log_warnx("out of memory for %lld client slots", cfg->max_clients);
 		return 1;
 	}
+	zone_refresh();		/* before the first fork */
 	sigfd = sig_init_supervisor();
 	if (sigfd == -1) {
 		log_warn("cannot create the signal pipe");
