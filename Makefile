@@ -45,9 +45,11 @@ build bin build/tests:
 build/tests/%: tests/unit/%.c build/liblogserver.a $(HDRS) | build/tests
 	$(CC) $(CFLAGS) $(INC) -o $@ $< build/liblogserver.a -lcmocka $(LDLIBS)
 
+# make run ARGS="-p 6000 --format json": ARGS go to logserver as they are.
+ARGS ?=
 run: build-deps all
 	mkdir -p logs
-	./bin/logserver
+	./bin/logserver $(ARGS)
 
 # --- Installation (docs/OPERATIONS.md) ---------------------------------------------------
 # The installed server reads $(SYSCONFDIR)/logserver/logserver.conf by default; it is built

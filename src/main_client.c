@@ -89,7 +89,7 @@ main(int argc, char **argv)
 	int noperands, rc;
 
 	log_init("logclient");
-	operands = cli_configure(&client_program, &cfg, argc, argv, &noperands);
+	operands = cli_configure(&client_program, &cfg, argc, argv, &noperands, NULL);
 	sig_init_client();
 	rc = run(&cfg, operands, noperands);
 	free(operands);

@@ -1,12 +1,15 @@
 /* logserver: start-up only; the supervisor runs the loop. */
 #include <stdio.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
+#include "acl.h"
 #include "cli.h"
 #include "config.h"
 #include "log.h"
@@ -29,9 +32,62 @@ static const struct cli_program server_program = {
 	.tab = server_options,
 	.n = &server_noptions,
 	.help_tail = "exit status: 0 after a graceful stop, 1 on a start-up error "
-	    "(configuration, port, directory), 2 on a command-line usage error; with "
-	    "--check-config 0 when the configuration is valid, 1 when not.\n",
+	    "(configuration file, port, directory), 2 on a command-line usage error "
+	    "(a bad option or value on the command line); with --check-config 0 when the "
+	    "configuration is valid, 1 when not.\n",
 };
+
+/* Where each option's value came from (cli_configure). */
+static struct opt_origin *origins;
+
+/* "--NAME VALUE, from ./logserver.conf:3" (or "from the command line", "by
+ * default"): the option a message is about and where its value was set. */
+static const char *
+opt_from(const char *name, const char *value, char *buf, size_t len)
+{
+	int i = opt_index(server_options, server_noptions, name);
+	const struct opt_origin *o = i >= 0 && origins != NULL ? &origins[i] : NULL;
+	char where[1100];
+
+	if (o == NULL || o->from == OPT_FROM_DEFAULT)
+		snprintf(where, sizeof(where), "by default");
+	else if (o->from == OPT_FROM_CMDLINE)
+		snprintf(where, sizeof(where), "from the command line");
+	else
+		snprintf(where, sizeof(where), "from %s", opt_origin_text(o, buf, len));
+	snprintf(buf, len, "--%s %s, %s", name, value, where);
+	return buf;
+}
+
+/* A value the server cannot use: one line naming the option and where it
+ * was set; exit 2 when it came from the command line (a usage error), 1
+ * when from the configuration file or a default. */
+static void __attribute__((noreturn, format(printf, 3, 4)))
+opt_fatal(const char *name, const char *value, const char *fmt, ...)
+{
+	int i = opt_index(server_options, server_noptions, name);
+	int usage = i >= 0 && origins != NULL && origins[i].from == OPT_FROM_CMDLINE;
+	char msg[1024], from[1400];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warnx("%s (%s)", msg, opt_from(name, value, from, sizeof(from)));
+	exit(usage ? 2 : 1);
+}
+
+/* A port that cannot be listened on: what, the error, and the option that
+ * sets the port with where its value came from. Exit 1 (a runtime failure). */
+static void __attribute__((noreturn))
+listen_fatal(const char *what, const char *opt, long long port, const char *err,
+    const char *disable)
+{
+	char val[24], from[1400];
+
+	snprintf(val, sizeof(val), "%lld", port);
+	fatalx("%s (%s): %s%s", what, opt_from(opt, val, from, sizeof(from)), err, disable);
+}
 
 /* Reads the query token: one word on one line, surrounding white space
  * removed. tok has cap bytes; the token may be cap - 1 bytes long. */
@@ -43,13 +99,16 @@ load_token(const char *path, char *tok, size_t cap)
 	ssize_t n;
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
 
+	char from[1400];
+
+	opt_from("query-token-file", path, from, sizeof(from));
 	if (fd == -1)
-		fatalx("query-token-file %s: %s", path, strerror(errno));
+		fatalx("%s: %s", from, strerror(errno));
 	while (len < sizeof(buf) && (n = read(fd, buf + len, sizeof(buf) - len)) != 0) {
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1)
-			fatalx("query-token-file %s: %s", path, strerror(errno));
+			fatalx("%s: %s", from, strerror(errno));
 		len += (size_t)n;
 	}
 	close(fd);
@@ -58,9 +117,9 @@ load_token(const char *path, char *tok, size_t cap)
 		len--;
 	if (len == 0 || memchr(buf, ' ', len) != NULL || memchr(buf, '\n', len) != NULL ||
 	    memchr(buf, '\t', len) != NULL || memchr(buf, '\0', len) != NULL)
-		fatalx("query-token-file %s: expected one word on one line", path);
+		fatalx("%s: expected one word on one line", from);
 	if (len >= cap)
-		fatalx("query-token-file %s: the token is longer than %zu bytes", path, cap - 1);
+		fatalx("%s: the token is longer than %zu bytes", from, cap - 1);
 	memcpy(tok, buf, len);
 	tok[len] = '\0';
 	return len;
@@ -108,15 +167,15 @@ listen_tls(struct supervisor *sv, const struct server_config *cfg)
 		sv->nrtfds = net_listen(cfg->bind, (int)cfg->relp_tls_port, SOCK_STREAM, sv->rtfds,
 		    note, sizeof(note), err, sizeof(err));
 		if (sv->nrtfds == -1)
-			fatalx("RELP over TLS: %s (choose another with --relp-tls-port, or 0 to "
-			    "disable it)", err);
+			listen_fatal("RELP over TLS", "relp-tls-port", cfg->relp_tls_port, err,
+			    "; 0 disables it");
 	}
 	if (port == 0)
 		return;
 	sv->ntfds = net_listen(cfg->bind, port, SOCK_STREAM, sv->tfds, note, sizeof(note), err,
 	    sizeof(err));
 	if (sv->ntfds == -1)
-		fatalx("TLS: %s (choose another with --tls-port, or 0 to disable TLS)", err);
+		listen_fatal("TLS", "tls-port", port, err, "; 0 disables TLS");
 }
 
 /* UDP: --udp-workers sets of sockets on the port (shared with SO_REUSEPORT
@@ -137,7 +196,9 @@ setup_udp(struct supervisor *sv, const struct server_config *cfg)
 		    err, sizeof(err));
 
 		if (n == -1)
-			fatalx("UDP: %s", err);
+			listen_fatal(cfg->udp_port == -1 ? "UDP (on the TCP port, as --udp-port is "
+			    "not set)" : "UDP", cfg->udp_port == -1 ? "port" : "udp-port", uport, err,
+			    "; --udp-port 0 disables UDP");
 		if (w > 0 && n != sv->nufds)
 			fatalx("UDP: the port's addresses changed while binding them (%d, then %d)",
 			    sv->nufds, n);
@@ -211,6 +272,36 @@ check_ports(const struct server_config *cfg)
 				    "them)", tcp[i].opt, tcp[j].opt, tcp[i].port);
 }
 
+/* The query service reachable from other hosts, with no token and a
+ * --query-allow that admits everyone: anyone there may read every log. Said
+ * on stderr and in the start record; the server still starts (a choice). */
+static void
+warn_open_query(struct supervisor *sv, const struct server_config *cfg)
+{
+	char text[640];
+	int wide = 0;
+
+	if (sv->nqfds == 0 || sv->token != NULL || !acl_everyone(&sv->query_allow))
+		return;
+	for (int i = 0; i < sv->nqfds; i++) {
+		struct sockaddr_storage ss;
+		socklen_t len = sizeof(ss);
+
+		if (getsockname(sv->qfds[i], (struct sockaddr *)&ss, &len) == 0 &&
+		    !net_is_loopback((struct sockaddr *)&ss, len))
+			wide = 1;
+	}
+	if (!wide)
+		return;
+
+	snprintf(text, sizeof(text), "the query service (--query-bind %s) is open to every "
+	    "address with no token: anyone who reaches it can read every log; set "
+	    "--query-token-file FILE, narrow --query-allow CIDR,..., or --query-bind localhost",
+	    cfg->query_bind);
+	snprintf(sv->warn_note, sizeof(sv->warn_note), " warning=\"%s\"", text);
+	log_warnx("warning: %s", text);
+}
+
 int
 main(int argc, char **argv)
 {
@@ -221,8 +312,10 @@ main(int argc, char **argv)
 	char **operands;
 	int noperands, rc, pidfd = -1;
 	struct cli_trace trace;
+
 	log_init("logserver");
-	operands = cli_configure_traced(&server_program, &cfg, argc, argv, &noperands, &trace);
+	operands = cli_configure(&server_program, &cfg, argc, argv, &noperands, &trace);
+	origins = trace.orig;
 	if (noperands > 0) {
 		fprintf(stderr, "logserver: unexpected argument '%s' (see --help)\n", operands[0]);
 		exit(2);
@@ -236,10 +329,14 @@ main(int argc, char **argv)
 	struct privdrop pd;
 	if (privdrop_resolve(cfg.user, cfg.group, &pd, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cfg.audit_file[0] != '\0' && logstore_audit_name_ok(cfg.audit_file) == -1)
+		opt_fatal("audit-file", cfg.audit_file, "audit-file: '%s' must be a plain file name "
+		    "in the log directory (no '/', not hidden, not named like a log file)",
+		    cfg.audit_file);
 	if (acl_parse(&sv.allow, cfg.allow, err, sizeof(err)) == -1)
-		fatalx("allow: %s", err);
+		opt_fatal("allow", cfg.allow, "allow: %s", err);
 	if (acl_parse(&sv.query_allow, cfg.query_allow, err, sizeof(err)) == -1)
-		fatalx("query-allow: %s", err);
+		opt_fatal("query-allow", cfg.query_allow, "query-allow: %s", err);
 	if (cfg.query_token_file[0] != '\0') {
 		sv.tokenlen = load_token(cfg.query_token_file, token, sizeof(token));
 		sv.token = token;
@@ -253,7 +350,7 @@ main(int argc, char **argv)
 		tls_server_free(&sv.tls);
 		exit(0);
 	}
-	cli_trace_free(&trace);
+	/* (trace.orig stays: listen_fatal() names where a busy port came from) */
 	/* Locked before binding: a second server on it stops here, not at a busy port. */
 	if (cfg.pid_file[0] != '\0' && (pidfd = pidfile_lock(cfg.pid_file, err, sizeof(err))) == -1)
 		fatalx("%s", err);
@@ -262,7 +359,7 @@ main(int argc, char **argv)
 	sv.nlfds = net_listen(cfg.bind, (int)cfg.port, SOCK_STREAM, sv.lfds, sv.listen_note,
 	    sizeof(sv.listen_note), err, sizeof(err));
 	if (sv.nlfds == -1)
-		fatalx("%s", err);
+		listen_fatal("TCP", "port", cfg.port, err, "");
 	if (cfg.udp_port != 0)
 		setup_udp(&sv, &cfg);
 	if (cfg.relp_port != 0) {
@@ -271,7 +368,7 @@ main(int argc, char **argv)
 		sv.nrfds = net_listen(cfg.bind, (int)cfg.relp_port, SOCK_STREAM, sv.rfds, note,
 		    sizeof(note), err, sizeof(err));
 		if (sv.nrfds == -1)
-			fatalx("RELP: %s (choose another with --relp-port, or 0 to disable RELP)", err);
+			listen_fatal("RELP", "relp-port", cfg.relp_port, err, "; 0 disables RELP");
 	}
 	listen_tls(&sv, &cfg);
 	if (cfg.query_port != 0) {
@@ -280,7 +377,9 @@ main(int argc, char **argv)
 		sv.nqfds = net_listen(cfg.query_bind, (int)cfg.query_port, SOCK_STREAM, sv.qfds, note,
 		    sizeof(note), err, sizeof(err));
 		if (sv.nqfds == -1)
-			fatalx("query service: %s (or disable it with --query-port 0)", err);
+			listen_fatal("query service", "query-port", cfg.query_port, err,
+			    "; 0 disables it");
+		warn_open_query(&sv, &cfg);
 	}
 	/* Everything that needs root is done: give it up before the store
 	 * creates any file and before the first fork. */
@@ -292,6 +391,21 @@ main(int argc, char **argv)
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (cfg.audit_file[0] != '\0') {
+		if (logstore_open_audit(&store, cfg.audit_file, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " audit-file=%s",
+		    cfg.audit_file);
+	}
+	if (store.other_format != -1) {
+		static const char *const names[] = { "text", "json", "raw" };
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " new-file=format "
+		    "(the newest file is %s)", names[store.other_format]);
+	}
 	if (cfg.sandbox) {
 		char note[96];
 		size_t used = strlen(sv.run_note);
@@ -304,6 +418,11 @@ main(int argc, char **argv)
 		size_t used = strlen(sv.run_note);
 
 		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " sandbox=off");
+	}
+	if (cfg.events == EVENTS_NONE) {
+		size_t used = strlen(sv.run_note);
+
+		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " events=none");
 	}
 	/* Some acknowledgement promises "on disk": rotation then syncs too. */
 	store.durable = (cfg.relp_port != 0 && cfg.fsync == FSYNC_BATCH) ||

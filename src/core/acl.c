@@ -113,3 +113,14 @@ acl_allows(const struct acl *acl, const struct sockaddr *sa, socklen_t len)
 			return 1;
 	return 0;
 }
+
+int
+acl_everyone(const struct acl *acl)
+{
+	if (acl->n == 0)
+		return 1;
+	for (size_t i = 0; i < acl->n; i++)
+		if (acl->e[i].prefix == 0)
+			return 1;
+	return 0;
+}

@@ -32,4 +32,8 @@ int acl_parse(struct acl *acl, const char *list, char *err, size_t errlen);
 /* 1 when sa may connect, else 0. */
 int acl_allows(const struct acl *acl, const struct sockaddr *sa, socklen_t len);
 
+/* 1 when the list admits every address of some family: the empty list, or
+ * an entry with prefix 0 (0.0.0.0/0, ::/0). */
+int acl_everyone(const struct acl *acl);
+
 #endif

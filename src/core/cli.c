@@ -9,42 +9,23 @@
 
 char **
 cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
-    int *noperands)
-{
-	struct cli_trace tr;
-	char **operands = cli_configure_traced(prog, cfg, argc, argv, noperands, &tr);
-
-	cli_trace_free(&tr);
-	return operands;
-}
-
-void
-cli_trace_free(struct cli_trace *tr)
-{
-	free(tr->lines);
-	free(tr->oncl);
-	tr->lines = NULL;
-	tr->oncl = NULL;
-}
-
-char **
-cli_configure_traced(const struct cli_program *prog, void *cfg, int argc, char **argv,
     int *noperands, struct cli_trace *tr)
 {
+	struct opt_origin *orig = NULL;
 	struct opt_actions act;
 	char err[OPT_ERRLEN];
 	const char *path;
 	size_t n = *prog->n;
 	char **operands = calloc((size_t)argc + 1, sizeof(*operands));
 
-	tr->lines = calloc(n, sizeof(*tr->lines));
-	tr->oncl = calloc(n, sizeof(*tr->oncl));
-	if (operands == NULL || tr->lines == NULL || tr->oncl == NULL) {
+	if (tr != NULL)
+		orig = calloc(n, sizeof(*orig));
+	if (operands == NULL || (tr != NULL && orig == NULL)) {
 		fprintf(stderr, "%s: out of memory\n", prog->name);
 		exit(1);
 	}
 	/* First pass: syntax, -c, --help, --version. */
-	if (opt_argv(prog->tab, n, cfg, argc, argv, 0, &act, operands, noperands, err,
+	if (opt_argv(prog->tab, n, cfg, argc, argv, 0, &act, operands, noperands, NULL, err,
 	    sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(2);
@@ -69,19 +50,30 @@ cli_configure_traced(const struct cli_program *prog, void *cfg, int argc, char *
 	if (path == NULL && access(prog->default_config, F_OK) == 0)
 		path = prog->default_config;
 	if (path != NULL &&
-	    opt_load_file_traced(prog->tab, n, cfg, path, tr->lines, err, sizeof(err)) == -1) {
+	    opt_load_file(prog->tab, n, cfg, path, orig, err, sizeof(err)) == -1) {
 		fprintf(stderr, "%s: %s\n", prog->name, err);
 		exit(1);
 	}
-	/* Second pass: the command line wins over the file. */
-	if (opt_argv_traced(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, tr->oncl,
-	    err, sizeof(err)) == -1) {
-		fprintf(stderr, "%s: %s\n", prog->name, err);
-		exit(1);
+	/* Second pass: the command line wins over the file. A bad value here is
+	 * a usage error (2); one in the file is a configuration error (1). */
+	if (opt_argv(prog->tab, n, cfg, argc, argv, 1, &act, operands, noperands, orig, err,
+	    sizeof(err)) == -1) {
+		fprintf(stderr, "%s: %s (see --help)\n", prog->name, err);
+		exit(2);
 	}
-	tr->config_path = path;
-	tr->check_config = act.check_config;
+	if (tr != NULL) {
+		tr->orig = orig;
+		tr->config_path = path;
+		tr->check_config = act.check_config;
+	}
 	return operands;
+}
+
+void
+cli_trace_free(struct cli_trace *tr)
+{
+	free(tr->orig);
+	tr->orig = NULL;
 }
 
 void
@@ -92,20 +84,15 @@ cli_print_settings(FILE *fp, const struct cli_program *prog, const void *cfg,
 
 	fprintf(fp, "# %s %s: the configuration is valid\n# configuration file: %s\n",
 	    prog->name, LOGSERVER_VERSION, tr->config_path != NULL ? tr->config_path :
-	    "none (" "no -c FILE and no default file)");
+	    "none (no -c FILE and no default file)");
 	for (size_t i = 0; i < n; i++) {
 		const struct opt_def *o = &prog->tab[i];
-		char val[4200];
+		char val[4200], from[300];
 
 		if (o->type == OPT_ACTION)
 			continue;
 		opt_format_value(o, cfg, val, sizeof(val));
-		if (tr->oncl[i])
-			fprintf(fp, "%s = %s\t# command line\n", o->name, val);
-		else if (tr->lines[i] > 0)
-			fprintf(fp, "%s = %s\t# %s:%u\n", o->name, val, tr->config_path,
-			    tr->lines[i]);
-		else
-			fprintf(fp, "%s = %s\t# default\n", o->name, val);
+		fprintf(fp, "%s = %s\t# %s\n", o->name, val,
+		    opt_origin_text(&tr->orig[i], from, sizeof(from)));
 	}
 }

@@ -5,9 +5,12 @@
  *
  * Contract: cli_configure() fills cfg from tab, or prints one line on
  * stderr and exits: 0 after --help/--version, 2 for a command-line usage
- * error, 1 for a bad configuration file or value. Returns the operands
+ * error (syntax or a bad value given on the command line), 1 for a bad
+ * configuration file or a bad value in it. Returns the operands
  * (non-option arguments) in a malloc'ed array of *noperands pointers into
- * argv, which the caller frees.
+ * argv, which the caller frees. When tr is not NULL it receives where each
+ * value came from (tr->orig, a malloc'ed array of *prog->n, freed with
+ * cli_trace_free), the file read and whether --check-config was given.
  */
 #ifndef LOGSERVER_CLI_H
 #define LOGSERVER_CLI_H
@@ -26,19 +29,13 @@ struct cli_program {
 	const char *help_tail;		/* printed after the options, or NULL */
 };
 
-char **cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
-    int *noperands);
-
-/* What set each option, for --check-config: lines[i] is the line of
- * config_path that set tab[i] (0: not the file), oncl[i] 1 when the command
- * line did (it wins). Both arrays have *prog->n entries, malloc'ed. */
 struct cli_trace {
 	const char *config_path;	/* the file read, or NULL */
 	int check_config;		/* --check-config was given */
-	unsigned *lines;
-	unsigned char *oncl;
+	struct opt_origin *orig;	/* per option of prog->tab: default, FILE:LINE, command line */
 };
-char **cli_configure_traced(const struct cli_program *prog, void *cfg, int argc, char **argv,
+
+char **cli_configure(const struct cli_program *prog, void *cfg, int argc, char **argv,
     int *noperands, struct cli_trace *tr);
 void cli_trace_free(struct cli_trace *tr);
 

@@ -22,7 +22,7 @@ const struct opt_def server_options[] = {
 	{ "tcp-fsync", 0, OPT_CHOICE, "never", 0, 0, "never|batch", S(tcp_fsync), "never|batch",
 	  "plain TCP: fdatasync each batch of records (batch) or leave it to the kernel (never)" },
 	{ "max-size", 0, OPT_SIZE, "10M", 1024, 1LL << 40, NULL, S(max_size), "SIZE",
-	  "rotate the log file before it grows past SIZE (K, M, G suffixes)" },
+	  "rotate the log file before it grows past SIZE (K, M, G, T suffixes: powers of 1024)" },
 	{ "max-files", 0, OPT_INT, "10", 1, 1000000, NULL, S(max_files), "N",
 	  "log files the directory keeps; older ones are deleted" },
 	{ "on-start", 0, OPT_CHOICE, "append", 0, 0, "append|new", S(on_start), "append|new",
@@ -111,6 +111,13 @@ const struct opt_def server_options[] = {
 	{ "check-config", 0, OPT_ACTION, NULL, 0, 0, NULL, 0, NULL,
 	  "check the configuration (file and command line, certificates, directory), print the "
 	  "effective settings and where each came from, and exit: 0 valid, 1 not; binds no port" },
+	{ "events", 0, OPT_CHOICE, "connections", 0, 0, "connections|none", S(events),
+	  "connections|none", "optional records: connections writes a connect and a disconnect "
+	  "record per TCP, RELP and TLS connection, none leaves them out (still counted); "
+	  "records of loss, refusals and faults are always written" },
+	{ "audit-file", 0, OPT_STRING, "", 0, STR_CAP(server_config, audit_file), NULL,
+	  S(audit_file), "NAME", "query audit records (requests, refusals) go to this file in the "
+	  "log directory instead of the log; not rotated, reopened on SIGHUP" },
 	{ "help", 'h', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show this help and exit" },
 	{ "version", 'V', OPT_ACTION, NULL, 0, 0, NULL, 0, NULL, "show the version and exit" },
 };

@@ -22,6 +22,8 @@ enum fsync_mode { FSYNC_NEVER = 0, FSYNC_BATCH = 1 };
 enum on_start { ON_START_APPEND = 0, ON_START_NEW = 1 };
 
 enum check_host { CHECK_HOST_OFF, CHECK_HOST_MARK, CHECK_HOST_REJECT };
+/* --events: the optional records. */
+enum events_set { EVENTS_CONNECTIONS = 0, EVENTS_NONE = 1 };
 
 struct server_config {
 	long long port;
@@ -69,6 +71,8 @@ struct server_config {
 	char group[64];			/* --group: and this group ("" = the user's own) */
 	int sandbox;			/* 1: every child runs under seccomp (and Landlock) */
 	char pid_file[1024];		/* "": none */
+	int events;			/* enum events_set */
+	char audit_file[256];		/* --audit-file: in the log directory; "": the log */
 };
 
 extern const struct opt_def server_options[];

@@ -62,7 +62,7 @@ parse_size(const char *s, size_t len, long long *out)
 
 	while (digits < len && s[digits] >= '0' && s[digits] <= '9')
 		digits++;
-	if (digits == 0 || parse_ll(s, digits, 0, LLONG_MAX, &v) == -1)
+	if (digits == 0)
 		return -1;
 	const char *u = s + digits;
 	size_t ulen = len - digits;
@@ -71,6 +71,7 @@ parse_size(const char *s, size_t len, long long *out)
 		case 'k': case 'K': mult = 1LL << 10; break;
 		case 'm': case 'M': mult = 1LL << 20; break;
 		case 'g': case 'G': mult = 1LL << 30; break;
+		case 't': case 'T': mult = 1LL << 40; break;
 		case 'b': case 'B': if (ulen == 1) break; return -1;
 		default: return -1;
 		}
@@ -78,10 +79,28 @@ parse_size(const char *s, size_t len, long long *out)
 		    (ulen == 3 && u[1] == 'i' && (u[2] == 'B' || u[2] == 'b'))))
 			return -1;
 	}
-	if (v > LLONG_MAX / mult)
-		return -1;
+	/* Only digits are left: parse_ll fails only when they overflow. */
+	if (parse_ll(s, digits, 0, LLONG_MAX, &v) == -1 || v > LLONG_MAX / mult)
+		return -2;
 	*out = v * mult;
 	return 0;
+}
+
+const char *
+format_size(long long v, char *buf, size_t len)
+{
+	static const char units[] = "KMGT";
+	int u = -1;
+
+	while (u < 3 && v != 0 && v % 1024 == 0) {
+		v /= 1024;
+		u++;
+	}
+	if (u < 0)
+		snprintf(buf, len, "%lld", v);
+	else
+		snprintf(buf, len, "%lld%c", v, units[u]);
+	return buf;
 }
 
 /* Key comparison with '-' and '_' alike. */
@@ -151,10 +170,17 @@ opt_store(const struct opt_def *o, void *cfg, const char *val, size_t vallen, ch
 		memcpy(field, &v, sizeof(v));
 		return 0;
 	case OPT_SIZE:
-		if (parse_size(val, vallen, &v) == -1 || v < o->min || v > o->max)
-			return errf(err, errlen,
-			    "%s: '%.*s' is not a size from %lld to %lld bytes (suffixes K, M, G)",
-			    o->name, (int)vallen, val, o->min, o->max);
+		idx = parse_size(val, vallen, &v);
+		if (idx == -1)
+			return errf(err, errlen, "%s: '%.*s' is not a size (digits with an optional "
+			    "K, M, G or T suffix)", o->name, (int)vallen, val);
+		if (idx == -2 || v < o->min || v > o->max) {
+			char lo[32], hi[32];
+
+			return errf(err, errlen, "%s: '%.*s' is out of range: a size from %s to %s",
+			    o->name, (int)vallen, val, format_size(o->min, lo, sizeof(lo)),
+			    format_size(o->max, hi, sizeof(hi)));
+		}
 		memcpy(field, &v, sizeof(v));
 		return 0;
 	case OPT_STRING:
@@ -226,10 +252,41 @@ is_space(char c)
 	return c == ' ' || c == '\t' || c == '\r';
 }
 
-/* The configuration text parser; lines[i], when given, gets the line that set tab[i]. */
+int
+opt_index(const struct opt_def *tab, size_t n, const char *name)
+{
+	const struct opt_def *o = opt_find(tab, n, name, strlen(name));
+
+	return o != NULL ? (int)(o - tab) : -1;
+}
+
+const char *
+opt_origin_text(const struct opt_origin *o, char *buf, size_t len)
+{
+	if (o == NULL || o->from == OPT_FROM_DEFAULT)
+		snprintf(buf, len, "default");
+	else if (o->from == OPT_FROM_CMDLINE)
+		snprintf(buf, len, "command line");
+	else
+		snprintf(buf, len, "%s:%u", o->file != NULL ? o->file : "?", o->line);
+	return buf;
+}
+
+/* Records that o was set from (from, file, line), when origins are kept. */
+static void
+mark(const struct opt_def *tab, const struct opt_def *o, struct opt_origin *orig, int from,
+    const char *file, unsigned line)
+{
+	if (orig == NULL || o == NULL)
+		return;
+	orig[o - tab].from = from;
+	orig[o - tab].file = file;
+	orig[o - tab].line = line;
+}
+
 static int
 parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text, size_t len,
-    const char *fname, unsigned *lines, char *err, size_t errlen)
+    const char *fname, struct opt_origin *orig, char *err, size_t errlen)
 {
 	const char *p = text, *end = text + len;
 	char msg[OPT_ERRLEN];
@@ -281,8 +338,8 @@ parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text, s
 		if (opt_set(tab, n, cfg, k, (size_t)(ke - k), v, (size_t)(ve - v), msg,
 		    sizeof(msg)) == -1)
 			return errf(err, errlen, "%s:%u: %s", fname, lineno, msg);
-		if (lines != NULL)
-			lines[opt_find(tab, n, k, (size_t)(ke - k)) - tab] = lineno;
+		mark(tab, opt_find(tab, n, k, (size_t)(ke - k)), orig, OPT_FROM_FILE, fname,
+		    lineno);
 	}
 	return 0;
 }
@@ -295,15 +352,8 @@ opt_parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *tex
 }
 
 int
-opt_load_file(const struct opt_def *tab, size_t n, void *cfg, const char *path, char *err,
-    size_t errlen)
-{
-	return opt_load_file_traced(tab, n, cfg, path, NULL, err, errlen);
-}
-
-int
-opt_load_file_traced(const struct opt_def *tab, size_t n, void *cfg, const char *path,
-    unsigned *lines, char *err, size_t errlen)
+opt_load_file(const struct opt_def *tab, size_t n, void *cfg, const char *path,
+    struct opt_origin *orig, char *err, size_t errlen)
 {
 	char *buf;
 	size_t len = 0;
@@ -336,7 +386,7 @@ opt_load_file_traced(const struct opt_def *tab, size_t n, void *cfg, const char 
 			goto out;
 		}
 	}
-	rc = parse_config(tab, n, cfg, buf, len, path, lines, err, errlen);
+	rc = parse_config(tab, n, cfg, buf, len, path, orig, err, errlen);
 out:
 	free(buf);
 	close(fd);
@@ -386,15 +436,7 @@ opt_wants_value(const struct opt_def *o)
 
 int
 opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv, int apply,
-    struct opt_actions *act, char **operands, int *noperands, char *err, size_t errlen)
-{
-	return opt_argv_traced(tab, n, cfg, argc, argv, apply, act, operands, noperands, NULL,
-	    err, errlen);
-}
-
-int
-opt_argv_traced(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
-    int apply, struct opt_actions *act, char **operands, int *noperands, unsigned char *oncl,
+    struct opt_actions *act, char **operands, int *noperands, struct opt_origin *orig,
     char *err, size_t errlen)
 {
 	int i, only_operands = 0;
@@ -434,8 +476,8 @@ opt_argv_traced(const struct opt_def *tab, size_t n, void *cfg, int argc, char *
 			}
 			if (opt_take(o, cfg, val, apply, act, err, errlen) == -1)
 				return -1;
-			if (oncl != NULL)
-				oncl[o - tab] = 1;
+			if (apply)
+				mark(tab, o, orig, OPT_FROM_CMDLINE, NULL, 0);
 			continue;
 		}
 		/* A cluster of short options: -hV, -p5140, -p 5140. */
@@ -452,14 +494,14 @@ opt_argv_traced(const struct opt_def *tab, size_t n, void *cfg, int argc, char *
 					return errf(err, errlen, "option '-%c' needs a value", *c);
 				if (opt_take(o, cfg, val, apply, act, err, errlen) == -1)
 					return -1;
-				if (oncl != NULL)
-					oncl[o - tab] = 1;
+				if (apply)
+					mark(tab, o, orig, OPT_FROM_CMDLINE, NULL, 0);
 				break;
 			}
 			if (opt_take(o, cfg, NULL, apply, act, err, errlen) == -1)
 				return -1;
-			if (oncl != NULL)
-				oncl[o - tab] = 1;
+			if (apply)
+				mark(tab, o, orig, OPT_FROM_CMDLINE, NULL, 0);
 		}
 	}
 	return 0;

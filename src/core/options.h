@@ -40,6 +40,20 @@ struct opt_def {
 
 #define OPT_ERRLEN 512
 
+/* Where an option's value came from, for messages and --check-config. file
+ * points at the caller's path string (it must outlive the origins). */
+enum opt_from { OPT_FROM_DEFAULT = 0, OPT_FROM_FILE, OPT_FROM_CMDLINE };
+struct opt_origin {
+	int from;		/* enum opt_from */
+	unsigned line;		/* OPT_FROM_FILE: 1-based line */
+	const char *file;	/* OPT_FROM_FILE: the configuration file */
+};
+
+/* Index of option name in tab, or -1. */
+int opt_index(const struct opt_def *tab, size_t n, const char *name);
+/* "default", "command line" or "FILE:LINE" into buf; returns buf. */
+const char *opt_origin_text(const struct opt_origin *o, char *buf, size_t len);
+
 /* Sets every option to its default. */
 int opt_defaults(const struct opt_def *tab, size_t n, void *cfg, char *err, size_t errlen);
 
@@ -53,16 +67,19 @@ int opt_set(const struct opt_def *tab, size_t n, void *cfg, const char *key, siz
 int opt_parse_config(const struct opt_def *tab, size_t n, void *cfg, const char *text,
     size_t len, const char *fname, char *err, size_t errlen);
 
-/* Reads path (at most 1 MiB) and parses it as above. */
+/* Reads path (at most 1 MiB) and parses it as above. When orig is not NULL
+ * (an array of n), each option set records path and its line there. */
 int opt_load_file(const struct opt_def *tab, size_t n, void *cfg, const char *path,
-    char *err, size_t errlen);
+    struct opt_origin *orig, char *err, size_t errlen);
 
 /*
  * Command line. GNU style: --name=value, --name value, -x value, -xvalue,
  * options and operands in any order, "--" ends options. With apply == 0 it
  * only checks the syntax and reports the actions (-c FILE, -h, -V); with
  * apply == 1 it also sets the values. Operands are stored in operands[]
- * (capacity argc), their count in *noperands. Returns 0, or -1 with err.
+ * (capacity argc), their count in *noperands. With apply == 1 and orig not
+ * NULL (an array of n), each option set is marked OPT_FROM_CMDLINE there.
+ * Returns 0, or -1 with err.
  */
 struct opt_actions {
 	const char *config;	/* -c FILE, or NULL */
@@ -71,17 +88,8 @@ struct opt_actions {
 	int check_config;	/* --check-config */
 };
 int opt_argv(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
-    int apply, struct opt_actions *act, char **operands, int *noperands, char *err,
-    size_t errlen);
-
-/* The same, recording what set each option: lines[i] (n entries, caller
- * zeroes them) gets the configuration line that set tab[i]; oncl[i] is set
- * to 1 when the command line names tab[i]. */
-int opt_load_file_traced(const struct opt_def *tab, size_t n, void *cfg, const char *path,
-    unsigned *lines, char *err, size_t errlen);
-int opt_argv_traced(const struct opt_def *tab, size_t n, void *cfg, int argc, char **argv,
-    int apply, struct opt_actions *act, char **operands, int *noperands, unsigned char *oncl,
-    char *err, size_t errlen);
+    int apply, struct opt_actions *act, char **operands, int *noperands,
+    struct opt_origin *orig, char *err, size_t errlen);
 
 /* Writes o's current value in cfg as configuration-file text (strings
  * quoted) into buf; returns what snprintf returns. */
@@ -92,8 +100,11 @@ void opt_help(FILE *fp, const struct opt_def *tab, size_t n);
 
 /* Parses an integer in [min, max] from s[0..len). */
 int parse_ll(const char *s, size_t len, long long min, long long max, long long *out);
-/* Parses a size: digits with an optional K, M or G (powers of 1024, any case,
- * optionally followed by "B" or "iB"). */
+/* Parses a size: digits with an optional K, M, G or T (powers of 1024, any
+ * case, optionally followed by "B" or "iB"). Returns 0, -1 when s is not a
+ * size, -2 when it is one past LLONG_MAX bytes. */
 int parse_size(const char *s, size_t len, long long *out);
+/* A size in the largest unit that divides it exactly: "1T", "8192"; returns buf. */
+const char *format_size(long long v, char *buf, size_t len);
 
 #endif

@@ -53,7 +53,7 @@ open_one(const struct sockaddr *sa, socklen_t salen, int type, int shared, char 
 	}
 	if (bind(fd, sa, salen) == -1) {
 		snprintf(err, errlen, "cannot listen on %s: %s%s", where, strerror(errno),
-		    errno == EADDRINUSE ? " (another program uses this port; choose another with --port)" :
+		    errno == EADDRINUSE ? " (another program uses this port: choose another)" :
 		    errno == EACCES ? " (ports below 1024 need privileges)" : "");
 		close(fd);
 		return -1;

@@ -5,7 +5,16 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "sendtime.h"
 #include "syslog.h"
+
+static long utc_offset;		/* rec_set_utc_offset() */
+
+void
+rec_set_utc_offset(long seconds_east)
+{
+	utc_offset = seconds_east;
+}
 
 static void
 put_digits(char *d, unsigned v, int n)
@@ -324,14 +333,18 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 			*d++ = '-';	/* an RFC 3164 header without PRI */
 		*d++ = ' ';
 		/* "host app[procid]:", with "-" for one that is missing; nothing
-		 * when both are (a bare "<13>text"). */
+		 * when all are (a bare "<13>text"). The sender's timestamp and
+		 * MSGID, when kept, go between the tag and its ':'. */
 		int sep = 0;
-		if (verbatim_3164(&m)) {
+		int sent = m.timestamp.p != NULL &&
+		    sendtime_differs(m.timestamp.p, m.timestamp.len, c->sec, utc_offset);
+		if (!sent && m.msgid.p == NULL && verbatim_3164(&m)) {
 			/* The sender's bytes are already "host app[pid]: msg". */
 			d += escape_text(d, m.host.p, (size_t)(m.msg.p + m.msg.len - m.host.p));
 			goto done;
 		}
-		if (m.host.p != NULL || m.app.p != NULL || m.procid.p != NULL) {
+		if (m.host.p != NULL || m.app.p != NULL || m.procid.p != NULL || sent ||
+		    m.msgid.p != NULL) {
 			d = put_text_span(d, m.host);
 			*d++ = ' ';
 			d = put_text_span(d, m.app);
@@ -339,6 +352,16 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 				*d++ = '[';
 				d += escape_text(d, m.procid.p, m.procid.len);
 				*d++ = ']';
+			}
+			if (sent) {
+				/* A parsed TIMESTAMP holds no '"' and no control byte. */
+				d = PUTS(d, " sent=\"");
+				d += escape_text(d, m.timestamp.p, m.timestamp.len);
+				*d++ = '"';
+			}
+			if (m.msgid.p != NULL) {
+				d = PUTS(d, " msgid=");
+				d += escape_text(d, m.msgid.p, m.msgid.len);
 			}
 			*d++ = ':';
 			sep = 1;
@@ -419,4 +442,21 @@ record_event(char *dst, const struct rec_clock *c, enum rec_format format, long 
 	d += escape_text(d, text, len);
 	*d++ = '\n';
 	return (size_t)(d - dst);
+}
+
+int
+record_format_of(const char *head, size_t len)
+{
+	static const char json[] = "{\"time\":\"";
+	static const char text[] = " - logserver[", raw[] = " \\- logserver[";
+
+	if (len >= sizeof(json) - 1 && memcmp(head, json, sizeof(json) - 1) == 0)
+		return REC_JSON;
+	if (len < REC_TIME_LEN + sizeof(raw) - 1)
+		return -1;
+	if (memcmp(head + REC_TIME_LEN, text, sizeof(text) - 1) == 0)
+		return REC_TEXT;
+	if (memcmp(head + REC_TIME_LEN, raw, sizeof(raw) - 1) == 0)
+		return REC_RAW;
+	return -1;
 }

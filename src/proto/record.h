@@ -9,6 +9,10 @@
  *         TIME PEER FAC.SEV HOST APP[PROCID]: MSG   (syslog; "[SD] " before
  *                                                   MSG when it has any;
  *                                                   "-" for FAC.SEV without PRI)
+ *         with ' sent="TIMESTAMP"' and then " msgid=MSGID" between the tag
+ *         and its ':' when the sender's TIMESTAMP is more than a second from
+ *         TIME (or cannot be compared) and when it has a MSGID:
+ *         TIME PEER FAC.SEV HOST APP[PROCID] sent="TS" msgid=ID: MSG
  *   json  one JSON object per line: time, peer, transport, and when the
  *         message parsed as syslog: pri, facility, severity (when it has a
  *         PRI), seq (Cisco), timestamp, host, app, procid, msgid, sd (object
@@ -40,7 +44,7 @@
 #define REC_EVENT_MAX 3400	/* one event record in any format */
 #define REC_TLS_PEER_MAX 128	/* a TLS sender's certificate name, as recorded */
 /* Everything of a message record but its bytes (the TLS name escaped). */
-#define REC_FIXED_MAX (320 + 48 + ESCAPE_JSON_MAX(REC_TLS_PEER_MAX))
+#define REC_FIXED_MAX (352 + 48 + ESCAPE_JSON_MAX(REC_TLS_PEER_MAX))
 
 /* Bound for record_message() of a len-byte message, in any format: JSON
  * escaping is at most 6 bytes per input byte, and the syslog fields and the
@@ -59,6 +63,9 @@ struct rec_clock {
 void rec_clock_update(struct rec_clock *c);
 /* Formats the given time (for tests and for replay). */
 void rec_clock_set(struct rec_clock *c, time_t sec, long ms);
+/* The receiver's zone, seconds east of UTC, for RFC 3164 timestamps (which
+ * carry none): set by the supervisor before it forks (0 until then). */
+void rec_set_utc_offset(long seconds_east);
 
 /* Where a message came from. peer is the formatted address (not copied). */
 struct rec_source {
@@ -75,6 +82,11 @@ struct rec_source {
 /* A client's message. */
 size_t record_message(char *dst, const struct rec_clock *c, const struct rec_source *src,
     const char *msg, size_t len, int truncated);
+
+/* The format of a log file from its first bytes: every file logserver
+ * creates begins with one of its own events (start or rotate), whose
+ * layout differs per format. -1 when head is too short or none of them. */
+int record_format_of(const char *head, size_t len);
 
 /* A server event: the printf text (cut to 512 bytes), escaped. */
 size_t record_event(char *dst, const struct rec_clock *c, enum rec_format format, long pid,

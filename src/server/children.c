@@ -92,7 +92,8 @@ reap(struct sv_state *st)
 
 /*
  * Forks a child that closes what it does not own (the listeners, the UDP
- * sockets unless it is the UDP receiver, stdin), installs the children's
+ * sockets unless it is the UDP receiver, the audit file unless it is a
+ * query child, stdin), installs the children's
  * signal handling before anything can reach it, and enters the sandbox of
  * its kind. Returns the pid in the parent; the child runs body and leaves
  * with _exit().
@@ -130,6 +131,11 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 			close(st->sv->tfds[i]);
 		for (int i = 0; i < st->sv->nrtfds; i++)
 			close(st->sv->rtfds[i]);
+		/* The audit file is the query children's only. */
+		if (kind != SANDBOX_QUERY && st->sv->store->audit_fd != -1) {
+			close(st->sv->store->audit_fd);
+			st->sv->store->audit_fd = -1;
+		}
 		/* A UDP receiver keeps its own sockets only (arg: its index). */
 		for (int w = 0; w < st->sv->udp_workers; w++)
 			if (kind != SANDBOX_UDP || w != *(const int *)arg)

@@ -104,7 +104,7 @@ audit_kind(struct qsess *q, enum rl_kind kind, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
 	va_end(ap);
-	if (event_write(q->store, q->cfg->format, kind, q->peer_sa, q->peer_len, 1,
+	if (event_audit(q->store, q->cfg->format, kind, q->peer_sa, q->peer_len,
 	    "query %s%s%s%s: %s", q->peer, q->conn->ssl != NULL ? " tls" : "",
 	    q->tls_peer != NULL ? " peer=" : "", q->tls_peer != NULL ? q->tls_peer : "", text) == -1)
 		log_warn("cannot record query event");

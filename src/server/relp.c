@@ -477,7 +477,9 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
 	pace_init(&r.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&r.clk);
-	if (conn->ssl == NULL)
+	if (cfg->events == EVENTS_NONE)
+		;		/* --events none: no connect/disconnect records */
+	else if (conn->ssl == NULL)
 		event(&r, "connect %s relp", r.peer);
 	else
 		event(&r, "connect %s relp-tls peer=%s", r.peer, tls_peer != NULL ? tls_peer : "-");
@@ -549,8 +551,9 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	char paced[48] = "";
 	if (r.paced_ms > 0)
 		snprintf(paced, sizeof(paced), " paced_ms=%lld", r.paced_ms);
-	event(&r, "disconnect %s messages=%llu duplicates=%llu%s%s%s%s", r.peer, r.nmsg, r.ndup,
-	    paced, stopped ? " (server shutdown)" : "", r.why[0] ? ": " : "", r.why);
+	if (cfg->events != EVENTS_NONE || r.why[0] != '\0')
+		event(&r, "disconnect %s messages=%llu duplicates=%llu%s%s%s%s", r.peer, r.nmsg,
+		    r.ndup, paced, stopped ? " (server shutdown)" : "", r.why[0] ? ": " : "", r.why);
 	if (logstore_append(store, r.obuf, r.olen, &written) == -1)
 		log_warn("cannot write the disconnect record of %s", r.peer);
 	free(r.rbuf);

@@ -92,6 +92,11 @@ add_event(struct session *s, enum session_event ev, unsigned long long a, unsign
 {
 	char *d;
 
+	/* --events none: a connection is counted by the supervisor, not recorded;
+	 * one that was reset still is (a fault). */
+	if ((ev == EV_CONNECT || (ev == EV_DISCONNECT && a == 0)) &&
+	    s->cfg->events == EVENTS_NONE)
+		return;
 	if (s->ocap - s->olen < REC_EVENT_MAX)
 		(void)flush(s);
 	if (s->ocap - s->olen < REC_EVENT_MAX)

@@ -32,7 +32,7 @@
 void
 sv_event(struct sv_state *st, const char *fmt, ...)
 {
-	char text[512];
+	char text[2048];	/* the start record carries every note and warning */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -67,6 +67,18 @@ reload_tls(struct sv_state *st)
 	sv_event(st, "reload: SIGHUP, TLS certificate, key and CA read again");
 }
 
+/* The receiver's zone for RFC 3164 timestamps (record.c): read here, where
+ * the zone file may be opened, and inherited by every child forked after. */
+static void
+zone_refresh(void)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (localtime_r(&now, &tm) != NULL)
+		rec_set_utc_offset(tm.tm_gmtoff);
+}
+
 /* The service manager hears of a reload begun and done, and of the stop. */
 static void
 sv_notify(const char *text)
@@ -86,6 +98,12 @@ reload(struct sv_state *st)
 	char err[512], name[LOGNAME_LEN + 1];
 	uint64_t size;
 
+	zone_refresh();
+	if (st->sv->store->audit_fd != -1 &&
+	    logstore_open_audit(st->sv->store, st->sv->cfg->audit_file, err, sizeof(err)) == -1) {
+		log_warnx("SIGHUP: %s (audit records keep going to the old one)", err);
+		sv_event(st, "reload: SIGHUP, %s; audit records keep going to the old one", err);
+	}
 	if (st->sv->tls.ctx != NULL)
 		reload_tls(st);
 	if (logstore_reopen(st->sv->store, err, sizeof(err)) == -1) {
@@ -337,6 +355,7 @@ supervisor_run(struct supervisor *sv)
 		log_warnx("out of memory for %lld client slots", cfg->max_clients);
 		return 1;
 	}
+	zone_refresh();		/* before the first fork */
 	sigfd = sig_init_supervisor();
 	if (sigfd == -1) {
 		log_warn("cannot create the signal pipe");
@@ -361,10 +380,11 @@ supervisor_run(struct supervisor *sv)
 		    "like ours)", sv->store->foreign);
 	st.stopping = 1;	/* the start record may wait for the lock */
 	sv_event(&st, "start version=%s pid=%ld listen=%s%s dir=%s file=%s max-size=%lld "
-	    "max-files=%lld format=%s%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
+	    "max-files=%lld format=%s%s%s%s%s%s", LOGSERVER_VERSION, (long)getpid(), where,
 	    sv->udp_note, cfg->dir, name, cfg->max_size, cfg->max_files,
 	    cfg->format == REC_JSON ? "json" : cfg->format == REC_RAW ? "raw" : "text",
-	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored);
+	    sv->run_note, sv->listen_note[0] ? " note=" : "", sv->listen_note, ignored,
+	    sv->warn_note);
 	st.stopping = 0;
 	for (int w = 0; w < sv->udp_workers; w++)
 		spawn_udp(&st, w);

@@ -58,6 +58,7 @@ struct supervisor {
 	char listen_note[256];
 	char udp_note[256];
 	char run_note[256];		/* " user=U group=G sandbox=..." for the start record */
+	char warn_note[704];		/* " warning=\"...\"": start-up warnings, same record */
 };
 
 int supervisor_run(struct supervisor *sv);

@@ -68,21 +68,22 @@ events_flush(struct logstore *ls, int format, int wait)
 	return nqueued;
 }
 
-int
-event_write(struct logstore *ls, int format, enum rl_kind kind, const struct sockaddr *src,
-    socklen_t srclen, int wait, const char *fmt, ...)
+/* Formats one event and writes it: audit events to the audit file (query
+ * children, which always wait), others to the log, queued when busy. */
+static int
+vevent(struct logstore *ls, int format, enum rl_kind kind, const struct sockaddr *src,
+    socklen_t srclen, int wait, int audit, const char *fmt, va_list ap)
 {
 	char text[512], rec[REC_EVENT_MAX];
 	unsigned char key[16];
 	struct rec_clock clk = { 0 };
 	size_t keylen = src != NULL ? net_addr_key(src, srclen, key) : 0;
-	va_list ap;
 
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
 	rec_clock_update(&clk);
 	size_t n = record_event(rec, &clk, format, (long)getpid(), "%s", text);
+	if (audit)
+		return logstore_audit(ls, kind, key, keylen, rec, n);
 	/* Keep the order: nothing overtakes what is already queued. */
 	if (nqueued > 0 && events_flush(ls, format, wait) > 0)
 		return push(kind, key, keylen, rec, n);
@@ -91,4 +92,30 @@ event_write(struct logstore *ls, int format, enum rl_kind kind, const struct soc
 	if (errno == EAGAIN && !wait)
 		return push(kind, key, keylen, rec, n);
 	return -1;
+}
+
+int
+event_write(struct logstore *ls, int format, enum rl_kind kind, const struct sockaddr *src,
+    socklen_t srclen, int wait, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vevent(ls, format, kind, src, srclen, wait, 0, fmt, ap);
+	va_end(ap);
+	return rc;
+}
+
+int
+event_audit(struct logstore *ls, int format, enum rl_kind kind, const struct sockaddr *src,
+    socklen_t srclen, const char *fmt, ...)
+{
+	va_list ap;
+	int rc;
+
+	va_start(ap, fmt);
+	rc = vevent(ls, format, kind, src, srclen, 1, 1, fmt, ap);
+	va_end(ap);
+	return rc;
 }

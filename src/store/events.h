@@ -26,6 +26,11 @@
 int event_write(struct logstore *ls, int format, enum rl_kind kind, const struct sockaddr *src,
     socklen_t srclen, int wait, const char *fmt, ...) __attribute__((format(printf, 7, 8)));
 
+/* A query audit event: as event_write() with wait 1, written to the
+ * store's audit file (--audit-file) when it has one. */
+int event_audit(struct logstore *ls, int format, enum rl_kind kind, const struct sockaddr *src,
+    socklen_t srclen, const char *fmt, ...) __attribute__((format(printf, 6, 7)));
+
 /* Writes what is queued (wait as above). Returns the number still queued. */
 size_t events_flush(struct logstore *ls, int format, int wait);
 

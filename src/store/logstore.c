@@ -16,8 +16,6 @@
 #include "logscan.h"
 #include "record.h"
 
-#define ALIVE_WAIT_MS 2000	/* start-up: how long old children may take to die */
-
 static void
 unlock_write(struct logstore *ls)
 {
@@ -66,11 +64,8 @@ jwrite(struct logstore *ls, const char *buf, size_t n, int slot, uint64_t seq_af
 }
 
 /* Writes one of the store's own records (rotate, repair). Caller holds the lock. */
-static int
-store_event(struct logstore *ls, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static int
-store_event(struct logstore *ls, const char *fmt, ...)
+int
+ls_store_event(struct logstore *ls, const char *fmt, ...)
 {
 	char text[1400], rec[REC_EVENT_MAX];
 	struct rec_clock clk = { 0 };
@@ -120,7 +115,7 @@ recover(struct logstore *ls)
 	 * newline then would be an empty record. */
 	if (uncut && io_write_all(ls->fd, "\n", 1) == 0)
 		sh->size++;
-	(void)store_event(ls, "repair: process %ld was killed in the middle of a write to %s; "
+	(void)ls_store_event(ls, "repair: process %ld was killed in the middle of a write to %s; "
 	    "removed the %llu bytes of its torn tail at offset %llu", p.pid, sh->name,
 	    (unsigned long long)(size - cut), (unsigned long long)cut);
 }
@@ -166,7 +161,7 @@ write_header(struct logstore *ls)
 	if (sh->renumbered > 0)
 		snprintf(renum, sizeof(renum), "; the sequence numbers reached their maximum: %lu "
 		    "files renumbered from 1", sh->renumbered);
-	if (store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s%s",
+	if (ls_store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s%s",
 	    sh->prev_name, (unsigned long long)sh->prev_size, (unsigned long long)ls->max_size,
 	    ls->max_files, sh->deleted[0] ? "; deleted " : "", sh->deleted, renum) == -1)
 		return -1;
@@ -216,7 +211,7 @@ static void
 rotate_failed(struct logstore *ls, int err)
 {
 	if (ls->sh->rotate_errno == 0)
-		(void)store_event(ls, "rotate failed: cannot start the file after %s: %s; writing "
+		(void)ls_store_event(ls, "rotate failed: cannot start the file after %s: %s; writing "
 		    "on past max-size", ls->sh->name, strerror(err));
 	ls->sh->rotate_errno = err;
 }
@@ -369,12 +364,13 @@ write_summaries(struct logstore *ls, time_t now, int force)
 	long secs;
 
 	while (rl_summary(&ls->sh->rl, now, force, &kind, &count, &secs))
-		(void)store_event(ls, "flood control: %llu similar events suppressed (%s) in the "
+		(void)ls_store_event(ls, "flood control: %llu similar events suppressed (%s) in the "
 		    "last %ld s", count, rl_kind_name(kind), secs);
 }
 
-int
-logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+/* One event through flood control, to fd, or (-1) to the log. */
+static int
+event_to(struct logstore *ls, int fd, enum rl_kind kind, const void *key, size_t keylen,
     const char *rec, size_t n, int wait)
 {
 	time_t now = time(NULL);
@@ -385,10 +381,24 @@ logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t k
 		return -1;
 	write_summaries(ls, now, 0);
 	if (rl_allow(&ls->sh->rl, kind, key, keylen, now))
-		rc = append_locked(ls, rec, n, &written, NULL);
+		rc = fd != -1 ? io_write_all(fd, rec, n) : append_locked(ls, rec, n, &written, NULL);
 	ls->last_end = __atomic_load_n(&ls->sh->wpos, __ATOMIC_SEQ_CST);
 	unlock_write(ls);
 	return rc;
+}
+
+int
+logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n, int wait)
+{
+	return event_to(ls, -1, kind, key, keylen, rec, n, wait);
+}
+
+int
+logstore_audit(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n)
+{
+	return event_to(ls, ls->audit_fd, kind, key, keylen, rec, n, 1);
 }
 
 long
@@ -419,151 +429,6 @@ int
 logstore_child_alive(struct logstore *ls)
 {
 	return ls_lock_byte(ls->lockfd, F_RDLCK, LS_LOCK_ALIVE, 1);
-}
-
-/* Start-up: no process of an earlier server may still write here. */
-static int
-wait_alive(struct logstore *ls)
-{
-	struct timespec pause = { 0, 10 * 1000000L };
-
-	for (int waited = 0; ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_ALIVE, 0) == -1;
-	    waited += 10) {
-		if ((errno != EAGAIN && errno != EACCES) || waited >= ALIVE_WAIT_MS)
-			return -1;
-		nanosleep(&pause, NULL);
-	}
-	return ls_lock_byte(ls->lockfd, F_RDLCK, LS_LOCK_ALIVE, 0);
-}
-
-/* Start-up: a newest file that does not end in LF was torn by a process
- * killed in the middle of a write; its torn tail goes, and the file says so. */
-static int
-repair_tail(struct logstore *ls)
-{
-	struct logstore_shared *sh = ls->sh;
-	char last;
-	uint64_t cut;
-
-	if (sh->size == 0 || pread(ls->fd, &last, 1, (off_t)sh->size - 1) != 1 || last == '\n')
-		return 0;
-	cut = logscan_record_end(ls->fd, 0, sh->size);
-	if (ftruncate(ls->fd, (off_t)cut) == -1)
-		return -1;
-	uint64_t torn = sh->size - cut;
-	sh->size = cut;
-	sh->repairs++;
-	return store_event(ls, "repair: %s ended in a torn record (a process was killed in the "
-	    "middle of a write); removed its %llu bytes at offset %llu", sh->name,
-	    (unsigned long long)torn, (unsigned long long)cut);
-}
-
-/* The most recent file (highest sequence number) becomes current, appended
- * to, or a new one is started. Caller holds the instance lock. */
-static int
-open_latest(struct logstore *ls, int start_new, char *err, size_t errlen)
-{
-	struct logfile *files = NULL, *latest = NULL;
-	size_t n = 0;
-	struct stat st;
-
-	if (ls_scan_dir(ls, &files, &n) == -1) {
-		snprintf(err, errlen, "cannot read log directory %s: %s", ls->dir, strerror(errno));
-		return -1;
-	}
-	for (size_t i = 0; i < n; i++)
-		if (latest == NULL || files[i].seq > latest->seq)
-			latest = &files[i];
-	if (latest != NULL) {
-		ls->sh->seq = latest->seq;
-		ls->sh->ftime = latest->t;
-		memcpy(ls->sh->name, latest->name, sizeof(latest->name));
-	}
-	free(files);
-	if (latest == NULL || start_new) {
-		if (ls_start_file(ls, ls->sh->seq, ls->sh->ftime) == -1) {
-			snprintf(err, errlen, "cannot create a log file in %s: %s", ls->dir,
-			    strerror(errno));
-			return -1;
-		}
-		return 0;
-	}
-	if (ls_open_current(ls) == -1 || fstat(ls->fd, &st) == -1 || !S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "cannot open log file %s/%s: %s%s", ls->dir, ls->sh->name,
-		    strerror(errno), errno == ELOOP ? " (a symbolic link: logserver never "
-		    "follows one in its directory)" : "");
-		return -1;
-	}
-	ls->sh->size = (uint64_t)st.st_size;
-	if (repair_tail(ls) == -1) {
-		snprintf(err, errlen, "cannot repair the torn end of %s/%s: %s", ls->dir,
-		    ls->sh->name, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
-int
-logstore_open(struct logstore *ls, const char *dir, uint64_t max_size, size_t max_files,
-    int start_new, int format, char *err, size_t errlen)
-{
-	char deleted[512];
-
-	memset(ls, 0, sizeof(*ls));
-	ls->dirfd = ls->lockfd = ls->fd = -1;
-	ls->max_size = max_size;
-	ls->max_files = max_files;
-	ls->format = format;
-	snprintf(ls->dir, sizeof(ls->dir), "%s", dir);
-
-	if (ls_make_dirs(dir) == -1) {
-		snprintf(err, errlen, "cannot create log directory %s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	ls->dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (ls->dirfd == -1) {
-		snprintf(err, errlen, "cannot open log directory %s: %s", dir, strerror(errno));
-		goto fail;
-	}
-	ls->lockfd = openat(ls->dirfd, LS_LOCK_NAME, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
-	    LS_FILE_MODE);
-	if (ls->lockfd == -1) {
-		snprintf(err, errlen, "log directory %s is not writable (%s/%s: %s); check its owner "
-		    "and mode", dir, dir, LS_LOCK_NAME, strerror(errno));
-		goto fail;
-	}
-	if (ls_lock_byte(ls->lockfd, F_WRLCK, LS_LOCK_INSTANCE, 0) == -1) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-		    .l_start = LS_LOCK_INSTANCE, .l_len = 1 };
-		long pid = fcntl(ls->lockfd, F_GETLK, &fl) == 0 ? (long)fl.l_pid : 0;
-		snprintf(err, errlen, "log directory %s is already in use by another logserver (pid %ld)",
-		    dir, pid);
-		goto fail;
-	}
-	if (wait_alive(ls) == -1) {
-		struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
-		    .l_start = LS_LOCK_ALIVE, .l_len = 1 };
-		long pid = fcntl(ls->lockfd, F_GETLK, &fl) == 0 ? (long)fl.l_pid : 0;
-		snprintf(err, errlen, "log directory %s is still written by a process of an earlier "
-		    "logserver (pid %ld) that did not exit within %d s", dir, pid,
-		    ALIVE_WAIT_MS / 1000);
-		goto fail;
-	}
-	ls->sh = mmap(NULL, sizeof(*ls->sh), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
-	    -1, 0);
-	if (ls->sh == MAP_FAILED) {
-		ls->sh = NULL;
-		snprintf(err, errlen, "cannot map shared state: %s", strerror(errno));
-		goto fail;
-	}
-	memset(ls->sh, 0, sizeof(*ls->sh));
-	if (open_latest(ls, start_new, err, errlen) == -1)
-		goto fail;
-	ls_apply_retention(ls, deleted, sizeof(deleted));
-	return 0;
-fail:
-	logstore_close(ls);
-	return -1;
 }
 
 int
@@ -648,8 +513,10 @@ logstore_close(struct logstore *ls)
 		close(ls->lockfd);
 	if (ls->dirfd != -1)
 		close(ls->dirfd);
+	if (ls->audit_fd != -1)
+		close(ls->audit_fd);
 	if (ls->sh != NULL)
 		munmap(ls->sh, sizeof(*ls->sh));
-	ls->fd = ls->lockfd = ls->dirfd = -1;
+	ls->fd = ls->lockfd = ls->dirfd = ls->audit_fd = -1;
 	ls->sh = NULL;
 }

@@ -86,6 +86,9 @@ struct logstore {
 	uint64_t max_size;
 	size_t max_files;
 	int format;		/* enum rec_format of the store's own records */
+	int audit_fd;		/* --audit-file, append-only; -1: audit events go to the log */
+	int other_format;	/* open: the newest file was in this other format, so a
+				 * new file was started (-1: none) */
 	int durable;		/* some writer syncs: rotation syncs the old file and the directory */
 	uint64_t last_end;	/* wpos after this process's last append */
 	unsigned long foreign;	/* names of our shape that are not our files (last scan) */
@@ -149,6 +152,20 @@ int logstore_sync(struct logstore *ls);
  */
 int logstore_event(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
     const char *rec, size_t n, int wait);
+/* --audit-file: 0 when name can be the audit file: one path component,
+ * not hidden, not named like a log file (retention would delete it). */
+int logstore_audit_name_ok(const char *name);
+/* Opens (creates, 0640) the audit file in the directory, relative to its
+ * descriptor and never through a symbolic link; again on SIGHUP (the same
+ * descriptor number, so children forked later write to the new file).
+ * Returns 0, or -1 with err. */
+int logstore_open_audit(struct logstore *ls, const char *name, char *err, size_t errlen);
+
+/* The same for a query audit event: written to audit_fd (one write, the
+ * file is O_APPEND) when there is one, else to the log; flood control and
+ * its summaries stay the log's. */
+int logstore_audit(struct logstore *ls, enum rl_kind kind, const void *key, size_t keylen,
+    const char *rec, size_t n);
 
 /* Writes the flood-control summaries that are due (with force: all that are
  * pending, at shutdown; wait as above); returns

@@ -10,6 +10,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "record.h"
+
 #define CREATE_TRIES 100
 
 int
@@ -228,5 +230,56 @@ ls_open_current(struct logstore *ls)
 		close(ls->fd);
 	ls->fd = fd;
 	ls->gen = ls->sh->gen;
+	return 0;
+}
+
+int
+ls_current_format(struct logstore *ls)
+{
+	char head[64];
+	ssize_t n = pread(ls->fd, head, sizeof(head), 0);
+
+	return n > 0 ? record_format_of(head, (size_t)n) : -1;
+}
+
+int
+logstore_audit_name_ok(const char *name)
+{
+	time_t t;
+	uint64_t seq;
+
+	if (name[0] == '\0' || name[0] == '.' || strchr(name, '/') != NULL ||
+	    logname_parse(name, &t, &seq) == 0)
+		return -1;
+	return 0;
+}
+
+int
+logstore_open_audit(struct logstore *ls, const char *name, char *err, size_t errlen)
+{
+	struct stat st;
+	int fd = openat(ls->dirfd, name, O_WRONLY | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC,
+	    LS_FILE_MODE);
+
+	if (fd == -1 || fstat(fd, &st) == -1 || !S_ISREG(st.st_mode) ||
+	    st.st_uid != geteuid()) {
+		snprintf(err, errlen, "cannot open the audit file %s/%s: %s", ls->dir, name,
+		    fd == -1 && errno == ELOOP ? "a symbolic link (logserver never follows one in "
+		    "its directory)" : fd == -1 ? strerror(errno) : "not a regular file of ours");
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	if (ls->audit_fd == -1) {
+		ls->audit_fd = fd;
+		return 0;
+	}
+	if (dup3(fd, ls->audit_fd, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "cannot reopen the audit file %s/%s: %s", ls->dir, name,
+		    strerror(errno));
+		close(fd);
+		return -1;
+	}
+	close(fd);
 	return 0;
 }

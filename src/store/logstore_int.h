@@ -46,5 +46,13 @@ int ls_start_file(struct logstore *ls, uint64_t after_seq, time_t after_t);
 
 /* Opens the current file by name (no symlinks) as this process's fd. */
 int ls_open_current(struct logstore *ls);
+/* One of the store's own records, written under the lock the caller holds
+ * (printf text). Returns 0 or -1 with errno. */
+int ls_store_event(struct logstore *ls, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* The format of the open current file (record_format_of its first bytes),
+ * or -1 when it is empty or of no known layout. */
+int ls_current_format(struct logstore *ls);
 
 #endif

@@ -29,7 +29,8 @@ def msgs(n, tag="m"):
 
 
 def texts(records, tag="m"):
-    pat = re.compile(r"user\.notice host app: (%s \d{6})( |$)" % re.escape(tag))
+    pat = re.compile(r"user\.notice host app sent=\"Dec  2 10:00:00\": (%s \d{6})( |$)"
+                     % re.escape(tag))
     return [m.group(1) for m in (pat.search(r.msg) for r in records if not r.is_event) if m]
 
 

@@ -66,23 +66,7 @@ def test_stray_argument_with_valid_options_exits_2(tmp_path):
 # --------------------------------------------------------------------------
 # start-up errors (exit 1)
 
-@pytest.mark.parametrize("args", [
-    ["--port", "0"],
-    ["--port", "65536"],
-    ["--port", "http"],
-    ["--max-size", "lots"],
-    ["--max-size", "1"],            # below the minimum
-    ["--max-files", "0"],
-    ["--on-start", "sometimes"],
-    ["--max-clients", "-3"],
-    ["--max-line", "8"],
-])
-def test_bad_command_line_value_exits_1_with_one_stderr_line(tmp_path, args):
-    res = run_server(["--bind", "127.0.0.1", "-p", free_port(), "-d", tmp_path / "logs"]
-                     + args, tmp_path)
-    assert res.returncode == 1, res
-    line = one_stderr_line(res)
-    assert args[0].lstrip("-") in line
+# Bad command-line values (exit 2) are in test_option_errors.py.
 
 
 def test_bad_config_value_exits_1_with_file_and_line(tmp_path):

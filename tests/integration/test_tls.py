@@ -18,6 +18,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import tls_certs  # noqa: E402
 
 SYSLOG = b"<13>Dec  3 06:00:00 host1 app[7]: "
+# an old timestamp: the text record keeps it (sent="...") before the tag's ':'
+SENT = ' sent="Dec  3 06:00:00"'
 
 
 @pytest.fixture(scope="module")
@@ -90,8 +92,9 @@ def test_good_client_certificate_is_accepted_and_its_name_is_in_every_record(tls
     peer, said = tls_send(srv, pki, frames(SYSLOG + b"one", SYSLOG + b"two"))
     assert said == b""
     srv.wait_event("disconnect %s" % peer)
-    assert msgs_of(srv, peer) == ["tls=client1.example.com user.notice host1 app[7]: one",
-                                  "tls=client1.example.com user.notice host1 app[7]: two"]
+    assert msgs_of(srv, peer) == [
+        "tls=client1.example.com user.notice host1 app[7]" + SENT + ": one",
+        "tls=client1.example.com user.notice host1 app[7]" + SENT + ": two"]
     assert events(srv.records(), "connect %s tls peer=client1.example.com" % peer)
     assert "tls-auth=certvalid" in events(srv.records(), "start ")[0].event
 
@@ -132,7 +135,8 @@ def test_name_mode_accepts_a_permitted_wildcard_and_refuses_other_names(tls_serv
                      "web.example.net, *.example.com")
     peer, _ = tls_send(srv, pki, frames(SYSLOG + b"permitted"))
     srv.wait_event("disconnect %s" % peer)
-    assert msgs_of(srv, peer) == ["tls=client1.example.com user.notice host1 app[7]: permitted"]
+    assert msgs_of(srv, peer) == [
+        "tls=client1.example.com user.notice host1 app[7]" + SENT + ": permitted"]
     # No subjectAltName: the CN is the name (RFC 5425 5.2), and it is not permitted.
     peer, said = tls_send(srv, pki, frames(SYSLOG + b"other name"), cert="cnonly",
                           refused=True)
@@ -145,7 +149,8 @@ def test_name_mode_falls_back_to_the_common_name_without_subject_alt_names(tls_s
     srv = tls_server("--tls-auth", "name", "--tls-permitted-peer", "*.example.org")
     peer, _ = tls_send(srv, pki, frames(SYSLOG + b"by cn"), cert="cnonly")
     srv.wait_event("disconnect %s" % peer)
-    assert msgs_of(srv, peer) == ["tls=cn-only.example.org user.notice host1 app[7]: by cn"]
+    assert msgs_of(srv, peer) == [
+        "tls=cn-only.example.org user.notice host1 app[7]" + SENT + ": by cn"]
     peer, _ = tls_send(srv, pki, frames(SYSLOG + b"x"), cert="good", refused=True)
     assert "client1.example.com not in tls-permitted-peer" in refusal(srv, peer)
 
@@ -155,7 +160,8 @@ def test_fingerprint_mode_takes_the_pinned_certificate_of_any_issuer_only(tls_se
     srv = tls_server("--tls-auth", "fingerprint", "--tls-permitted-peer", pinned)
     peer, _ = tls_send(srv, pki, frames(SYSLOG + b"pinned"), cert="rogue")
     srv.wait_event("disconnect %s" % peer)
-    assert msgs_of(srv, peer) == ["tls=client1.example.com user.notice host1 app[7]: pinned"]
+    assert msgs_of(srv, peer) == [
+        "tls=client1.example.com user.notice host1 app[7]" + SENT + ": pinned"]
     peer, _ = tls_send(srv, pki, frames(SYSLOG + b"not pinned"), cert="good", refused=True)
     assert ("certificate fingerprint %s not in tls-permitted-peer"
             % tls_certs.fingerprint(pki["good"])) in refusal(srv, peer)
@@ -167,7 +173,7 @@ def test_anon_mode_warns_at_start_up_and_takes_clients_without_a_certificate(tls
     assert "tls-auth anon: TLS clients are not authenticated" in srv.stderr()
     peer, _ = tls_send(srv, pki, frames(SYSLOG + b"anonymous"), cert=None)
     srv.wait_event("disconnect %s" % peer)
-    assert msgs_of(srv, peer) == ["user.notice host1 app[7]: anonymous"]
+    assert msgs_of(srv, peer) == ["user.notice host1 app[7]" + SENT + ": anonymous"]
 
 
 def test_stalled_handshakes_are_cut_at_the_deadline_while_another_client_is_served(
@@ -182,7 +188,7 @@ def test_stalled_handshakes_are_cut_at_the_deadline_while_another_client_is_serv
     peer, said = tls_send(srv, pki, frames(SYSLOG + b"served meanwhile"))
     assert said == b"" and time.monotonic() - t0 < 2, "the good client waited for the stalled"
     srv.wait_event("disconnect %s" % peer)
-    assert msgs_of(srv, peer) == ["tls=client1.example.com user.notice host1 app[7]: served "
+    assert msgs_of(srv, peer) == ["tls=client1.example.com user.notice host1 app[7]" + SENT + ": served "
                                   "meanwhile"]
     for s in stalled:
         s.settimeout(30)

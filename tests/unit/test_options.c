@@ -112,10 +112,16 @@ test_size_suffixes_are_binary_multiples(void **state)
 	assert_int_equal(v, 7);
 	assert_int_equal(parse_size("", 0, &v), -1);
 	assert_int_equal(parse_size("M", 1, &v), -1);
-	assert_int_equal(parse_size("1T", 2, &v), -1);
+	assert_int_equal(parse_size("1T", 2, &v), 0);
+	assert_int_equal(v, 1LL << 40);
+	assert_int_equal(parse_size("3tib", 4, &v), 0);
+	assert_int_equal(v, 3LL << 40);
+	assert_int_equal(parse_size("1P", 2, &v), -1);
 	assert_int_equal(parse_size("1Mx", 3, &v), -1);
 	assert_int_equal(parse_size("-1", 2, &v), -1);
-	assert_int_equal(parse_size("99999999999999G", 15, &v), -1);
+	assert_int_equal(parse_size("99999999999999G", 15, &v), -2);
+	assert_int_equal(parse_size("8388608T", 8, &v), -2);	/* 2^63: one past LLONG_MAX */
+	assert_int_equal(parse_size("99999999999999999999", 20, &v), -2);
 }
 
 static void
@@ -146,7 +152,7 @@ test_command_line_forms_and_operands(void **state)
 
 	defaults(&c);
 	assert_int_equal(opt_argv(server_options, server_noptions, &c, 10, argv, 1, &act, ops,
-	    &nops, err, sizeof(err)), 0);
+	    &nops, NULL, err, sizeof(err)), 0);
 	assert_int_equal(c.port, 6001);
 	assert_string_equal(c.dir, "/tmp/d");
 	assert_int_equal(c.max_size, 1 << 20);
@@ -169,7 +175,7 @@ test_command_line_first_pass_does_not_apply_values(void **state)
 
 	defaults(&c);
 	assert_int_equal(opt_argv(server_options, server_noptions, &c, 4, argv, 0, &act, ops,
-	    &nops, err, sizeof(err)), 0);
+	    &nops, NULL, err, sizeof(err)), 0);
 	assert_int_equal(c.port, 5140);
 	assert_true(act.help);
 	assert_true(act.version);
@@ -191,16 +197,16 @@ test_command_line_errors_are_explained(void **state)
 
 	defaults(&c);
 	assert_int_equal(opt_argv(server_options, server_noptions, &c, 2, unknown, 1, &act, ops,
-	    &nops, err, sizeof(err)), -1);
+	    &nops, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "unknown option '--nope' (see --help)");
 	assert_int_equal(opt_argv(server_options, server_noptions, &c, 2, missing, 1, &act, ops,
-	    &nops, err, sizeof(err)), -1);
+	    &nops, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "option '--port' needs a value");
 	assert_int_equal(opt_argv(server_options, server_noptions, &c, 2, badval, 1, &act, ops,
-	    &nops, err, sizeof(err)), -1);
+	    &nops, NULL, err, sizeof(err)), -1);
 	assert_string_equal(err, "port: 'abc' is not a whole number from 1 to 65535");
 	assert_int_equal(opt_argv(server_options, server_noptions, &c, 2, novalue, 1, &act, ops,
-	    &nops, err, sizeof(err)), -1);
+	    &nops, NULL, err, sizeof(err)), -1);
 }
 
 static void
@@ -246,7 +252,7 @@ test_flag_options_take_no_value_on_the_command_line_and_yes_no_in_files(void **s
 
 	assert_int_equal(opt_defaults(client_options, client_noptions, &c, err, sizeof(err)), 0);
 	assert_int_equal(opt_argv(client_options, client_noptions, &c, 4, argv, 1, &act, ops, &nops,
-	    err, sizeof(err)), 0);
+	    NULL, err, sizeof(err)), 0);
 	assert_int_equal(c.resume, 1);
 	assert_int_equal(nops, 2);
 	assert_int_equal(opt_parse_config(client_options, client_noptions, &c, "resume = no\n", 12,

@@ -28,7 +28,7 @@ test_file_lines_are_recorded_per_option(void **state)
 {
 	char path[] = "/tmp/test_options_trace_XXXXXX", err[OPT_ERRLEN];
 	struct server_config c;
-	unsigned lines[128] = { 0 };
+	struct opt_origin orig[128] = { { 0 } };
 	int fd = mkstemp(path);
 	const char *text = "# comment\nport = 6000\n\nmax_files = 3\nport = 6001\n";
 
@@ -38,12 +38,14 @@ test_file_lines_are_recorded_per_option(void **state)
 	assert_int_equal(write(fd, text, strlen(text)), (int)strlen(text));
 	close(fd);
 	assert_int_equal(opt_defaults(server_options, server_noptions, &c, err, sizeof(err)), 0);
-	assert_int_equal(opt_load_file_traced(server_options, server_noptions, &c, path, lines, err,
+	assert_int_equal(opt_load_file(server_options, server_noptions, &c, path, orig, err,
 	    sizeof(err)), 0);
 	unlink(path);
-	assert_int_equal(lines[index_of("port")], 5);	/* the last line that set it */
-	assert_int_equal(lines[index_of("max-files")], 4);
-	assert_int_equal(lines[index_of("dir")], 0);
+	assert_int_equal(orig[index_of("port")].from, OPT_FROM_FILE);
+	assert_int_equal(orig[index_of("port")].line, 5);	/* the last line that set it */
+	assert_string_equal(orig[index_of("port")].file, path);
+	assert_int_equal(orig[index_of("max-files")].line, 4);
+	assert_int_equal(orig[index_of("dir")].from, OPT_FROM_DEFAULT);
 	assert_int_equal(c.port, 6001);
 }
 
@@ -54,16 +56,16 @@ test_command_line_options_are_marked_long_short_and_clustered(void **state)
 	char *argv[] = { a0, a1, a2, a3, NULL }, *ops[5], err[OPT_ERRLEN];
 	struct server_config c;
 	struct opt_actions act;
-	unsigned char oncl[128] = { 0 };
+	struct opt_origin orig[128] = { { 0 } };
 	int nops;
 
 	(void)state;
 	assert_int_equal(opt_defaults(server_options, server_noptions, &c, err, sizeof(err)), 0);
-	assert_int_equal(opt_argv_traced(server_options, server_noptions, &c, 4, argv, 1, &act, ops,
-	    &nops, oncl, err, sizeof(err)), 0);
-	assert_int_equal(oncl[index_of("port")], 1);
-	assert_int_equal(oncl[index_of("format")], 1);
-	assert_int_equal(oncl[index_of("dir")], 0);
+	assert_int_equal(opt_argv(server_options, server_noptions, &c, 4, argv, 1, &act, ops,
+	    &nops, orig, err, sizeof(err)), 0);
+	assert_int_equal(orig[index_of("port")].from, OPT_FROM_CMDLINE);
+	assert_int_equal(orig[index_of("format")].from, OPT_FROM_CMDLINE);
+	assert_int_equal(orig[index_of("dir")].from, OPT_FROM_DEFAULT);
 	assert_int_equal(act.check_config, 1);
 	assert_int_equal(c.port, 6000);
 }

@@ -168,6 +168,28 @@ test_allow_list_odd_prefixes_and_empty_list(void **state)
 	assert_true(allows(&a, "8.8.8.8"));
 }
 
+static int
+everyone(const char *list)
+{
+	struct acl a;
+	char err[256];
+
+	assert_int_equal(acl_parse(&a, list, err, sizeof(err)), 0);
+	return acl_everyone(&a);
+}
+
+static void
+test_allow_list_that_admits_everyone_is_recognised(void **state)
+{
+	(void)state;
+	assert_true(everyone(""));
+	assert_true(everyone("0.0.0.0/0"));
+	assert_true(everyone("127.0.0.1,::/0"));
+	assert_false(everyone("127.0.0.0/8,::1"));
+	assert_false(everyone("10.0.0.0/8"));
+	assert_false(everyone("0.0.0.0/1,128.0.0.0/1"));	/* wide, but a choice */
+}
+
 static void
 test_allow_list_rejects_bad_entries(void **state)
 {
@@ -238,6 +260,7 @@ main(void)
 		cmocka_unit_test(test_allow_list_matches_networks_and_mapped_ipv4),
 		cmocka_unit_test(test_allow_list_odd_prefixes_and_empty_list),
 		cmocka_unit_test(test_allow_list_rejects_bad_entries),
+		cmocka_unit_test(test_allow_list_that_admits_everyone_is_recognised),
 		cmocka_unit_test(test_sha256_of_a_file_range_matches_fips_180_examples),
 		cmocka_unit_test(test_sha256_of_a_range_past_the_end_of_the_file_fails),
 	};

@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include "record.h"
+#include "sendtime.h"
 
 static char out[1 << 16];
 
@@ -56,8 +57,9 @@ test_text_adds_facility_severity_host_app_for_syslog(void **state)
 	assert_string_equal(REC(REC_TEXT, "<165>1 2003-10-11T22:14:15.003Z mymachine.example.com "
 	    "evntslog 99 ID47 [exampleSDID@32473 iut=\"3\"] An application event"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 local4.notice mymachine.example.com "
-	    "evntslog[99]: [exampleSDID@32473 iut=\"3\"] An application event\n");
-	assert_string_equal(REC(REC_TEXT, "<34>Oct 11 22:14:15 mymachine su: 'su root' failed"),
+	    "evntslog[99] sent=\"2003-10-11T22:14:15.003Z\" msgid=ID47: "
+	    "[exampleSDID@32473 iut=\"3\"] An application event\n");
+	assert_string_equal(REC(REC_TEXT, "<34>Nov 26 23:24:46 mymachine su: 'su root' failed"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 auth.crit mymachine su: 'su root' failed\n");
 }
 
@@ -78,7 +80,8 @@ test_3164_header_without_pri_has_no_facility_or_severity(void **state)
 {
 	(void)state;
 	assert_string_equal(REC(REC_TEXT, "Feb 18 16:01:59 web1 systemd[1]: Started"),
-	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 - web1 systemd[1]: Started\n");
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 - web1 systemd[1] sent=\"Feb 18 16:01:59\": "
+	    "Started\n");
 	assert_string_equal(REC(REC_JSON, "Feb 18 16:01:59 web1 systemd[1]: Started"),
 	    "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"127.0.0.1:5555\",\"transport\":\"tcp\","
 	    "\"timestamp\":\"Feb 18 16:01:59\",\"host\":\"web1\",\"app\":\"systemd\","
@@ -109,16 +112,96 @@ static void
 test_3164_header_layouts_render_the_same_way(void **state)
 {
 	(void)state;
-	/* already in our layout: copied in one piece */
-	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app[12]: m \\ x"),
+	/* already in our layout: copied in one piece (a timestamp of the receive
+	 * second is not repeated) */
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 26 23:24:46 h app[12]: m \\ x"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app[12]: m \\\\ x\n");
 	/* other layouts: rebuilt field by field to the same shape */
-	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app[12] m"),
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 26 23:24:46 h app[12] m"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app[12]: m\n");
-	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app[12]:m"),
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 26 23:24:45 h app[12]:m"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app[12]: m\n");
-	assert_string_equal(REC(REC_TEXT, "<13>Nov 20 12:00:00 h app:"),
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 26 23:24:47 h app:"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app:\n");
+}
+
+static void
+test_text_keeps_sender_timestamp_when_it_differs_and_msgid(void **state)
+{
+	(void)state;
+	/* RFC 5424, the receive time in another zone: the same instant, not kept */
+	assert_string_equal(REC(REC_TEXT, "<14>1 2026-11-27T00:24:46.5+01:00 h app - - - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.info h app: m\n");
+	/* a relayed event two seconds old, with a MSGID */
+	assert_string_equal(REC(REC_TEXT, "<14>1 2026-11-26T23:24:44Z h app 7 LOGIN - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.info h app[7] "
+	    "sent=\"2026-11-26T23:24:44Z\" msgid=LOGIN: m\n");
+	/* a MSGID alone; no host or app: placeholders keep the layout */
+	assert_string_equal(REC(REC_TEXT, "<14>1 2026-11-26T23:24:46Z - - - ID9 - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.info - - msgid=ID9: m\n");
+	/* RFC 3164, a day old (read as the receiver's zone, UTC here) */
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 25 23:24:46 h app: m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app sent=\"Nov 25 23:24:46\": "
+	    "m\n");
+	/* a timestamp that cannot be compared is kept */
+	assert_string_equal(REC(REC_TEXT, "<186>1541800: Feb 27 06:08:59.485: %FAN: x"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 local7.crit - %FAN "
+	    "sent=\"Feb 27 06:08:59.485\": x\n");
+	/* JSON and raw unchanged: timestamp and msgid are fields there already */
+	assert_string_equal(REC(REC_RAW, "<14>1 2026-11-26T23:24:44Z h app 7 LOGIN - m"),
+	    "<14>1 2026-11-26T23:24:44Z h app 7 LOGIN - m\n");
+	assert_non_null(strstr(REC(REC_JSON, "<14>1 2026-11-26T23:24:44Z h app 7 LOGIN - m"),
+	    "\"timestamp\":\"2026-11-26T23:24:44Z\",\"host\":\"h\",\"app\":\"app\","
+	    "\"procid\":\"7\",\"msgid\":\"LOGIN\""));
+}
+
+static void
+test_zone_offset_applies_to_3164_timestamps_only(void **state)
+{
+	(void)state;
+	rec_set_utc_offset(3600);	/* the receiver is at UTC+1 */
+	assert_string_equal(REC(REC_TEXT, "<13>Nov 27 00:24:46 h app: m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.notice h app: m\n");
+	assert_non_null(strstr(REC(REC_TEXT, "<13>Nov 26 23:24:46 h app: m"), " sent=\""));
+	assert_string_equal(REC(REC_TEXT, "<14>1 2026-11-26T23:24:46Z h app - - - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 user.info h app: m\n");
+	rec_set_utc_offset(0);
+}
+
+static void
+test_sender_time_of_3164_without_year_is_the_last_year_at_new_year(void **state)
+{
+	time_t t, jan1 = 1798761600;	/* 2027-01-01T00:00:00Z */
+	(void)state;
+
+	assert_int_equal(sendtime_parse("Dec 31 23:59:58", 15, jan1, 0, &t), 0);
+	assert_int_equal(t, jan1 - 2);
+	assert_int_equal(sendtime_parse("Jan  1 00:00:01", 15, jan1, 0, &t), 0);
+	assert_int_equal(t, jan1 + 1);
+	assert_int_equal(sendtime_parse("2026-12-31T23:59:59-01:00", 25, jan1, 0, &t), 0);
+	assert_int_equal(t, jan1 + 3599);
+	assert_int_equal(sendtime_parse("Foo 31 23:59:58", 15, jan1, 0, &t), -1);
+	assert_int_equal(sendtime_parse("2026-13-01T00:00:00Z", 20, jan1, 0, &t), -1);
+	assert_false(sendtime_differs("Jan  1 00:00:01", 15, jan1, 0));
+	assert_true(sendtime_differs("Jan  1 00:00:02", 15, jan1, 0));
+}
+
+static void
+test_format_of_a_file_is_known_from_its_first_event(void **state)
+{
+	struct rec_clock c = { 0 };
+	char buf[REC_EVENT_MAX];
+	size_t n;
+	(void)state;
+
+	rec_clock_set(&c, 1795735486, 7);
+	for (int f = REC_TEXT; f <= REC_RAW; f++) {
+		n = record_event(buf, &c, (enum rec_format)f, 42, "start version=x");
+		assert_int_equal(record_format_of(buf, n), f);
+	}
+	assert_int_equal(record_format_of("", 0), -1);
+	assert_int_equal(record_format_of("2026-11-26T23:24:46.007Z 127.0.0.1:5555 x", 41), -1);
+	assert_int_equal(record_format_of("2026-11-26T23:24:46.007Z - logs", 31), -1);
 }
 
 static void
@@ -249,6 +332,10 @@ main(void)
 		cmocka_unit_test(test_3164_header_without_pri_has_no_facility_or_severity),
 		cmocka_unit_test(test_json_has_the_cisco_sequence_number),
 		cmocka_unit_test(test_3164_header_layouts_render_the_same_way),
+		cmocka_unit_test(test_text_keeps_sender_timestamp_when_it_differs_and_msgid),
+		cmocka_unit_test(test_zone_offset_applies_to_3164_timestamps_only),
+		cmocka_unit_test(test_sender_time_of_3164_without_year_is_the_last_year_at_new_year),
+		cmocka_unit_test(test_format_of_a_file_is_known_from_its_first_event),
 		cmocka_unit_test(test_truncated_message_is_marked),
 		cmocka_unit_test(test_a_message_cannot_forge_a_second_record),
 		cmocka_unit_test(test_json_has_every_syslog_field),
