@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "config.h"
 #include "log.h"
+#include "metrics.h"
 #include "logstore.h"
 #include "net.h"
 #include "privdrop.h"
@@ -213,6 +214,15 @@ main(int argc, char **argv)
 		if (sv.nqfds == -1)
 			fatalx("query service: %s (or disable it with --query-port 0)", err);
 	}
+	if (cfg.metrics_port != 0) {
+		char note[256];
+
+		sv.nmfds = net_listen(cfg.metrics_bind, (int)cfg.metrics_port, SOCK_STREAM, sv.mfds,
+		    note, sizeof(note), err, sizeof(err));
+		if (sv.nmfds == -1)
+			fatalx("metrics: %s (choose another with --metrics-port, or 0 to disable "
+			    "it)", err);
+	}
 	/* Everything that needs root is done: give it up before the store
 	 * creates any file and before the first fork. */
 	if (privdrop_prepare_dir(&pd, cfg.dir, err, sizeof(err)) == -1 ||
@@ -223,6 +233,8 @@ main(int argc, char **argv)
 	if (logstore_open(&store, cfg.dir, (uint64_t)cfg.max_size, (size_t)cfg.max_files,
 	    cfg.on_start == ON_START_NEW, cfg.format, err, sizeof(err)) == -1)
 		fatalx("%s", err);
+	if (metrics_init() == -1)
+		fatalx("cannot map the shared counters: %s", strerror(errno));
 	if (cfg.sandbox) {
 		char note[96];
 		size_t used = strlen(sv.run_note);
