@@ -7,6 +7,7 @@ need=()
 # Build dependencies (`make run` installs only these: tests/install-deps.sh build).
 [ -f /usr/include/seccomp.h ]                || need+=(libseccomp-dev)
 [ -f /usr/include/openssl/ssl.h ]            || need+=(libssl-dev)
+[ -f /usr/include/microhttpd.h ]             || need+=(libmicrohttpd-dev)
 command -v gcc >/dev/null                    || need+=(gcc)
 command -v make >/dev/null                   || need+=(make)
 if [ "${1:-}" != build ]; then
@@ -22,6 +23,7 @@ command -v cppcheck >/dev/null               || need+=(cppcheck)
 command -v valgrind >/dev/null               || need+=(valgrind)
 command -v openssl >/dev/null                || need+=(openssl)
 command -v logger >/dev/null                 || need+=(bsdutils)
+command -v promtool >/dev/null               || need+=(prometheus)	# promtool check metrics
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

@@ -436,8 +436,10 @@ supervisor_run(struct supervisor *sv)
 	(void)events_flush(sv->store, cfg->format, 1);
 	(void)logstore_summaries(sv->store, 1, 1);
 	sv_stats(&st, "shutdown");
-	sv_event(&st, "stop: %s; clients served=%llu refused=%llu (totals: the stats record "
-	    "before)", st.stop_reason, st.served, st.refused);
+	/* The totals are in the stats (shutdown) records just before; this
+	 * line keeps its layout for what already parses it. */
+	sv_event(&st, "stop: %s; clients served=%llu refused=%llu", st.stop_reason, st.served,
+	    st.refused);
 	log_info("stopped (%s)", st.stop_reason);
 	if (st.spare_fd != -1)
 		close(st.spare_fd);
