@@ -353,6 +353,7 @@ supervisor_run(struct supervisor *sv)
 	append_addrs(where, sizeof(where), " relp-tls=", sv->rtfds, sv->nrtfds);
 	append_addrs(where, sizeof(where), cfg->query_tls ? " query-tls=" : " query=", sv->qfds,
 	    sv->nqfds);
+	append_addrs(where, sizeof(where), " metrics=", sv->mfds, sv->nmfds);
 	if (sv->ntfds > 0 || sv->nrtfds > 0 || cfg->query_tls)
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), " tls-auth=%s",
 		    tls_auth_name(sv->tls.auth));

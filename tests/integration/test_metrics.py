@@ -1,0 +1,310 @@
+"""The metrics endpoint (--metrics-port, docs/METRICS.md) and the statistics
+records (--stats-interval and shutdown), seen from outside: what promtool
+says of the text, what the counters say after a known load, where the
+endpoint listens, its sandbox, its restart."""
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import threading
+import urllib.error
+import urllib.request
+
+import pytest
+
+from integration_helpers import events, free_port, run_client, wait_until
+
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(PROMTOOL is None,
+                                    reason="promtool (Debian package prometheus) missing")
+SAMPLE_RE = re.compile(r"^([a-z_]+)(\{[^}]*\})? (\S+)$")
+
+
+def scrape(port, path="/metrics"):
+    with urllib.request.urlopen("http://127.0.0.1:%d%s" % (port, path), timeout=10) as r:
+        assert r.status == 200
+        assert r.headers["Content-Type"].startswith("text/plain; version=0.0.4")
+        return r.read().decode()
+
+
+def samples(text):
+    """{'name{labels}': value} of every sample line."""
+    out = {}
+    for line in text.splitlines():
+        if line.startswith("#") or not line:
+            continue
+        m = SAMPLE_RE.match(line)
+        assert m, "not a sample line: %r" % line
+        out[m.group(1) + (m.group(2) or "")] = float(m.group(3))
+    return out
+
+
+def promtool_check(text):
+    res = subprocess.run([PROMTOOL, "check", "metrics"], input=text.encode(),
+                         capture_output=True, timeout=30)
+    assert res.returncode == 0, res.stdout.decode() + res.stderr.decode()
+    assert res.stdout.decode().strip() == "" and res.stderr.decode().strip() == "", \
+        res.stdout.decode() + res.stderr.decode()
+
+
+def listening_addrs(port):
+    """Local addresses of the TCP sockets listening on port (from /proc/net/tcp{,6})."""
+    found = []
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        with open(name) as f:
+            next(f)
+            for line in f:
+                local, state = line.split()[1], line.split()[3]
+                addr, _, p = local.partition(":")
+                if state == "0A" and int(p, 16) == port:
+                    found.append(addr)
+    return found
+
+
+def start_record(srv):
+    return events(srv.records(), "start ")[0].event
+
+
+def metrics_child(srv, others=()):
+    """The one child of srv that is not in others (the metrics child when UDP is off)."""
+    box = []
+
+    def one():
+        kids = [k for k in srv.children() if k not in others]
+        if len(kids) == 1:
+            box.append(kids[0])
+            return True
+        return False
+    wait_until(one, what="the metrics child")
+    return box[0]
+
+
+def seccomp_mode(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("Seccomp:"):
+                return line.split()[1]
+    return None
+
+
+def test_metrics_endpoint_is_off_by_default(start_server):
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0)
+    assert " metrics=" not in start_record(srv)
+    assert srv.children() == []          # no metrics child, no UDP receiver
+    assert " metrics=" not in srv.stderr()
+
+
+def test_metrics_listen_on_loopback_by_default(start_server):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--metrics-port", mport)
+    assert " metrics=127.0.0.1:%d" % mport in start_record(srv)
+    assert listening_addrs(mport) == ["0100007F"]       # 127.0.0.1, nothing else
+    scrape(mport)
+
+
+def test_a_busy_metrics_port_stops_start_up_naming_the_option(start_server, tmp_path):
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        from integration_helpers import run_server
+        res = run_server(["-p", free_port(), "-d", tmp_path / "logs", "--udp-port", 0,
+                          "--relp-port", 0, "--query-port", 0, "--metrics-port", port],
+                         tmp_path)
+    assert res.returncode == 1
+    err = res.stderr.decode()
+    assert "metrics" in err and "--metrics-port" in err, err
+
+
+@needs_promtool
+def test_scrapes_during_a_tcp_udp_relp_load_pass_promtool_and_count_what_was_sent(
+        start_server):
+    relp, udp, mport = free_port(), free_port(socket.SOCK_DGRAM), free_port()
+    srv = start_server("--relp-port", relp, "--udp-port", udp, "--query-port", 0,
+                       "--metrics-port", mport)
+    tcp_lines = [b"tcp message %d" % i for i in range(300)]
+    relp_lines = [b"relp message %d" % i for i in range(200)]
+    udp_msgs = [b"udp datagram %d" % i for i in range(100)]
+    scrapes, stop = [], threading.Event()
+
+    def scraper():
+        while not stop.is_set() and len(scrapes) < 200:
+            scrapes.append(scrape(mport))
+
+    t = threading.Thread(target=scraper)
+    t.start()
+    try:
+        for chunk in (tcp_lines[:150], tcp_lines[150:]):       # two TCP connections
+            res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd,
+                             input=b"\n".join(chunk) + b"\n")
+            assert res.returncode == 0, res.stderr
+        res = run_client(["-H", "127.0.0.1", "-p", relp], srv.cwd,
+                         input=b"\n".join(relp_lines) + b"\n", plain=False)
+        assert res.returncode == 0, res.stderr
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            for i, m in enumerate(udp_msgs):
+                s.sendto(m, ("127.0.0.1", udp))
+                if i % 20 == 19:        # paced: the test counts, it does not flood
+                    n = i + 1
+                    srv.wait_records(lambda rs, n=n: sum(r.msg.startswith("udp datagram")
+                                                         for r in rs) >= n)
+        srv.wait_records(lambda rs: sum(r.msg.startswith("udp datagram") for r in rs) == 100)
+    finally:
+        stop.set()
+        t.join(30)
+    assert scrapes, "no scrape finished during the load"
+    for text in (scrapes[0], scrapes[len(scrapes) // 2], scrapes[-1]):
+        promtool_check(text)
+    # Counters never go backwards between scrapes.
+    seq = [samples(x)['logserver_messages_total{transport="tcp"}'] for x in scrapes]
+    assert seq == sorted(seq)
+
+    # Once everything is in the file, the sums are exact.
+    def settled():
+        v = samples(scrape(mport))
+        return (v['logserver_messages_total{transport="udp"}'] == 100 and
+                v['logserver_connections_accepted_total{transport="relp"}'] == 1 and
+                v['logserver_children{kind="sender"}'] == 0)
+    wait_until(settled, what="the counters of the load")
+    text = scrape(mport)
+    promtool_check(text)
+    v = samples(text)
+    assert v['logserver_messages_total{transport="tcp"}'] == 300
+    assert v['logserver_messages_total{transport="relp"}'] == 200
+    assert v['logserver_messages_total{transport="udp"}'] == 100
+    assert v['logserver_message_bytes_total{transport="tcp"}'] == sum(map(len, tcp_lines))
+    assert v['logserver_message_bytes_total{transport="relp"}'] == sum(map(len, relp_lines))
+    assert v['logserver_message_bytes_total{transport="udp"}'] == sum(map(len, udp_msgs))
+    assert v['logserver_connections_accepted_total{transport="tcp"}'] == 2
+    assert v['logserver_connections_accepted_total{transport="relp"}'] == 1
+    # RELP: open + 200 syslog + close, each answered 200; --fsync batch synced them.
+    assert v["logserver_relp_frames_total"] == 202
+    assert v["logserver_relp_acks_total"] == 202
+    assert v["logserver_relp_negative_acks_total"] == 0
+    assert v["logserver_fsync_duration_seconds_count"] >= 1
+    assert v['logserver_fsync_duration_seconds_bucket{le="+Inf"}'] == \
+        v["logserver_fsync_duration_seconds_count"]
+    assert v['logserver_children{kind="udp"}'] == 1
+    assert v['logserver_children{kind="metrics"}'] == 1
+    size = sum(f.stat().st_size for f in srv.files())
+    assert 0 < v["logserver_file_size_bytes"] <= size
+    assert v["logserver_write_errors_total"] == 0
+
+
+def test_refusals_are_counted_by_transport_and_reason(start_server):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--allow", "192.0.2.0/24", "--metrics-port", mport)
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"x\n")
+    assert res.returncode != 0
+    wait_until(lambda: samples(scrape(mport))[
+        'logserver_connections_refused_total{transport="tcp",reason="allow"}'] == 1,
+        what="the refusal counted")
+    v = samples(scrape(mport))
+    assert v['logserver_connections_accepted_total{transport="tcp"}'] == 0
+    assert v['logserver_connections_refused_total{transport="tcp",reason="max-clients"}'] == 0
+
+
+def test_only_get_of_slash_metrics_is_served(start_server):
+    mport = free_port()
+    start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0, "--metrics-port", mport)
+    with pytest.raises(urllib.error.HTTPError) as e:
+        scrape(mport, "/other")
+    assert e.value.code == 404
+    req = urllib.request.Request("http://127.0.0.1:%d/metrics" % mport, data=b"x",
+                                 method="POST")
+    with pytest.raises(urllib.error.HTTPError) as e:
+        urllib.request.urlopen(req, timeout=10)
+    assert e.value.code == 405
+
+
+def test_metrics_child_runs_in_its_seccomp_sandbox(start_server):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--metrics-port", mport)
+    pid = metrics_child(srv)
+    wait_until(lambda: seccomp_mode(pid) == "2", what="the metrics child in its filter")
+    for _ in range(3):      # it serves under its filter (sandbox_guard: nothing killed)
+        assert "logserver_messages_total" in scrape(mport)
+    assert srv.children() == [pid]
+
+
+def test_a_killed_metrics_child_is_restarted_and_the_counts_survive(start_server):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--metrics-port", mport)
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"one\ntwo\n")
+    assert res.returncode == 0
+    old = metrics_child(srv)
+    wait_until(lambda: samples(scrape(mport))['logserver_messages_total{transport="tcp"}'] == 2)
+    os.kill(old, signal.SIGKILL)
+    ev = srv.wait_event("metrics child %d ended unexpectedly" % old)
+    assert "killed by signal 9" in ev[0].event
+    wait_until(lambda: [k for k in srv.children() if k != old], what="a new metrics child")
+    v = samples(scrape(mport))
+    assert v['logserver_messages_total{transport="tcp"}'] == 2
+    assert v['logserver_children{kind="metrics"}'] == 1
+
+
+STATS_RE = re.compile(r"^stats \((periodic|shutdown)\) ([a-z-]+):((?: [a-z_]+=[0-9.]+)+)$")
+
+
+def stats_records(recs, when, group):
+    out = []
+    for r in events(recs, "stats (%s) %s:" % (when, group)):
+        m = STATS_RE.match(r.event)
+        assert m, r.event
+        out.append(dict(kv.split("=") for kv in m.group(3).split()))
+    return out
+
+
+def test_stats_records_for_tcp_and_relp_at_the_interval_and_at_shutdown(start_server):
+    relp = free_port()
+    srv = start_server("--relp-port", relp, "--udp-port", 0, "--query-port", 0,
+                       "--stats-interval", 1)
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"a\nbb\nccc\n")
+    assert res.returncode == 0
+    res = run_client(["-H", "127.0.0.1", "-p", relp], srv.cwd, input=b"r1\nr2\n", plain=False)
+    assert res.returncode == 0
+
+    def periodic_has_both(recs):
+        tcp = stats_records(recs, "periodic", "tcp")
+        relp_ = stats_records(recs, "periodic", "relp")
+        return (tcp and tcp[-1]["messages"] == "3" and relp_ and
+                relp_[-1]["messages"] == "2")
+    recs = srv.wait_records(periodic_has_both, what="periodic stats with both senders")
+    tcp = stats_records(recs, "periodic", "tcp")[-1]
+    assert tcp == {"connections": "1", "refused": "0", "messages": "3", "bytes": "6",
+                   "truncated": "0"}
+    assert stats_records(recs, "periodic", "relp")[-1]["bytes"] == "4"
+    assert stats_records(recs, "periodic", "server")
+    # Only the transports the server listens on have a record.
+    assert not stats_records(recs, "periodic", "udp")
+    assert not stats_records(recs, "periodic", "query")
+    assert srv.stop() == 0
+    recs = srv.records()
+    evs = [r.event for r in events(recs)]
+    assert evs[-1].startswith("stop: SIGTERM; clients served=2 refused=0")
+    last = evs[-4:-1]
+    assert [e.split(":")[0] for e in last] == ["stats (shutdown) tcp", "stats (shutdown) relp",
+                                               "stats (shutdown) server"]
+    assert stats_records(recs, "shutdown", "tcp")[0]["messages"] == "3"
+    assert stats_records(recs, "shutdown", "relp")[0]["messages"] == "2"
+    server = stats_records(recs, "shutdown", "server")[0]
+    assert server["relp_frames"] == "4" and server["relp_acks"] == "4"
+    assert int(server["fsyncs"]) >= 1
+    assert server["children"] == "0"
+
+
+def test_without_stats_interval_only_the_shutdown_records_are_written(start_server):
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0)
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"x\n")
+    assert res.returncode == 0
+    srv.wait_records(lambda rs: any(r.msg == "x" for r in rs))
+    assert srv.stop() == 0
+    recs = srv.records()
+    assert not events(recs, "stats (periodic)")
+    assert stats_records(recs, "shutdown", "tcp")[0]["messages"] == "1"
