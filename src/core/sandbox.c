@@ -80,9 +80,9 @@ static const char *const udp_calls[] = {
 };
 
 /* The metrics child: libmicrohttpd accepts scrapers on the listener the
- * supervisor bound, waits in select(), answers with send(). */
+ * supervisor bound, waits in select(), reads requests, sends answers. */
 static const char *const metrics_calls[] = {
-	"accept4", "accept", "recvfrom", "sendto", "sendmsg", "select", "pselect6", NULL
+	"accept4", "recvfrom", "sendto", "sendmsg", "select", "pselect6", NULL
 };
 
 /* Query children: LIST reads the directory, FETCH and FOLLOW send files. */

@@ -337,6 +337,9 @@ timed_out(struct session *s)
 		s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, s->rbuf, len, 1);
 		s->nmsg++;
 		s->ntrunc++;
+		mx_add(s->mx_base + MX_MESSAGES, 1);
+		mx_add(s->mx_base + MX_BYTES, len);
+		mx_add(s->mx_base + MX_TRUNCATED, 1);
 	}
 	add_event(s, EV_FRAME_TIMEOUT, (unsigned long long)s->rlen, 0);
 	s->rlen = 0;
