@@ -49,6 +49,7 @@ enum mx_id {
 	MX_WRITE_ERRORS = MX_UDP_KDROPS + MX_UDP_SLOTS,	/* appends that failed */
 	MX_RECORDS_LOST,				/* UDP records that could not be written */
 	MX_TLS_HOST_REJECTED,				/* --tls-check-hostname reject drops */
+	MX_PACED_MS,					/* --max-rate: ms reading was held back */
 	MX_ROTATIONS,
 	MX_RETENTION_DELETES,
 	MX_RELP_FRAMES,

@@ -33,13 +33,14 @@ static const char *const fsync_le[MX_FSYNC_NBOUNDS] = {
 #define T_SEND ((1u << MX_TCP) | (1u << MX_UDP) | (1u << MX_RELP) | (1u << MX_TLS) | \
 	(1u << MX_RELP_TLS))
 
-enum label { LB_NONE, LB_TRANSPORT, LB_REFUSED, LB_TLS, LB_CHILD, LB_SUM };
+enum label { LB_NONE, LB_TRANSPORT, LB_REFUSED, LB_TLS, LB_CHILD, LB_SUM, LB_MS };
 
 static const struct spec {
 	const char *name, *type, *help;
 	int base;
 	enum label label;
-	unsigned mask;		/* LB_TRANSPORT, LB_REFUSED: the transports shown */
+	unsigned mask;		/* LB_TRANSPORT, LB_REFUSED: the transports shown (1 << t);
+				 * LB_SUM: how many values, summed */
 	const char *stat;	/* key in the statistics record (NULL: not there) */
 	int group;		/* that record: a transport's, or MX_NTRANS (the server's);
 				 * -1: every transport's of mask */
@@ -77,6 +78,9 @@ static const struct spec {
 	{ "logserver_tls_hostname_rejected_total", "counter",
 	  "Messages dropped by tls-check-hostname reject.", MX_TLS_HOST_REJECTED, LB_NONE, 0,
 	  "tls_hostname_rejected", MX_NTRANS },
+	{ "logserver_paced_seconds_total", "counter",
+	  "Time TCP and RELP senders over max-rate were held back (nothing dropped).",
+	  MX_PACED_MS, LB_MS, 0, "paced_ms", MX_NTRANS },
 	{ "logserver_rotations_total", "counter", "Log files started by rotation.",
 	  MX_ROTATIONS, LB_NONE, 0, "rotations", MX_NTRANS },
 	{ "logserver_retention_deletions_total", "counter",
@@ -177,6 +181,11 @@ metrics_format(const struct mx_values *m, char *buf, size_t cap)
 		case LB_SUM:
 			v = s->label == LB_SUM ? sum(m, s->base, (int)s->mask) : m->v[s->base];
 			put(&o, "%s %llu\n", s->name, v);
+			break;
+		case LB_MS:
+			put(&o, "%s %llu.%03llu\n", s->name,
+			    (unsigned long long)(m->v[s->base] / 1000),
+			    (unsigned long long)(m->v[s->base] % 1000));
 			break;
 		case LB_TRANSPORT:
 		case LB_REFUSED:

@@ -523,6 +523,7 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			}
 			io_pause_ms(owed, waitmask);
 			r.paced_ms += owed;
+			mx_add(MX_PACED_MS, (uint64_t)owed);
 			continue;
 		}
 		n = read_some(&r);

@@ -423,6 +423,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			(void)flush(&s);
 			io_pause_ms(owed, waitmask);
 			s.paced_ms += owed;
+			mx_add(MX_PACED_MS, (uint64_t)owed);
 			continue;
 		}
 		r = read_some(&s);

@@ -64,6 +64,7 @@ test_counters_appear_with_their_labels_and_values(void **state)
 	m.v[MX_TLS_FAILS + MX_TF_PLAINTEXT] = 4;
 	m.v[MX_UDP_KDROPS + 0] = 5;
 	m.v[MX_UDP_KDROPS + 3] = 6;
+	m.v[MX_PACED_MS] = 1234005;
 	m.v[MX_CHILDREN + MX_CH_UDP] = 2;
 	p = exposition(&m);
 	assert_non_null(strstr(p, "\nlogserver_messages_total{transport=\"relp-tls\"} "
@@ -74,6 +75,7 @@ test_counters_appear_with_their_labels_and_values(void **state)
 	assert_non_null(strstr(p, "\nlogserver_tls_handshake_failures_total{reason=\"plaintext\"} 4\n"));
 	assert_non_null(strstr(p, "\nlogserver_udp_kernel_drops_total 11\n"));
 	assert_non_null(strstr(p, "\nlogserver_children{kind=\"udp\"} 2\n"));
+	assert_non_null(strstr(p, "\nlogserver_paced_seconds_total 1234.005\n"));
 	/* UDP has no connections, the query service no messages. */
 	assert_null(strstr(p, "connections_accepted_total{transport=\"udp\"}"));
 	assert_null(strstr(p, "messages_total{transport=\"query\"}"));
@@ -144,6 +146,7 @@ test_stats_records_carry_one_transport_or_the_server(void **state)
 	metrics_stats_record(&m, "shutdown", MX_QUERY, line, sizeof(line));
 	assert_string_equal(line, "stats (shutdown) query: connections=0 refused=0");
 	m.v[MX_ROTATIONS] = 1;
+	m.v[MX_PACED_MS] = 2500;
 	m.v[MX_TLS_FAILS + MX_TF_TIMEOUT] = 2;
 	m.v[MX_CHILDREN + MX_CH_SENDER] = 3;
 	m.v[MX_CHILDREN + MX_CH_METRICS] = 1;
@@ -152,7 +155,7 @@ test_stats_records_carry_one_transport_or_the_server(void **state)
 	n = metrics_stats_record(&m, "periodic", MX_NTRANS, line, sizeof(line));
 	assert_true(n < 500);	/* one event record holds 511 bytes of text */
 	assert_string_equal(line, "stats (periodic) server: write_errors=0 tls_hostname_rejected=0 "
-	    "rotations=1 deletions=0 relp_frames=0 relp_acks=0 relp_naks=0 relp_duplicates=0 "
+	    "paced_ms=2500 rotations=1 deletions=0 relp_frames=0 relp_acks=0 relp_naks=0 relp_duplicates=0 "
 	    "tls_failures=2 file_size=0 children=4 fsyncs=5 fsync_seconds=0.001500");
 }
 
