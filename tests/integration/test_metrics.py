@@ -7,14 +7,20 @@ import re
 import shutil
 import signal
 import socket
+import ssl
 import subprocess
+import sys
 import threading
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
 
 from integration_helpers import events, free_port, run_client, wait_until
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
+import tls_certs  # noqa: E402
 
 PROMTOOL = shutil.which("promtool")
 needs_promtool = pytest.mark.skipif(PROMTOOL is None,
@@ -206,6 +212,105 @@ def test_refusals_are_counted_by_transport_and_reason(start_server):
     v = samples(scrape(mport))
     assert v['logserver_connections_accepted_total{transport="tcp"}'] == 0
     assert v['logserver_connections_refused_total{transport="tcp",reason="max-clients"}'] == 0
+
+
+def test_rotation_retention_and_truncation_are_counted(start_server):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--max-size", 1024, "--max-files", 2, "--max-line", 64,
+                       "--metrics-port", mport)
+    lines = [b"rotation filler line %03d " % i + b"x" * 30 for i in range(80)]
+    lines.append(b"L" * 200)            # kept as its first 64 bytes, marked
+    res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd,
+                     input=b"\n".join(lines) + b"\n")
+    assert res.returncode == 0
+    srv.wait_records(lambda rs: any(r.msg.startswith("L" * 64) for r in rs))
+
+    def counted():
+        v = samples(scrape(mport))
+        return v['logserver_messages_total{transport="tcp"}'] == 81 and \
+            v['logserver_children{kind="sender"}'] == 0
+    wait_until(counted, what="the sender's counts")
+    v = samples(scrape(mport))
+    with open(max(srv.files())) as f:        # the newest file names the last rotation
+        first = f.readline()
+    seq = int(re.search(r"-(\d{8})\.log", str(max(srv.files()))).group(1))
+    assert "rotate: continues" in first
+    assert v["logserver_rotations_total"] == seq - 1 >= 3
+    assert v["logserver_retention_deletions_total"] == seq - len(srv.files())
+    assert len(srv.files()) == 2
+    assert v['logserver_messages_truncated_total{transport="tcp"}'] == 1
+    assert v['logserver_message_bytes_total{transport="tcp"}'] == \
+        sum(len(x) for x in lines[:-1]) + 64
+
+
+def test_udp_over_rate_drops_are_counted(start_server):
+    udp, mport = free_port(socket.SOCK_DGRAM), free_port()
+    srv = start_server("--udp-port", udp, "--relp-port", 0, "--query-port", 0,
+                       "--udp-max-rate", 1, "--metrics-port", mport)
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        for i in range(30):
+            s.sendto(b"burst %d" % i, ("127.0.0.1", udp))
+
+    def all_seen():
+        v = samples(scrape(mport))
+        return v['logserver_messages_total{transport="udp"}'] + \
+            v["logserver_udp_rate_limited_total"] == 30
+    wait_until(all_seen, what="every datagram written or counted")
+    v = samples(scrape(mport))
+    kept = sum(r.msg.startswith("burst ") for r in srv.records())
+    assert kept == v['logserver_messages_total{transport="udp"}'] < 30
+    assert v["logserver_udp_rate_limited_total"] == 30 - kept
+
+
+@pytest.fixture(scope="module")
+def pki(tmp_path_factory):
+    return tls_certs.make_pki(tmp_path_factory.mktemp("pki"))
+
+
+def tls_attempt(port, pki, cert, data):
+    """One TLS connection with cert (None: no client certificate); sends data
+    and reads until the server closes. Refusals end it with an error."""
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.load_verify_locations(str(pki["ca"]))
+    if cert is not None:
+        ctx.load_cert_chain(str(pki[cert]), str(pki[cert + "_key"]))
+    raw = socket.create_connection(("127.0.0.1", port), timeout=30)
+    try:
+        with ctx.wrap_socket(raw, server_hostname="localhost") as s:
+            s.sendall(data)
+            s.unwrap()
+    except (ssl.SSLError, ConnectionResetError, BrokenPipeError, OSError):
+        pass
+    finally:
+        raw.close()
+
+
+def test_tls_messages_and_handshake_failures_are_counted_by_reason(start_server, pki):
+    tport, mport = free_port(), free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--tls-port", tport, "--tls-cert", pki["server"],
+                       "--tls-key", pki["server_key"], "--tls-ca", pki["ca"],
+                       "--metrics-port", mport)
+    msg = b"<13>Dec  3 06:00:00 host1 app[7]: over tls"
+    tls_attempt(tport, pki, "good", b"%d %s" % (len(msg), msg))
+    tls_attempt(tport, pki, None, b"5 never")           # no client certificate
+    with socket.create_connection(("127.0.0.1", tport), timeout=30) as s:
+        s.sendall(b"<13>plain text to the TLS port\n")
+        s.recv(1000)
+
+    def counted():
+        v = samples(scrape(mport))
+        return (v['logserver_tls_handshake_failures_total{reason="plaintext"}'] == 1 and
+                v['logserver_tls_handshake_failures_total{reason="peer-not-permitted"}'] == 1
+                and v['logserver_messages_total{transport="tls"}'] == 1)
+    wait_until(counted, what="the TLS counts")
+    v = samples(scrape(mport))
+    assert v['logserver_connections_accepted_total{transport="tls"}'] == 3
+    assert v['logserver_message_bytes_total{transport="tls"}'] == len(msg)
+    assert v['logserver_tls_handshake_failures_total{reason="timeout"}'] == 0
+    assert v['logserver_tls_handshake_failures_total{reason="handshake"}'] == 0
+    assert v['logserver_messages_total{transport="tcp"}'] == 0
 
 
 def test_only_get_of_slash_metrics_is_served(start_server):
