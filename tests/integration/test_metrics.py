@@ -324,20 +324,31 @@ def test_only_get_of_slash_metrics_is_served(start_server):
     with pytest.raises(urllib.error.HTTPError) as e:
         urllib.request.urlopen(req, timeout=10)
     assert e.value.code == 405
+    head = urllib.request.Request("http://127.0.0.1:%d/metrics" % mport, method="HEAD")
+    with urllib.request.urlopen(head, timeout=10) as r:
+        assert r.status == 200 and r.read() == b""
 
 
-def test_metrics_child_runs_in_its_seccomp_sandbox(start_server):
+def test_metrics_child_runs_in_its_seccomp_sandbox_and_silent_scrapers_do_not_block_it(start_server):
     mport = free_port()
     srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
                        "--metrics-port", mport)
     pid = metrics_child(srv)
     wait_until(lambda: seccomp_mode(pid) == "2", what="the metrics child in its filter")
-    for _ in range(3):      # it serves under its filter (sandbox_guard: nothing killed)
-        assert "logserver_messages_total" in scrape(mport)
+    # Silent connections (a scraper that never sends its request) do not
+    # hold up the one-process loop: the others are served meanwhile.
+    idle = [socket.create_connection(("127.0.0.1", mport), timeout=10) for _ in range(4)]
+    idle[0].sendall(b"GET /metr")          # half a request line, then nothing
+    try:
+        for _ in range(3):  # it serves under its filter (sandbox_guard: nothing killed)
+            assert "logserver_messages_total" in scrape(mport)
+    finally:
+        for c in idle:
+            c.close()
     assert srv.children() == [pid]
 
 
-def test_a_killed_metrics_child_is_restarted_and_the_counts_survive(start_server):
+def test_a_killed_metrics_child_is_restarted_and_the_counts_survive_it_and_sighup(start_server):
     mport = free_port()
     srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
                        "--metrics-port", mport)
@@ -352,6 +363,10 @@ def test_a_killed_metrics_child_is_restarted_and_the_counts_survive(start_server
     v = samples(scrape(mport))
     assert v['logserver_messages_total{transport="tcp"}'] == 2
     assert v['logserver_children{kind="metrics"}'] == 1
+    # SIGHUP (reopen) keeps the totals too.
+    srv.kill(signal.SIGHUP)
+    srv.wait_event("reopen: SIGHUP")
+    assert samples(scrape(mport))['logserver_messages_total{transport="tcp"}'] == 2
 
 
 STATS_RE = re.compile(r"^stats \((periodic|shutdown)\) ([a-z-]+):((?: [a-z_]+=[0-9.]+)+)$")
