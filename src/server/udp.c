@@ -28,6 +28,8 @@
 #define ROUNDS_PER_WAKE 16		/* recvmmsg() calls before writing */
 #define DRAIN_ROUNDS 1024		/* at shutdown, at most */
 
+_Static_assert(MX_UDP_SLOTS >= UDP_WORKERS_MAX, "one kernel-drop metric slot per receiver");
+
 struct udp_state {
 	const struct server_config *cfg;
 	struct logstore *store;

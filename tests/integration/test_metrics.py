@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from integration_helpers import events, free_port, run_client, wait_until
+from test_faults import small_disk  # noqa: F401  (the fixture: a 1 MiB tmpfs)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import tls_certs  # noqa: E402
@@ -242,6 +243,32 @@ def test_rotation_retention_and_truncation_are_counted(start_server):
     assert v['logserver_messages_truncated_total{transport="tcp"}'] == 1
     assert v['logserver_message_bytes_total{transport="tcp"}'] == \
         sum(len(x) for x in lines[:-1]) + 64
+
+
+def test_write_errors_on_a_full_disk_are_counted_and_every_message_still_is(start_server,
+                                                                            small_disk):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--metrics-port", mport, logdir=small_disk / "logs")
+    filler = small_disk / "filler"
+    free_kb = int(subprocess.run(["df", "-k", "--output=avail", str(small_disk)],
+                                 capture_output=True, text=True).stdout.split()[-1])
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(0, (free_kb - 64) * 1024))
+    lines = [b"metrics disk full line %05d %s" % (i, b"z" * 60) for i in range(3000)]
+    sender = threading.Thread(target=srv.send, args=(b"\n".join(lines) + b"\n", 60))
+    sender.start()
+    try:
+        wait_until(lambda: samples(scrape(mport))["logserver_write_errors_total"] >= 1,
+                   what="the write error counted")
+    finally:
+        filler.unlink()
+        sender.join(90)
+    assert not sender.is_alive()
+    wait_until(lambda: samples(scrape(mport))['logserver_children{kind="sender"}'] == 0)
+    v = samples(scrape(mport))
+    assert v['logserver_messages_total{transport="tcp"}'] == 3000
+    assert sum(r.msg.startswith("metrics disk full line") for r in srv.records()) == 3000
 
 
 def test_udp_over_rate_drops_are_counted(start_server):
