@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from integration_helpers import events, free_port, run_client, wait_until
-from test_faults import small_disk  # noqa: F401  (the fixture: a 1 MiB tmpfs)
+from test_faults import fill_leaving, small_disk  # noqa: F401  (small_disk: a fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
 import tls_certs  # noqa: E402
@@ -250,11 +250,7 @@ def test_write_errors_on_a_full_disk_are_counted_and_every_message_still_is(star
     mport = free_port()
     srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
                        "--metrics-port", mport, logdir=small_disk / "logs")
-    filler = small_disk / "filler"
-    free_kb = int(subprocess.run(["df", "-k", "--output=avail", str(small_disk)],
-                                 capture_output=True, text=True).stdout.split()[-1])
-    with open(filler, "wb") as f:
-        f.write(b"\0" * max(0, (free_kb - 64) * 1024))
+    filler = fill_leaving(small_disk, 64)
     lines = [b"metrics disk full line %05d %s" % (i, b"z" * 60) for i in range(3000)]
     sender = threading.Thread(target=srv.send, args=(b"\n".join(lines) + b"\n", 60))
     sender.start()
