@@ -13,11 +13,13 @@ import sys
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from pathlib import Path
 
 import pytest
 
 from integration_helpers import events, free_port, run_client, wait_until
+from relp_helpers import RelpConn, send_window
 from test_faults import fill_leaving, small_disk  # noqa: F401  (small_disk: a fixture)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "common"))
@@ -265,6 +267,33 @@ def test_write_errors_on_a_full_disk_are_counted_and_every_message_still_is(star
     v = samples(scrape(mport))
     assert v['logserver_messages_total{transport="tcp"}'] == 3000
     assert sum(r.msg.startswith("metrics disk full line") for r in srv.records()) == 3000
+
+
+def test_relp_duplicates_of_a_named_session_are_counted_not_written(start_server):
+    relp, mport = free_port(), free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", relp, "--query-port", 0,
+                       "--metrics-port", mport)
+    sid = uuid.uuid4().hex
+    ms = [b"dup %03d" % i for i in range(50)]
+    c = RelpConn(relp)
+    c.open(session=sid, seq=1)
+    send_window(c, ms[:30])
+    c.close()
+    c = RelpConn(relp)                  # resends 21..30 as if their answers were lost
+    assert c.open(session=sid, seq=21)[b"logserver_seq"] == b"30"
+    assert all(code == 200 for _i, code in send_window(c, ms[20:]))
+    c.close()
+    srv.wait_records(lambda rs: len(events(rs, "disconnect ")) >= 2)
+
+    def counted():
+        v = samples(scrape(mport))
+        return v['logserver_children{kind="sender"}'] == 0 and \
+            v["logserver_relp_duplicates_total"] == 10
+    wait_until(counted, what="the duplicates counted")
+    v = samples(scrape(mport))
+    assert v['logserver_messages_total{transport="relp"}'] == 50
+    assert v["logserver_relp_acks_total"] == 2 + 60   # two opens, every syslog frame
+    assert sum(r.msg.startswith("dup ") for r in srv.records()) == 50
 
 
 def test_udp_over_rate_drops_are_counted(start_server):
