@@ -50,6 +50,21 @@ def samples(text):
     return out
 
 
+def wait_samples(mport, want, what="the counts"):
+    """Scrapes until every sample named in want has that value; returns the
+    samples of that scrape."""
+    box = []
+
+    def check():
+        v = samples(scrape(mport))
+        if all(v.get(k) == x for k, x in want.items()):
+            box.append(v)
+            return True
+        return False
+    wait_until(check, what=what)
+    return box[0]
+
+
 def promtool_check(text):
     res = subprocess.run([PROMTOOL, "check", "metrics"], input=text.encode(),
                          capture_output=True, timeout=30)
@@ -172,12 +187,9 @@ def test_scrapes_during_a_tcp_udp_relp_load_pass_promtool_and_count_what_was_sen
     assert seq == sorted(seq)
 
     # Once everything is in the file, the sums are exact.
-    def settled():
-        v = samples(scrape(mport))
-        return (v['logserver_messages_total{transport="udp"}'] == 100 and
-                v['logserver_connections_accepted_total{transport="relp"}'] == 1 and
-                v['logserver_children{kind="sender"}'] == 0)
-    wait_until(settled, what="the counters of the load")
+    wait_samples(mport, {'logserver_messages_total{transport="udp"}': 100,
+                         'logserver_connections_accepted_total{transport="relp"}': 1,
+                         'logserver_children{kind="sender"}': 0}, "the counters of the load")
     text = scrape(mport)
     promtool_check(text)
     v = samples(text)
@@ -209,10 +221,8 @@ def test_refusals_are_counted_by_transport_and_reason(start_server):
                        "--allow", "192.0.2.0/24", "--metrics-port", mport)
     res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"x\n")
     assert res.returncode != 0
-    wait_until(lambda: samples(scrape(mport))[
-        'logserver_connections_refused_total{transport="tcp",reason="allow"}'] == 1,
-        what="the refusal counted")
-    v = samples(scrape(mport))
+    v = wait_samples(mport, {
+        'logserver_connections_refused_total{transport="tcp",reason="allow"}': 1})
     assert v['logserver_connections_accepted_total{transport="tcp"}'] == 0
     assert v['logserver_connections_refused_total{transport="tcp",reason="max-clients"}'] == 0
 
@@ -229,12 +239,8 @@ def test_rotation_retention_and_truncation_are_counted(start_server):
     assert res.returncode == 0
     srv.wait_records(lambda rs: any(r.msg.startswith("L" * 64) for r in rs))
 
-    def counted():
-        v = samples(scrape(mport))
-        return v['logserver_messages_total{transport="tcp"}'] == 81 and \
-            v['logserver_children{kind="sender"}'] == 0
-    wait_until(counted, what="the sender's counts")
-    v = samples(scrape(mport))
+    v = wait_samples(mport, {'logserver_messages_total{transport="tcp"}': 81,
+                             'logserver_children{kind="sender"}': 0})
     with open(max(srv.files())) as f:        # the newest file names the last rotation
         first = f.readline()
     seq = int(re.search(r"-(\d{8})\.log", str(max(srv.files()))).group(1))
@@ -263,8 +269,7 @@ def test_write_errors_on_a_full_disk_are_counted_and_every_message_still_is(star
         filler.unlink()
         sender.join(90)
     assert not sender.is_alive()
-    wait_until(lambda: samples(scrape(mport))['logserver_children{kind="sender"}'] == 0)
-    v = samples(scrape(mport))
+    v = wait_samples(mport, {'logserver_children{kind="sender"}': 0})
     assert v['logserver_messages_total{transport="tcp"}'] == 3000
     assert sum(r.msg.startswith("metrics disk full line") for r in srv.records()) == 3000
 
@@ -285,12 +290,8 @@ def test_relp_duplicates_of_a_named_session_are_counted_not_written(start_server
     c.close()
     srv.wait_records(lambda rs: len(events(rs, "disconnect ")) >= 2)
 
-    def counted():
-        v = samples(scrape(mport))
-        return v['logserver_children{kind="sender"}'] == 0 and \
-            v["logserver_relp_duplicates_total"] == 10
-    wait_until(counted, what="the duplicates counted")
-    v = samples(scrape(mport))
+    v = wait_samples(mport, {'logserver_children{kind="sender"}': 0,
+                             "logserver_relp_duplicates_total": 10})
     assert v['logserver_messages_total{transport="relp"}'] == 50
     assert v["logserver_relp_acks_total"] == 2 + 60   # two opens, every syslog frame
     assert sum(r.msg.startswith("dup ") for r in srv.records()) == 50
@@ -351,13 +352,10 @@ def test_tls_messages_and_handshake_failures_are_counted_by_reason(start_server,
         s.sendall(b"<13>plain text to the TLS port\n")
         s.recv(1000)
 
-    def counted():
-        v = samples(scrape(mport))
-        return (v['logserver_tls_handshake_failures_total{reason="plaintext"}'] == 1 and
-                v['logserver_tls_handshake_failures_total{reason="peer-not-permitted"}'] == 1
-                and v['logserver_messages_total{transport="tls"}'] == 1)
-    wait_until(counted, what="the TLS counts")
-    v = samples(scrape(mport))
+    v = wait_samples(mport, {
+        'logserver_tls_handshake_failures_total{reason="plaintext"}': 1,
+        'logserver_tls_handshake_failures_total{reason="peer-not-permitted"}': 1,
+        'logserver_messages_total{transport="tls"}': 1}, "the TLS counts")
     assert v['logserver_connections_accepted_total{transport="tls"}'] == 3
     assert v['logserver_message_bytes_total{transport="tls"}'] == len(msg)
     assert v['logserver_tls_handshake_failures_total{reason="timeout"}'] == 0
@@ -407,7 +405,7 @@ def test_a_killed_metrics_child_is_restarted_and_the_counts_survive_it_and_sighu
     res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"one\ntwo\n")
     assert res.returncode == 0
     old = metrics_child(srv)
-    wait_until(lambda: samples(scrape(mport))['logserver_messages_total{transport="tcp"}'] == 2)
+    wait_samples(mport, {'logserver_messages_total{transport="tcp"}': 2})
     os.kill(old, signal.SIGKILL)
     ev = srv.wait_event("metrics child %d ended unexpectedly" % old)
     assert "killed by signal 9" in ev[0].event
