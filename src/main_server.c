@@ -15,6 +15,7 @@
 #include "log.h"
 #include "notify.h"
 #include "pidfile.h"
+#include "metrics.h"
 #include "logstore.h"
 #include "net.h"
 #include "privdrop.h"
@@ -381,6 +382,15 @@ main(int argc, char **argv)
 			    "; 0 disables it");
 		warn_open_query(&sv, &cfg);
 	}
+	if (cfg.metrics_port != 0) {
+		char note[256];
+
+		sv.nmfds = net_listen(cfg.metrics_bind, (int)cfg.metrics_port, SOCK_STREAM, sv.mfds,
+		    note, sizeof(note), err, sizeof(err));
+		if (sv.nmfds == -1)
+			fatalx("metrics: %s (choose another with --metrics-port, or 0 to disable "
+			    "it)", err);
+	}
 	/* Everything that needs root is done: give it up before the store
 	 * creates any file and before the first fork. */
 	if (privdrop_prepare_dir(&pd, cfg.dir, err, sizeof(err)) == -1 ||
@@ -406,6 +416,8 @@ main(int argc, char **argv)
 		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " new-file=format "
 		    "(the newest file is %s)", names[store.other_format]);
 	}
+	if (metrics_init() == -1)
+		fatalx("cannot map the shared counters: %s", strerror(errno));
 	if (cfg.sandbox) {
 		char note[96];
 		size_t used = strlen(sv.run_note);

@@ -7,6 +7,7 @@ need=()
 # Build dependencies (`make run` installs only these: tests/install-deps.sh build).
 [ -f /usr/include/seccomp.h ]                || need+=(libseccomp-dev)
 [ -f /usr/include/openssl/ssl.h ]            || need+=(libssl-dev)
+[ -f /usr/include/microhttpd.h ]             || need+=(libmicrohttpd-dev)
 command -v gcc >/dev/null                    || need+=(gcc)
 command -v make >/dev/null                   || need+=(make)
 if [ "${1:-}" != build ]; then
@@ -32,6 +33,7 @@ command -v dh >/dev/null                     || need+=(debhelper)
 command -v lintian >/dev/null                || need+=(lintian)
 command -v fakeroot >/dev/null               || need+=(fakeroot)
 command -v git >/dev/null                    || need+=(git)
+command -v promtool >/dev/null               || need+=(prometheus)	# promtool check metrics
 fi
 
 if [ ${#need[@]} -eq 0 ]; then

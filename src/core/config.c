@@ -58,7 +58,11 @@ const struct opt_def server_options[] = {
 	  "per UDP source address: datagrams over this rate are dropped and counted (0: no "
 	  "limit)" },
 	{ "stats-interval", 0, OPT_INT, "0", 0, 86400, NULL, S(stats_interval), "SECONDS",
-	  "write a statistics record this often (0: only at shutdown)" },
+	  "write the statistics records (docs/METRICS.md) this often (0: only at shutdown)" },
+	{ "metrics-port", 0, OPT_INT, "0", 0, 65535, NULL, S(metrics_port), "PORT",
+	  "serve Prometheus metrics at http://--metrics-bind:PORT/metrics (0: off)" },
+	{ "metrics-bind", 0, OPT_STRING, "127.0.0.1", 1, STR_CAP(server_config, metrics_bind),
+	  NULL, S(metrics_bind), "ADDR", "address the metrics endpoint listens on" },
 	{ "allow", 0, OPT_STRING, "", 0, STR_CAP(server_config, allow), NULL, S(allow), "CIDR,...",
 	  "clients allowed to send, TCP and UDP (default: everyone)" },
 	{ "query-port", 0, OPT_INT, "5141", 0, 65535, NULL, S(query_port), "PORT",

@@ -49,6 +49,8 @@ struct server_config {
 	long long udp_workers;		/* UDP receiver processes */
 	long long udp_max_rate;		/* datagrams/s per source address, 0: no limit */
 	long long stats_interval;
+	long long metrics_port;		/* 0: no metrics endpoint */
+	char metrics_bind[256];
 	char allow[1024];		/* ingest allow-list, "" = everyone */
 	long long query_port;		/* 0: no query service */
 	char query_bind[256];

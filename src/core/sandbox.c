@@ -79,6 +79,12 @@ static const char *const udp_calls[] = {
 	"recvfrom", "recvmsg", "recvmmsg", NULL
 };
 
+/* The metrics child: libmicrohttpd accepts scrapers on the listener the
+ * supervisor bound, waits in select(), reads requests, sends answers. */
+static const char *const metrics_calls[] = {
+	"accept4", "recvfrom", "sendto", "sendmsg", "select", "pselect6", NULL
+};
+
 /* Query children: LIST reads the directory, FETCH and FOLLOW send files. */
 static const char *const query_calls[] = {
 	"recvfrom", "sendto", "sendmsg", "sendfile",
@@ -105,7 +111,7 @@ static const char *const sanitizer_calls[] = {
  * patched in the child before loading.
  */
 #define SELF_PLACEHOLDER 0x3ffffff1u
-#define NKINDS (SANDBOX_UDP + 1)
+#define NKINDS (SANDBOX_METRICS + 1)
 
 static struct {
 	struct sock_filter *insns;
@@ -285,6 +291,7 @@ compile(enum sandbox_kind kind, char *err, size_t errlen)
 	static const char *const *const extra[] = {
 		[SANDBOX_SESSION] = stream_calls, [SANDBOX_RELP] = stream_calls,
 		[SANDBOX_QUERY] = query_calls, [SANDBOX_UDP] = udp_calls,
+		[SANDBOX_METRICS] = metrics_calls,
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int rc, fd = -1;

@@ -1,8 +1,8 @@
 /*
  * sandbox: what a child that handles untrusted bytes may still do.
  *
- * Every session, RELP, query and UDP child calls sandbox_enter() once its
- * set-up is done (descriptors closed, signals installed). From then on:
+ * Every session, RELP, query, UDP and metrics child calls sandbox_enter()
+ * once its set-up is done (descriptors closed, signals installed). From then on:
  * no_new_privs is set, and a seccomp filter allows only the system calls
  * that kind of child needs (docs/SECURITY.md lists them and why). A call
  * outside the list raises SIGSYS; the handler notes the process and the
@@ -27,7 +27,7 @@
 /* Exit status of a child killed by its sandbox (128 + SIGSYS, as a shell shows it). */
 #define SANDBOX_EXIT 159
 
-enum sandbox_kind { SANDBOX_SESSION, SANDBOX_RELP, SANDBOX_QUERY, SANDBOX_UDP };
+enum sandbox_kind { SANDBOX_SESSION, SANDBOX_RELP, SANDBOX_QUERY, SANDBOX_UDP, SANDBOX_METRICS };
 
 /* Maps the report page. Returns 0, or -1 with err filled. */
 int sandbox_prepare(char *err, size_t errlen);

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "metrics_http.h"
 #include "query.h"
 #include "relp.h"
 #include "sandbox.h"
@@ -37,36 +38,56 @@ how_it_ended(pid_t pid, int status, char *buf, size_t cap)
 	return buf;
 }
 
+/*
+ * A UDP receiver or the metrics child ended: unless the server is stopping,
+ * it is started again, at once when it had run UDP_STABLE ms, else after a
+ * backoff that doubles while it keeps failing.
+ */
+static void
+helper_ended(struct sv_state *st, struct udp_worker *u, pid_t pid, int status, const char *what,
+    int w)
+{
+	char how[160];
+
+	u->pid = 0;
+	/* Ctrl-C reaches the whole process group: the helper may end
+	 * before this process has seen its own SIGINT. */
+	if (st->stopping || sig_got_term)
+		return;
+	long long now = ct_now_ms();
+
+	if (now - u->started >= UDP_STABLE)
+		u->backoff = 0;
+	u->restart_at = now + u->backoff;
+	sv_event(st, "%s %ld ended unexpectedly (%s); restarting it in %lld ms", what, (long)pid,
+	    how_it_ended(pid, status, how, sizeof(how)), u->backoff);
+	u->backoff = u->backoff == 0 ? UDP_BACKOFF_FIRST :
+	    u->backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : u->backoff * 2;
+	if (u->restart_at <= now) {
+		u->restart_at = 0;
+		if (w < 0)
+			spawn_metrics(st);
+		else
+			spawn_udp(st, w);
+	}
+}
+
 static void
 kid_remove(struct sv_state *st, pid_t pid, int status)
 {
 	char how[160];
 
-	for (int w = 0; w < st->sv->udp_workers; w++) {
-		struct udp_worker *u = &st->udp[w];
-
-		if (pid != u->pid)
-			continue;
-		u->pid = 0;
-		/* Ctrl-C reaches the whole process group: the receiver may end
-		 * before this process has seen its own SIGINT. */
-		if (st->stopping || sig_got_term)
-			return;
-		long long now = ct_now_ms();
-
-		if (now - u->started >= UDP_STABLE)
-			u->backoff = 0;
-		u->restart_at = now + u->backoff;
-		sv_event(st, "UDP receiver %ld ended unexpectedly (%s); restarting it in %lld ms",
-		    (long)pid, how_it_ended(pid, status, how, sizeof(how)), u->backoff);
-		u->backoff = u->backoff == 0 ? UDP_BACKOFF_FIRST :
-		    u->backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : u->backoff * 2;
-		if (u->restart_at <= now) {
-			u->restart_at = 0;
-			spawn_udp(st, w);
-		}
+	if (pid == st->metrics.pid) {
+		helper_ended(st, &st->metrics, pid, status, "metrics child", -1);
+		sv_count_children(st);	/* (a restart counted itself) */
 		return;
 	}
+	for (int w = 0; w < st->sv->udp_workers; w++)
+		if (pid == st->udp[w].pid) {
+			helper_ended(st, &st->udp[w], pid, status, "UDP receiver", w);
+			sv_count_children(st);
+			return;
+		}
 	for (size_t i = 0; i < st->nkids; i++) {
 		if (st->kids[i].pid != pid)
 			continue;
@@ -75,6 +96,7 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 			    how_it_ended(pid, status, how, sizeof(how)));
 		st->nquery -= st->kids[i].query != 0;
 		st->kids[i] = st->kids[--st->nkids];
+		sv_count_children(st);
 		return;
 	}
 }
@@ -136,6 +158,9 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 			close(st->sv->store->audit_fd);
 			st->sv->store->audit_fd = -1;
 		}
+		if (kind != SANDBOX_METRICS)
+			for (int i = 0; i < st->sv->nmfds; i++)
+				close(st->sv->mfds[i]);
 		/* A UDP receiver keeps its own sockets only (arg: its index). */
 		for (int w = 0; w < st->sv->udp_workers; w++)
 			if (kind != SANDBOX_UDP || w != *(const int *)arg)
@@ -241,8 +266,15 @@ udp_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
 {
 	int w = *(const int *)arg;
 
-	return udp_run(st->sv->ufds + w * NET_MAX_LISTEN, st->sv->nufds, st->sv->cfg,
+	return udp_run(st->sv->ufds + w * NET_MAX_LISTEN, st->sv->nufds, w, st->sv->cfg,
 	    st->sv->store, &st->sv->allow, waitmask);
+}
+
+static int
+metrics_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	(void)arg;
+	return metrics_http_run(st->sv->mfds, st->sv->nmfds, waitmask);
 }
 
 pid_t
@@ -262,31 +294,49 @@ spawn_client(struct sv_state *st, struct conn *c, enum listener kind)
 	}
 }
 
-void
-spawn_udp(struct sv_state *st, int w)
+/* Forks a UDP receiver or the metrics child into u; a failed fork is tried
+ * again in UDP_BACKOFF_MAX ms. */
+static void
+spawn_helper(struct sv_state *st, struct udp_worker *u, enum sandbox_kind kind,
+    int (*body)(struct sv_state *, void *, const sigset_t *), void *arg, const char *what)
 {
-	static const int index[UDP_WORKERS_MAX] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
-		13, 14, 15 };
-	struct udp_worker *u = &st->udp[w];
 	pid_t pid;
 
-	if (st->sv->nufds == 0)
-		return;
 	u->started = ct_now_ms();
-	pid = fork_child(st, SANDBOX_UDP, udp_body, (void *)&index[w]);
+	pid = fork_child(st, kind, body, arg);
 	if (pid == -1) {
-		sv_event(st, "cannot start the UDP receiver: %s; trying again in %d s",
+		sv_event(st, "cannot start the %s: %s; trying again in %d s", what,
 		    strerror(errno), UDP_BACKOFF_MAX / 1000);
 		u->restart_at = u->started + UDP_BACKOFF_MAX;
 	} else {
 		u->pid = pid;
 	}
+	sv_count_children(st);
+}
+
+void
+spawn_udp(struct sv_state *st, int w)
+{
+	static const int index[UDP_WORKERS_MAX] = { 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12,
+		13, 14, 15 };
+
+	if (st->sv->nufds > 0)
+		spawn_helper(st, &st->udp[w], SANDBOX_UDP, udp_body, (void *)&index[w],
+		    "UDP receiver");
+}
+
+void
+spawn_metrics(struct sv_state *st)
+{
+	if (st->sv->nmfds > 0)
+		spawn_helper(st, &st->metrics, SANDBOX_METRICS, metrics_body, NULL,
+		    "metrics child");
 }
 
 int
-udp_alive(const struct sv_state *st)
+helpers_alive(const struct sv_state *st)
 {
-	int n = 0;
+	int n = st->metrics.pid > 0;
 
 	for (int w = 0; w < st->sv->udp_workers; w++)
 		n += st->udp[w].pid > 0;
@@ -294,11 +344,13 @@ udp_alive(const struct sv_state *st)
 }
 
 void
-udp_signal(const struct sv_state *st, int sig)
+helpers_signal(const struct sv_state *st, int sig)
 {
 	for (int w = 0; w < st->sv->udp_workers; w++)
 		if (st->udp[w].pid > 0)
 			kill(st->udp[w].pid, sig);
+	if (st->metrics.pid > 0)
+		kill(st->metrics.pid, sig);
 }
 
 static long
@@ -321,11 +373,11 @@ shutdown_children(struct sv_state *st, int sigfd)
 	st->stopping = 1;
 	for (size_t i = 0; i < st->nkids; i++)
 		kill(st->kids[i].pid, SIGTERM);
-	udp_signal(st, SIGTERM);
+	helpers_signal(st, SIGTERM);
 	clock_gettime(CLOCK_MONOTONIC, &deadline);
 	deadline.tv_sec += cfg->shutdown_timeout;
 	reap(st);
-	while (st->nkids > 0 || udp_alive(st) > 0) {
+	while (st->nkids > 0 || helpers_alive(st) > 0) {
 		struct pollfd pfd = { .fd = sigfd, .events = POLLIN };
 		long ms = ms_until(&deadline);
 
@@ -335,12 +387,12 @@ shutdown_children(struct sv_state *st, int sigfd)
 			sig_drain();
 		reap(st);
 	}
-	if (st->nkids > 0 || udp_alive(st) > 0) {
+	if (st->nkids > 0 || helpers_alive(st) > 0) {
 		for (size_t i = 0; i < st->nkids; i++)
 			kill(st->kids[i].pid, SIGKILL);
-		udp_signal(st, SIGKILL);
-		killed = st->nkids + (size_t)udp_alive(st);
-		while (st->nkids > 0 || udp_alive(st) > 0) {
+		helpers_signal(st, SIGKILL);
+		killed = st->nkids + (size_t)helpers_alive(st);
+		while (st->nkids > 0 || helpers_alive(st) > 0) {
 			int status;
 			pid_t pid = waitpid(-1, &status, 0);
 			if (pid == -1 && errno != EINTR)
@@ -351,6 +403,7 @@ shutdown_children(struct sv_state *st, int sigfd)
 		st->nkids = 0;
 		for (int w = 0; w < st->sv->udp_workers; w++)
 			st->udp[w].pid = 0;
+		st->metrics.pid = 0;
 		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
 		    killed, (long long)cfg->shutdown_timeout);
 	}

@@ -12,6 +12,7 @@
 #include "stream.h"
 #include "io.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "pace.h"
 #include "record.h"
@@ -56,6 +57,7 @@ struct relp {
 	struct ls_tag tag;
 	uint64_t next_seq, held;	/* next message number; highest the store held at open */
 	unsigned long long nmsg, ndup, nframes;
+	int mx_base;			/* the metrics transport, MX_RELP or MX_RELP_TLS */
 	struct conn_timeouts to;
 	struct pace pace;	/* --max-rate */
 	long long paced_ms;	/* how long reading was held back for it */
@@ -84,6 +86,8 @@ reply(struct relp *r, uint32_t txnr, int code, const char *text, const char *dat
 {
 	size_t n = relp_format_rsp(r->wbuf + r->wlen, r->wcap - r->wlen, txnr, code, text, data,
 	    dlen);
+
+	mx_add(code == 200 ? MX_RELP_ACKS : MX_RELP_NAKS, 1);
 
 	r->wlen += n;
 }
@@ -203,6 +207,7 @@ do_syslog(struct relp *r, const struct relp_frame *f)
 		/* Resent after a reconnect and already in the file. */
 		r->next_seq++;
 		r->ndup++;
+		mx_add(MX_RELP_DUPLICATES, 1);
 		a->kind = ACK_OK;
 		return;
 	}
@@ -220,6 +225,9 @@ do_syslog(struct relp *r, const struct relp_frame *f)
 	a->end = r->olen;
 	a->seq = r->named ? r->next_seq++ : 0;
 	r->nmsg++;
+	mx_add(r->mx_base + MX_MESSAGES, 1);
+	mx_add(r->mx_base + MX_BYTES, len);
+	mx_add(r->mx_base + MX_TRUNCATED, trunc);
 }
 
 /* Handles one parsed frame. */
@@ -227,6 +235,7 @@ static void
 frame(struct relp *r, const struct relp_frame *f)
 {
 	r->nframes++;
+	mx_add(MX_RELP_FRAMES, 1);
 	if (f->txnr == 0) {
 		protocol_error(r, 0, "transaction number 0 is for server hints");
 	} else if (relp_is(f, "open")) {
@@ -268,6 +277,7 @@ parse(struct relp *r)
 			    r->rbuf[i] <= '9'; i++)
 				txnr = txnr * 10 + (uint32_t)(r->rbuf[i] - '0');
 			r->nframes++;
+			mx_add(MX_RELP_FRAMES, 1);
 			protocol_error(r, txnr, why);
 			handled++;
 			break;
@@ -300,6 +310,7 @@ commit(struct relp *r)
 		    r->named ? &r->tag : NULL);
 		if (rc == -1) {
 			err = errno;
+			mx_add(MX_WRITE_ERRORS, 1);
 			snprintf(reason, sizeof(reason), "cannot write to the log: %s", strerror(err));
 		} else if (r->cfg->fsync == FSYNC_BATCH && logstore_sync(r->store) == -1) {
 			err = errno;
@@ -442,6 +453,7 @@ setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_
 	r->src.peer = r->peer;
 	r->src.format = (enum rec_format)cfg->format;
 	r->src.transport = conn->ssl != NULL ? "relp-tls" : "relp";
+	r->mx_base = conn->ssl != NULL ? MX_RELP_TLS : MX_RELP;
 	r->src.tls_peer = tls_peer;
 	r->rcap = READ_CHUNK + (size_t)cfg->max_line + RELP_FRAME_OVERHEAD + 2;
 	r->oreserve = RECORD_MSG_MAX((size_t)cfg->max_line) + 2 * REC_EVENT_MAX;
@@ -513,6 +525,7 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			}
 			io_pause_ms(owed, waitmask);
 			r.paced_ms += owed;
+			mx_add(MX_PACED_MS, (uint64_t)owed);
 			continue;
 		}
 		n = read_some(&r);

@@ -13,6 +13,7 @@
 #include "framing.h"
 #include "io.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "pace.h"
 #include "record.h"
@@ -51,6 +52,7 @@ struct session {
 	struct tls_names names;	/* the peer certificate's, when check_host */
 	unsigned long long nmismatch;	/* messages whose HOSTNAME is none of them */
 	char mismatch_host[64];	/* the first such HOSTNAME, for the event */
+	int mx_base;		/* the metrics transport, MX_TCP or MX_TLS */
 };
 
 /* Writes the batch; keeps what did not reach the file. */
@@ -69,6 +71,7 @@ flush(struct session *s)
 		s->write_failed = 0;
 		return 0;
 	}
+	mx_add(MX_WRITE_ERRORS, 1);
 	if (!s->write_failed || s->write_errno != errno)
 		log_warn("cannot write records of %s to %s; keeping them and retrying", s->peer,
 		    s->cfg->dir);
@@ -250,13 +253,18 @@ process(struct session *s, int eof)
 		switch (f.type) {
 		case FRAME_MSG:
 			if (s->check_host && !host_matches(s, f.p, f.len) &&
-			    s->cfg->tls_check_hostname == CHECK_HOST_REJECT)
+			    s->cfg->tls_check_hostname == CHECK_HOST_REJECT) {
+				mx_add(MX_TLS_HOST_REJECTED, 1);
 				break;
+			}
 			s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, f.p, f.len,
 			    f.truncated);
 			s->src.tls_mismatch = 0;
 			s->nmsg++;
 			s->ntrunc += f.truncated != 0;
+			mx_add(s->mx_base + MX_MESSAGES, 1);
+			mx_add(s->mx_base + MX_BYTES, f.len);
+			mx_add(s->mx_base + MX_TRUNCATED, f.truncated != 0);
 			break;
 		case FRAME_OVERLONG_END:
 			add_event(s, EV_TRUNCATED, s->cfg->max_line, f.dropped);
@@ -334,6 +342,9 @@ timed_out(struct session *s)
 		s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, s->rbuf, len, 1);
 		s->nmsg++;
 		s->ntrunc++;
+		mx_add(s->mx_base + MX_MESSAGES, 1);
+		mx_add(s->mx_base + MX_BYTES, len);
+		mx_add(s->mx_base + MX_TRUNCATED, 1);
 	}
 	add_event(s, EV_FRAME_TIMEOUT, (unsigned long long)s->rlen, 0);
 	s->rlen = 0;
@@ -360,6 +371,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	s.src.peer = s.peer;
 	s.src.format = (enum rec_format)cfg->format;
 	s.src.transport = conn->ssl != NULL ? "tls" : "tcp";
+	s.mx_base = conn->ssl != NULL ? MX_TLS : MX_TCP;
 	s.src.tls_peer = tls_peer;
 	s.check_host = cfg->tls_check_hostname != CHECK_HOST_OFF && tls_peer != NULL &&
 	    tls_stream_names(conn, &s.names) > 0;
@@ -416,6 +428,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 			(void)flush(&s);
 			io_pause_ms(owed, waitmask);
 			s.paced_ms += owed;
+			mx_add(MX_PACED_MS, (uint64_t)owed);
 			continue;
 		}
 		r = read_some(&s);

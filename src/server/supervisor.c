@@ -16,6 +16,7 @@
 #include "events.h"
 #include "log.h"
 #include "notify.h"
+#include "metrics.h"
 #include "record.h"
 #include "relp.h"
 #include "session.h"
@@ -137,8 +138,9 @@ handle_hup(struct sv_state *st)
  */
 static void
 refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
-    const char *what, const char *why)
+    enum listener kind, enum mx_refusal reason, const char *why)
 {
+	const char *what = kind == L_QUERY ? "query from " : "";
 	char peer[REC_PEER_MAX], line[192];
 	int n;
 
@@ -150,6 +152,7 @@ refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t ssle
 		    MSG_DONTWAIT | MSG_NOSIGNAL);
 	close(cfd);
 	st->refused++;
+	mx_add((enum mx_id)(MX_REFUSED + sv_transport(kind) * MX_NREFUSAL + reason), 1);
 	net_format_peer((struct sockaddr *)ss, sslen, peer, sizeof(peer));
 	if (event_write(st->sv->store, st->sv->cfg->format, RL_REFUSED, (struct sockaddr *)ss,
 	    sslen, 0, "refused %s%s: %s", what, peer, why) == -1)
@@ -169,8 +172,8 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 
 	if (!acl_allows(query ? &st->sv->query_allow : &st->sv->allow, (struct sockaddr *)ss,
 	    sslen)) {
-		refuse(st, cfd, ss, sslen, query ? "query from " : "", query ?
-		    "not in query-allow" : "not in allow");
+		refuse(st, cfd, ss, sslen, kind, MX_RF_ALLOW, query ? "not in query-allow" :
+		    "not in allow");
 		return;
 	}
 	unsigned char key[16];
@@ -181,7 +184,7 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		    memcmp(st->kids[i].key, key, keylen) == 0;
 	if (same >= (size_t)cfg->max_per_ip) {
 		snprintf(why, sizeof(why), "max-per-ip (%lld) reached", cfg->max_per_ip);
-		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
+		refuse(st, cfd, ss, sslen, kind, MX_RF_PER_IP, why);
 		return;
 	}
 	if (query ? st->nquery >= (size_t)cfg->query_max_clients :
@@ -189,13 +192,13 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		snprintf(why, sizeof(why), "%s (%lld) reached",
 		    query ? "query-max-clients" : "max-clients",
 		    query ? cfg->query_max_clients : cfg->max_clients);
-		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
+		refuse(st, cfd, ss, sslen, kind, MX_RF_MAX_CLIENTS, why);
 		return;
 	}
 	pid = spawn_client(st, &c, kind);
 	if (pid == -1) {
 		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
-		refuse(st, cfd, ss, sslen, query ? "query from " : "", why);
+		refuse(st, cfd, ss, sslen, kind, MX_RF_FORK, why);
 		return;
 	}
 	close(cfd);
@@ -207,6 +210,8 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 	k->keylen = keylen;
 	st->nquery += query != 0;
 	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
+	mx_add((enum mx_id)(MX_ACCEPTED + sv_transport(kind)), 1);
+	sv_count_children(st);
 }
 
 /* Returns -1 when accept() ran out of descriptors (pause accepting). */
@@ -226,7 +231,7 @@ accept_some(struct sv_state *st, int lfd, enum listener kind)
 				close(st->spare_fd);
 				cfd = accept4(lfd, (struct sockaddr *)&ss, &sslen, SOCK_CLOEXEC);
 				if (cfd != -1)
-					refuse(st, cfd, &ss, sslen, kind == L_QUERY ? "query from " : "",
+					refuse(st, cfd, &ss, sslen, kind, MX_RF_NO_FDS,
 					    "out of file descriptors");
 				st->spare_fd = open("/dev/null", O_RDONLY | O_CLOEXEC);
 				if (cfd != -1)
@@ -302,16 +307,26 @@ loop_timeout(struct sv_state *st, int paused_ms)
 		ms = paused_ms;
 	if (events_flush(st->sv->store, st->sv->cfg->format, 0) > 0 && ms > QUEUE_RETRY_MS)
 		ms = QUEUE_RETRY_MS;
-	for (int w = 0; w < st->sv->udp_workers; w++) {
-		long long left = st->udp[w].restart_at - ct_now_ms();
+	for (int w = 0; w <= st->sv->udp_workers; w++) {
+		const struct udp_worker *u = w < st->sv->udp_workers ? &st->udp[w] : &st->metrics;
+		long long left = u->restart_at - ct_now_ms();
 
-		if (st->udp[w].restart_at != 0 && left < ms)
+		if (u->restart_at != 0 && left < ms)
+			ms = left < 0 ? 0 : (int)left;
+	}
+	if (st->next_stats != 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		long long left = ((long long)st->next_stats - now.tv_sec) * 1000;
+		if (left < ms)
 			ms = left < 0 ? 0 : (int)left;
 	}
 	return ms;
 }
 
-/* After every wake-up: a due UDP restart, summaries that are due. */
+/* After every wake-up: a due UDP or metrics restart, summaries and
+ * statistics that are due. */
 static void
 housekeeping(struct sv_state *st)
 {
@@ -324,6 +339,15 @@ housekeeping(struct sv_state *st)
 			st->udp[w].restart_at = 0;
 			spawn_udp(st, w);
 		}
+	if (st->metrics.restart_at != 0 && ct_now_ms() >= st->metrics.restart_at &&
+	    st->metrics.pid == 0) {
+		st->metrics.restart_at = 0;
+		spawn_metrics(st);
+	}
+	if (st->next_stats != 0 && now.tv_sec >= st->next_stats) {
+		sv_stats(st, "periodic");
+		st->next_stats = now.tv_sec + st->sv->cfg->stats_interval;
+	}
 	if (now.tv_sec >= st->next_summary) {
 		(void)logstore_summaries(st->sv->store, 0, 0);
 		st->next_summary = now.tv_sec + SUMMARY_CHECK_MS / 1000;
@@ -370,6 +394,7 @@ supervisor_run(struct supervisor *sv)
 	append_addrs(where, sizeof(where), " relp-tls=", sv->rtfds, sv->nrtfds);
 	append_addrs(where, sizeof(where), cfg->query_tls ? " query-tls=" : " query=", sv->qfds,
 	    sv->nqfds);
+	append_addrs(where, sizeof(where), " metrics=", sv->mfds, sv->nmfds);
 	if (sv->ntfds > 0 || sv->nrtfds > 0 || cfg->query_tls)
 		snprintf(where + strlen(where), sizeof(where) - strlen(where), " tls-auth=%s",
 		    tls_auth_name(sv->tls.auth));
@@ -388,6 +413,15 @@ supervisor_run(struct supervisor *sv)
 	st.stopping = 0;
 	for (int w = 0; w < sv->udp_workers; w++)
 		spawn_udp(&st, w);
+	spawn_metrics(&st);
+	sv_count_children(&st);
+	sv_note_listeners(&st);
+	if (cfg->stats_interval > 0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		st.next_stats = now.tv_sec + cfg->stats_interval;
+	}
 	log_info("listening on %s, writing to %s/%s%s", where, cfg->dir, name,
 	    st.stdin_watch ? " (type 'quit' to stop)" : "");
 	sv_notify("READY=1");	/* every port is bound, the store open */
@@ -446,6 +480,9 @@ supervisor_run(struct supervisor *sv)
 	sv->nufds = 0;
 	(void)events_flush(sv->store, cfg->format, 1);
 	(void)logstore_summaries(sv->store, 1, 1);
+	sv_stats(&st, "shutdown");
+	/* The totals are in the stats (shutdown) records just before; this
+	 * line keeps its layout for what already parses it. */
 	sv_event(&st, "stop: %s; clients served=%llu refused=%llu", st.stop_reason, st.served,
 	    st.refused);
 	log_info("stopped (%s)", st.stop_reason);

@@ -50,6 +50,8 @@ struct supervisor {
 	int ntfds;
 	int rtfds[NET_MAX_LISTEN];	/* RELP over TLS listeners */
 	int nrtfds;
+	int mfds[NET_MAX_LISTEN];	/* the metrics endpoint (--metrics-port) */
+	int nmfds;
 	struct tls_server tls;		/* loaded before the first fork */
 	struct acl allow;		/* who may send (TCP here, UDP in udp.c) */
 	struct acl query_allow;		/* who may query */

@@ -41,7 +41,9 @@ struct sv_state {
 		long long started;	/* monotonic ms */
 		long long restart_at;	/* a restart is due then (0: none pending) */
 		long long backoff;	/* ms, doubled while it keeps failing */
-	} udp[UDP_WORKERS_MAX];
+	} udp[UDP_WORKERS_MAX], metrics;	/* metrics: the --metrics-port child, restarted alike */
+	unsigned listening;	/* 1 << enum mx_transport: the transports served */
+	time_t next_stats;	/* monotonic s: the next --stats-interval record */
 	time_t next_summary;	/* when to look for flood-control summaries */
 	int spare_fd;		/* given up to accept-and-close when out of descriptors */
 	int stopping;
@@ -57,6 +59,16 @@ struct conn {
 
 enum listener { L_TCP, L_TLS, L_RELP, L_RELP_TLS, L_QUERY, L_NKINDS };
 
+/* sv_stats.c */
+/* The metrics transport of a listener kind (enum mx_transport). */
+int sv_transport(enum listener kind);
+/* Sets the live-children gauges. */
+void sv_count_children(const struct sv_state *st);
+/* Notes which transports have listeners, for the statistics records. */
+void sv_note_listeners(struct sv_state *st);
+/* Writes the statistics records (when: "periodic", "shutdown"). */
+void sv_stats(struct sv_state *st, const char *when);
+
 /* Writes one server event now (never waits for the lock). */
 void sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
@@ -64,10 +76,12 @@ void sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(p
 pid_t spawn_client(struct sv_state *st, struct conn *c, enum listener kind);
 /* Starts UDP receiver w (0 .. --udp-workers - 1). */
 void spawn_udp(struct sv_state *st, int w);
-/* UDP receivers running. */
-int udp_alive(const struct sv_state *st);
-/* Sends sig to every UDP receiver. */
-void udp_signal(const struct sv_state *st, int sig);
+/* Starts the metrics child (--metrics-port). */
+void spawn_metrics(struct sv_state *st);
+/* UDP receivers and the metrics child running. */
+int helpers_alive(const struct sv_state *st);
+/* Sends sig to every UDP receiver and the metrics child. */
+void helpers_signal(const struct sv_state *st, int sig);
 void reap(struct sv_state *st);
 void shutdown_children(struct sv_state *st, int sigfd);
 

@@ -11,6 +11,7 @@
 #include "stream.h"
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "record.h"
 #include "sig.h"
@@ -63,6 +64,10 @@ tls_session_run(int fd, const struct sockaddr *peer, socklen_t peerlen,
 		return serve(&c, name[0] != '\0' ? name : NULL, arg);
 	if (plaintext && plain_hint != NULL)
 		(void)!send(fd, plain_hint, strlen(plain_hint), MSG_DONTWAIT | MSG_NOSIGNAL);
+	/* The reason, from tls_server_accept()'s own words (tls.c). */
+	mx_add(MX_TLS_FAILS + (plaintext ? MX_TF_PLAINTEXT : strstr(err, "timeout") != NULL ?
+	    MX_TF_TIMEOUT : strstr(err, "tls-permitted-peer") != NULL ||
+	    strstr(err, "certificate") != NULL ? MX_TF_PEER : MX_TF_HANDSHAKE), 1);
 	linger_close(fd, waitmask);
 	net_format_peer(peer, peerlen, addr, sizeof(addr));
 	if (event_write(store, cfg->format, RL_PROTOCOL, peer, peerlen, 1, "refused tls %s: %s",

@@ -15,6 +15,7 @@
 
 #include "events.h"
 #include "log.h"
+#include "metrics.h"
 #include "net.h"
 #include "record.h"
 #include "sig.h"
@@ -26,6 +27,8 @@
 #define OUT_BATCH (256 * 1024)
 #define ROUNDS_PER_WAKE 16		/* recvmmsg() calls before writing */
 #define DRAIN_ROUNDS 1024		/* at shutdown, at most */
+
+_Static_assert(MX_UDP_SLOTS >= UDP_WORKERS_MAX, "one kernel-drop metric slot per receiver");
 
 struct udp_state {
 	const struct server_config *cfg;
@@ -52,6 +55,8 @@ struct udp_state {
 	const int *fds;
 	int nfds;
 	int write_failed;
+	int worker;			/* its index, for its kernel-drop metric slot */
+	time_t drops_read;		/* monotonic s the kernel's drop count was last read */
 };
 
 long
@@ -92,11 +97,14 @@ flush(struct udp_state *u)
 		return;
 	}
 	/* UDP cannot push back: what cannot be written is counted as lost. */
+	mx_add(MX_WRITE_ERRORS, 1);
 	if (!u->write_failed)
 		log_warn("cannot write UDP records to %s; counting them as lost", u->cfg->dir);
 	u->write_failed = 1;
+	unsigned long long before = u->lost_writes;
 	for (size_t i = written; i < u->olen; i++)
 		u->lost_writes += u->obuf[i] == '\n';
+	mx_add(MX_RECORDS_LOST, u->lost_writes - before);
 	u->olen = 0;
 }
 
@@ -135,6 +143,19 @@ kernel_drops(const struct udp_state *u)
 	return drops;
 }
 
+/* The kernel's drop count into this receiver's metrics slot, at most once a second. */
+static void
+publish_drops(struct udp_state *u, int force)
+{
+	struct timespec now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (!force && now.tv_sec == u->drops_read)
+		return;
+	u->drops_read = now.tv_sec;
+	mx_set(MX_UDP_KDROPS + u->worker, kernel_drops(u));
+}
+
 static void
 stats(struct udp_state *u, const char *when)
 {
@@ -165,6 +186,7 @@ over_rate(struct udp_state *u, const struct mmsghdr *mh)
 	if (srcrate_allow(&u->rate, u->last_slot, now))
 		return 0;
 	u->over_rate++;
+	mx_add(MX_UDP_OVER_RATE, 1);
 	if (u->last_slot->told_ms == 0 || now - u->last_slot->told_ms >= 60000) {
 		u->last_slot->told_ms = now > 0 ? now : 1;
 		(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
@@ -198,6 +220,7 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 	}
 	if (!u->last_allowed) {
 		u->denied++;
+		mx_add(MX_UDP_DENIED, 1);
 		return;
 	}
 	if (u->rate.rate > 0 && over_rate(u, mh))
@@ -217,8 +240,11 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 		flush(u);
 	u->olen += record_message(u->obuf + u->olen, &u->clk, &u->src, p, len, trunc);
 	u->datagrams++;
+	mx_add(MX_UDP + MX_MESSAGES, 1);
+	mx_add(MX_UDP + MX_BYTES, len);
 	if (trunc) {
 		u->truncated++;
+		mx_add(MX_UDP + MX_TRUNCATED, 1);
 		event(u, "truncated datagram from %s: kept the first %zu of %zu bytes (max-line)",
 		    u->peer, len, real);
 	}
@@ -254,8 +280,8 @@ receive(struct udp_state *u, int fd, int rounds)
 }
 
 int
-udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logstore *store,
-    const struct acl *allow, const sigset_t *waitmask)
+udp_run(const int *fds, int nfds, int worker, const struct server_config *cfg,
+    struct logstore *store, const struct acl *allow, const sigset_t *waitmask)
 {
 	struct pollfd pfds[NET_MAX_LISTEN];
 	struct udp_state *u;
@@ -269,6 +295,7 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 	u->allow = allow;
 	u->fds = fds;
 	u->nfds = nfds;
+	u->worker = worker >= 0 && worker < MX_UDP_SLOTS ? worker : 0;
 	u->format = (enum rec_format)cfg->format;
 	u->bufsize = (size_t)cfg->max_line + 1 < DGRAM_MAX ? (size_t)cfg->max_line + 1 : DGRAM_MAX;
 	u->slab = malloc(u->bufsize * BATCH);
@@ -313,11 +340,13 @@ udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logsto
 			if (pfds[i].revents & POLLIN)
 				receive(u, fds[i], ROUNDS_PER_WAKE);
 		flush(u);
+		publish_drops(u, 0);
 	}
 	/* Shutdown: what the kernel already received is written too. */
 	for (int i = 0; i < nfds; i++)
 		receive(u, fds[i], DRAIN_ROUNDS);
 	flush(u);
+	publish_drops(u, 1);
 	stats(u, "shutdown");
 	srcrate_free(&u->rate);
 	free(u->slab);

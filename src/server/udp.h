@@ -31,7 +31,8 @@ long udp_setup(int fd, long long rcvbuf, char *err, size_t errlen);
 /* Datagrams from senders that allow does not list are dropped, counted in
  * the statistics, and the first one from each run of such datagrams is
  * recorded as an event. */
-int udp_run(const int *fds, int nfds, const struct server_config *cfg, struct logstore *store,
+int udp_run(const int *fds, int nfds, int worker, const struct server_config *cfg,
+    struct logstore *store,
     const struct acl *allow, const sigset_t *waitmask);
 
 #endif

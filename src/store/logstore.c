@@ -14,6 +14,7 @@
 
 #include "io.h"
 #include "logscan.h"
+#include "metrics.h"
 #include "record.h"
 
 static void
@@ -57,6 +58,7 @@ jwrite(struct logstore *ls, const char *buf, size_t n, int slot, uint64_t seq_af
 		return -1;
 	}
 	sh->size += n;
+	mx_set(MX_FILE_SIZE, sh->size);
 	__atomic_add_fetch(&sh->wpos, n, __ATOMIC_SEQ_CST);
 	advance_session(sh, slot, seq_after);
 	__atomic_store_n(&p->active, 0, __ATOMIC_SEQ_CST);
@@ -180,7 +182,7 @@ rotate(struct logstore *ls)
 	uint64_t prev_size = sh->size, before = __atomic_load_n(&sh->wpos, __ATOMIC_SEQ_CST);
 
 	/* What is acknowledged as on disk must stay so once we write elsewhere. */
-	if (ls->durable && fdatasync(ls->fd) == -1)
+	if (ls->durable && ls_fdatasync(ls->fd) == -1)
 		return -1;
 	/* Renumber first, so that the record names the old file as it is now called. */
 	if (sh->seq > LS_RENUMBER_AT && ls_renumber(ls) == -1)
@@ -199,6 +201,7 @@ rotate(struct logstore *ls)
 	sh->prev_size = prev_size;
 	sh->need_hdr = 1;
 	ls_apply_retention(ls, sh->deleted, sizeof(sh->deleted));
+	mx_add(MX_ROTATIONS, 1);
 	return 0;
 }
 
@@ -338,7 +341,7 @@ logstore_sync(struct logstore *ls)
 		}
 		upto = __atomic_load_n(&sh->wpos, __ATOMIC_SEQ_CST);
 		unlock_write(ls);
-		rc = fdatasync(ls->fd);
+		rc = ls_fdatasync(ls->fd);
 		if (rc == 0) {
 			s = __atomic_load_n(&sh->synced, __ATOMIC_SEQ_CST);
 			while (s < upto && !__atomic_compare_exchange_n(&sh->synced, &s, upto, 0,

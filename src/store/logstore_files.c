@@ -8,9 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "record.h"
+#include "metrics.h"
 
 #define CREATE_TRIES 100
 
@@ -127,6 +129,7 @@ ls_apply_retention(struct logstore *ls, char *list, size_t cap)
 			continue;
 		if (unlinkat(ls->dirfd, files[i].name, 0) == -1 && errno != ENOENT)
 			continue;
+		mx_add(MX_RETENTION_DELETES, 1);
 		int w = snprintf(list + used, cap - used, "%s%s", used ? " " : "", files[i].name);
 		if (w > 0 && (size_t)w < cap - used)
 			used += (size_t)w;
@@ -282,4 +285,20 @@ logstore_open_audit(struct logstore *ls, const char *name, char *err, size_t err
 	}
 	close(fd);
 	return 0;
+}
+
+/* fdatasync(), counted and timed for the metrics (fsync latency histogram). */
+int
+ls_fdatasync(int fd)
+{
+	struct timespec a, b;
+	int rc, saved;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	rc = fdatasync(fd);
+	saved = errno;
+	clock_gettime(CLOCK_MONOTONIC, &b);
+	mx_fsync((uint64_t)((b.tv_sec - a.tv_sec) * 1000000LL + (b.tv_nsec - a.tv_nsec) / 1000));
+	errno = saved;
+	return rc;
 }

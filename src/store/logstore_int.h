@@ -18,6 +18,9 @@
 #define LS_FILE_MODE 0640
 
 /* fcntl record lock on one byte; wait: F_SETLKW. Returns 0 or -1 with errno. */
+/* fdatasync(), counted and timed for the metrics (fsync latency histogram). */
+int ls_fdatasync(int fd);
+
 int ls_lock_byte(int fd, short type, off_t which, int wait);
 
 /* mkdir -p */

@@ -20,15 +20,21 @@ def small_disk(tmp_path):
     subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
 
 
+def fill_leaving(mnt, kb):
+    """Fills the tmpfs at mnt up to about kb KiB free; returns the filler file."""
+    filler = mnt / "filler"
+    free_kb = int(subprocess.run(["df", "-k", "--output=avail", str(mnt)],
+                                 capture_output=True, text=True).stdout.split()[-1])
+    with open(filler, "wb") as f:
+        f.write(b"\0" * max(0, (free_kb - kb) * 1024))
+    return filler
+
+
 def test_disk_full_keeps_records_whole_and_writes_them_when_space_returns(start_server,
                                                                           small_disk):
     srv = start_server("--max-size", "10M", logdir=small_disk / "logs")
-    filler = small_disk / "filler"
     # leave about 64 KiB free, then send about 300 KiB of records
-    free_kb = int(subprocess.run(["df", "-k", "--output=avail", str(small_disk)],
-                                 capture_output=True, text=True).stdout.split()[-1])
-    with open(filler, "wb") as f:
-        f.write(b"\0" * max(0, (free_kb - 64) * 1024))
+    filler = fill_leaving(small_disk, 64)
     lines = [b"disk full test line %05d %s" % (i, b"y" * 60) for i in range(3000)]
     sender = threading.Thread(target=srv.send, args=(b"\n".join(lines) + b"\n", 60))
     sender.start()

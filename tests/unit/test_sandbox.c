@@ -145,7 +145,7 @@ test_no_child_may_run_a_program(void **state)
 	int status;
 
 	(void)state;
-	for (int k = SANDBOX_SESSION; k <= SANDBOX_UDP; k++) {
+	for (int k = SANDBOX_SESSION; k <= SANDBOX_METRICS; k++) {
 		status = in_sandbox((enum sandbox_kind)k, run_program, NULL);
 		assert_true(WIFEXITED(status));
 		assert_int_equal(WEXITSTATUS(status), SANDBOX_EXIT);
@@ -170,7 +170,7 @@ static void
 test_every_child_can_append_sync_cut_and_delete_in_the_log_directory(void **state)
 {
 	(void)state;
-	for (int k = SANDBOX_SESSION; k <= SANDBOX_UDP; k++) {
+	for (int k = SANDBOX_SESSION; k <= SANDBOX_METRICS; k++) {
 		int status = in_sandbox((enum sandbox_kind)k, write_in_log_dir, NULL);
 
 		assert_true(WIFEXITED(status));
