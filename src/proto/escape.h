@@ -27,6 +27,10 @@
 size_t escape_text(char *dst, const char *src, size_t len);
 size_t escape_json(char *dst, const char *src, size_t len);
 
+/* Length of the leading run of src that both escapes copy unchanged
+ * (printable ASCII but '\\' and '"'): len when no byte needs escaping. */
+size_t escape_plain_len(const char *src, size_t len);
+
 /* Length (2..4) of the valid UTF-8 multi-byte sequence at p, or 0 when the
  * bytes at p (at most n of them) are not one. */
 size_t utf8_seq_len(const unsigned char *p, size_t n);
