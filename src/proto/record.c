@@ -55,6 +55,24 @@ put(char *d, const char *s, size_t n)
 
 #define PUTS(d, lit) put(d, lit, sizeof(lit) - 1)
 
+/* put() for the short fields of a header (4..16 bytes: two overlapping
+ * fixed-size copies, no call into the C library). */
+static inline char *
+put_short(char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+		return d + n;
+	}
+	if (n >= 4 && n < 8) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+		return d + n;
+	}
+	return put(d, s, n);
+}
+
 /* A facility or severity keyword: short, NUL-terminated, ours. */
 static char *
 put_name(char *d, const char *name)
@@ -108,12 +126,13 @@ static char *
 put_json_bytes(char *d, struct json_plain *jp, const char *p, size_t n)
 {
 	if (json_plain_has(jp, p, n))
-		return put(d, p, n);
+		return put_short(d, p, n);
 	return d + escape_json(d, p, n);
 }
 
-/* ,"key":"escaped" when the span is present. */
-static char *
+/* ,"key":"escaped" when the span is present. Inlined, so that each key is
+ * written with constant stores. */
+static inline __attribute__((always_inline)) char *
 put_json_field(char *d, struct json_plain *jp, const char *key, size_t keylen, struct span s)
 {
 	if (s.p == NULL)
@@ -264,6 +283,37 @@ put_json_pri(char *d, int v)
 	return d;
 }
 
+/*
+ * ,"pri":N,"facility":"F","severity":"S" for a PRI (0..191), written once
+ * per PRI value and then copied: a memo of a pure function, so the records
+ * stay the same whatever came before.
+ */
+#define PRI_JSON_MAX 80		/* the longest, 57 bytes: ,"pri":124 with "solaris-cron" and "warning" */
+
+static char *
+put_json_pri_fields(char *d, int pri, int facility, int severity)
+{
+	static struct {
+		unsigned char len;
+		char text[PRI_JSON_MAX - 1];
+	} memo[192];
+	unsigned u = (unsigned)pri % 192;
+
+	if (memo[u].len == 0) {
+		char *t = memo[u].text;
+
+		t = PUTS(t, ",\"pri\":");
+		t = put_json_pri(t, pri);
+		t = PUTS(t, ",\"facility\":\"");
+		t = put_name(t, syslog_facility_name(facility));
+		t = PUTS(t, "\",\"severity\":\"");
+		t = put_name(t, syslog_severity_name(severity));
+		*t++ = '"';
+		memo[u].len = (unsigned char)(t - memo[u].text);
+	}
+	return put(d, memo[u].text, memo[u].len);
+}
+
 static size_t
 format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
     const char *msg, size_t len, int truncated)
@@ -275,7 +325,11 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	d = PUTS(d, "{\"time\":\"");
 	d = put(d, c->text, REC_TIME_LEN);
 	d = PUTS(d, "\",\"peer\":\"");
-	d += escape_json(d, src->peer, src->peerlen);
+	/* An address we formatted: plain, but checked as any other bytes. */
+	if (escape_plain_len(src->peer, src->peerlen) == src->peerlen)
+		d = put_short(d, src->peer, src->peerlen);
+	else
+		d += escape_json(d, src->peer, src->peerlen);
 	d = PUTS(d, "\",\"transport\":\"");
 	d = put(d, src->transport, strlen(src->transport));
 	*d++ = '"';
@@ -288,15 +342,8 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	}
 	json_plain_init(&jp, msg, len);
 	if (parse_syslog(msg, len, &m)) {
-		if (m.pri >= 0) {
-			d = PUTS(d, ",\"pri\":");
-			d = put_json_pri(d, m.pri);
-			d = PUTS(d, ",\"facility\":\"");
-			d = put_name(d, syslog_facility_name(m.facility));
-			d = PUTS(d, "\",\"severity\":\"");
-			d = put_name(d, syslog_severity_name(m.severity));
-			*d++ = '"';
-		}
+		if (m.pri >= 0)
+			d = put_json_pri_fields(d, m.pri, m.facility, m.severity);
 		d = JSON_FIELD(d, &jp, "seq", m.seq);
 		d = JSON_FIELD(d, &jp, "timestamp", m.timestamp);
 		d = JSON_FIELD(d, &jp, "host", m.host);

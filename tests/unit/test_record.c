@@ -3,11 +3,13 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "record.h"
+#include "syslog.h"
 
 static char out[1 << 16];
 
@@ -261,6 +263,27 @@ test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right(void *
 	    "\"msg\":\"caf\xc3\xa9 \\u2028 \\u00ff \\u0001 \\u202e end\"}\n");
 }
 
+/* pri, facility and severity are written from a memo per PRI value: every
+ * value, asked twice, gives its own fields. */
+static void
+test_json_every_pri_has_its_facility_and_severity(void **state)
+{
+	char msg[32], want[128];
+	(void)state;
+
+	for (int round = 0; round < 2; round++) {
+		for (int pri = 0; pri < 192; pri++) {
+			int n = snprintf(msg, sizeof(msg), "<%d>1 - h a - - - m", pri);
+
+			snprintf(want, sizeof(want), ",\"pri\":%d,\"facility\":\"%s\",\"severity\":\"%s\",",
+			    pri, syslog_facility_name(pri / 8), syslog_severity_name(pri % 8));
+			assert_non_null(strstr(rec(REC_JSON, msg, (size_t)n, 0), want));
+		}
+	}
+	assert_non_null(strstr(REC(REC_JSON, "<124>1 - h a - - - m"),
+	    ",\"pri\":124,\"facility\":\"solaris-cron\",\"severity\":\"warning\",\"host\""));
+}
+
 int
 main(void)
 {
@@ -279,6 +302,7 @@ main(void)
 		cmocka_unit_test(test_json_repeated_sd_param_becomes_an_array),
 		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
 		cmocka_unit_test(test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right),
+		cmocka_unit_test(test_json_every_pri_has_its_facility_and_severity),
 		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
 		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
 		cmocka_unit_test(test_event_text_is_cut_to_fit_its_bound),
