@@ -91,39 +91,38 @@ put_text_span(char *d, struct span s)
 }
 
 /*
- * The JSON writer's knowledge of which message bytes need no escaping: the
- * bytes in [from, upto) are plain (escape_plain_len()), and upto is the end
- * of the message or a byte that is not. The fields lie in the message in
- * order, so one scan usually serves every field up to the first byte that
- * needs escaping; a field past it scans again from its own start. Each byte
- * is scanned at most twice (here and in escape_json()).
+ * What the JSON writer knows of which message bytes need no escaping: those
+ * in [msg, upto) are plain (escape_plain_len()), and upto is the end of the
+ * message or a byte that is not. One scan serves every field up to the
+ * first byte that needs escaping; a field after it (structured data values
+ * after their quotes, the MSG after them) is scanned by itself. Each byte is
+ * scanned at most twice (here and in escape_json()).
  */
 struct json_plain {
-	const char *from, *upto, *end;
+	const char *msg, *upto;
 };
 
 static void
 json_plain_init(struct json_plain *jp, const char *msg, size_t len)
 {
-	jp->from = msg;
+	jp->msg = msg;
 	jp->upto = msg + escape_plain_len(msg, len);
-	jp->end = msg + len;
 }
 
 /* 1 when the n bytes at p, a part of the message, need no escaping. */
 static int
-json_plain_has(struct json_plain *jp, const char *p, size_t n)
+json_plain_has(const struct json_plain *jp, const char *p, size_t n)
 {
-	if (p < jp->from || p > jp->upto) {
-		jp->from = p;
-		jp->upto = p + escape_plain_len(p, (size_t)(jp->end - p));
-	}
-	return p + n <= jp->upto;
+	if (p >= jp->msg && p + n <= jp->upto)
+		return 1;
+	if (p >= jp->msg && p <= jp->upto)
+		return 0;	/* the byte at upto is in the field */
+	return escape_plain_len(p, n) == n;
 }
 
 /* n bytes at p, a part of the message, as the inside of a JSON string. */
-static char *
-put_json_bytes(char *d, struct json_plain *jp, const char *p, size_t n)
+static inline __attribute__((always_inline)) char *
+put_json_bytes(char *d, const struct json_plain *jp, const char *p, size_t n)
 {
 	if (json_plain_has(jp, p, n))
 		return put_short(d, p, n);
@@ -133,7 +132,7 @@ put_json_bytes(char *d, struct json_plain *jp, const char *p, size_t n)
 /* ,"key":"escaped" when the span is present. Inlined, so that each key is
  * written with constant stores. */
 static inline __attribute__((always_inline)) char *
-put_json_field(char *d, struct json_plain *jp, const char *key, size_t keylen, struct span s)
+put_json_field(char *d, const struct json_plain *jp, const char *key, size_t keylen, struct span s)
 {
 	if (s.p == NULL)
 		return d;
@@ -148,7 +147,7 @@ put_json_field(char *d, struct json_plain *jp, const char *key, size_t keylen, s
 
 /* A PARAM-VALUE as a JSON string: RFC 5424 6.3.3 escapes (\" \\ \]) undone. */
 static char *
-put_json_sd_value(char *d, struct json_plain *jp, struct span v)
+put_json_sd_value(char *d, const struct json_plain *jp, struct span v)
 {
 	const char *p = v.p, *end = v.p + v.len;
 
@@ -193,7 +192,7 @@ span_eq(struct span a, struct span b)
  * per message.
  */
 static char *
-put_json_sd(char *d, struct json_plain *jp, struct span sd)
+put_json_sd(char *d, const struct json_plain *jp, struct span sd)
 {
 	struct span names[SD_GROUP_MAX], values[SD_GROUP_MAX];
 	struct sd_iter it;
