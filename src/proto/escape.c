@@ -336,12 +336,17 @@ escape_with(char *dst, const char *src, size_t len,
 	while (s < end) {
 		size_t run = plain_run(s, (size_t)(end - s));
 
-		memcpy(d, s, run);
-		d += run;
-		s += run;
-		if (s == end)
-			break;
-		d = special(d, &s, end);
+		if (run > 0) {
+			d = copy_run(d, (const char *)s, run);
+			s += run;
+			if (s == end)
+				break;
+		}
+		/* Non-ASCII text (a word in Cyrillic, say) is a string of
+		 * specials: taken one after another without a new scan. */
+		do
+			d = special(d, &s, end);
+		while (s < end && *s >= 0x80);
 	}
 	return (size_t)(d - dst);
 }

@@ -55,24 +55,6 @@ put(char *d, const char *s, size_t n)
 
 #define PUTS(d, lit) put(d, lit, sizeof(lit) - 1)
 
-/* put() for the short fields of a header (4..16 bytes: two overlapping
- * fixed-size copies, no call into the C library). */
-static inline char *
-put_short(char *d, const char *s, size_t n)
-{
-	if (n >= 8 && n <= 16) {
-		memcpy(d, s, 8);
-		memcpy(d + n - 8, s + n - 8, 8);
-		return d + n;
-	}
-	if (n >= 4 && n < 8) {
-		memcpy(d, s, 4);
-		memcpy(d + n - 4, s + n - 4, 4);
-		return d + n;
-	}
-	return put(d, s, n);
-}
-
 /* A facility or severity keyword: short, NUL-terminated, ours. */
 static char *
 put_name(char *d, const char *name)
@@ -125,7 +107,7 @@ static inline __attribute__((always_inline)) char *
 put_json_bytes(char *d, const struct json_plain *jp, const char *p, size_t n)
 {
 	if (json_plain_has(jp, p, n))
-		return put_short(d, p, n);
+		return copy_run(d, p, n);
 	return d + escape_json(d, p, n);
 }
 
@@ -330,7 +312,7 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	d = PUTS(d, "\",\"peer\":\"");
 	/* An address we formatted: plain, but checked as any other bytes. */
 	if (escape_plain_len(src->peer, src->peerlen) == src->peerlen)
-		d = put_short(d, src->peer, src->peerlen);
+		d = copy_run(d, src->peer, src->peerlen);
 	else
 		d += escape_json(d, src->peer, src->peerlen);
 	d = PUTS(d, "\",\"transport\":\"");

@@ -198,6 +198,22 @@ test_special_is_found_at_every_position_of_every_length(void **state)
 	}
 }
 
+/* Non-ASCII text is taken sequence after sequence without a new scan: each
+ * one still gets its own verdict, also at the run's edges. */
+static void
+test_a_run_of_non_ascii_is_escaped_sequence_by_sequence(void **state)
+{
+	/* "Ош" U+2028 "и" 0xff "б" U+202E C1(0x9b) cut-off 0xd0 */
+	static const char in[] = "\xd0\x9e\xd1\x88\xe2\x80\xa8\xd0\xb8\xff\xd0\xb1\xe2\x80\xae\xc2\x9b\xd0";
+	(void)state;
+
+	assert_string_equal(text(in, sizeof(in) - 1), "\xd0\x9e\xd1\x88\\xe2\\x80\\xa8\xd0\xb8\\xff"
+	    "\xd0\xb1\\xe2\\x80\\xae\\xc2\\x9b\\xd0");
+	assert_string_equal(json(in, sizeof(in) - 1), "\xd0\x9e\xd1\x88\\u2028\xd0\xb8\\u00ff"
+	    "\xd0\xb1\\u202e\xc2\x9b\\u00d0");
+	assert_string_equal(json("a\xd0\x9e\"\xd1\x88 b", 8), "a\xd0\x9e\\\"\xd1\x88 b");
+}
+
 int
 main(void)
 {
@@ -213,6 +229,7 @@ main(void)
 		    test_bidi_controls_and_line_separators_are_escaped_in_text_and_visible_in_json),
 		cmocka_unit_test(test_special_byte_is_found_at_every_position_of_a_long_run),
 		cmocka_unit_test(test_special_is_found_at_every_position_of_every_length),
+		cmocka_unit_test(test_a_run_of_non_ascii_is_escaped_sequence_by_sequence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
