@@ -8,64 +8,112 @@ static const char hexdig[] = "0123456789abcdef";
 
 /*
  * Length of the leading run of bytes that both formats copy unchanged
- * (printable ASCII except '\\' and '"'), tested 16 bytes at a time where
- * SSE2 is there (every x86-64), else 8 at a time in a 64-bit word. The byte
- * loop of the callers finishes the tail.
+ * (printable ASCII except '\\' and '"'). Runs of 16 bytes and more are
+ * tested 16 at a time where SSE2 is there (every x86-64), else 8 at a time in
+ * a 64-bit word, and the tail with one overlapping load; shorter ones (the
+ * syslog header fields) with two overlapping 8- or 4-byte words, so no
+ * length costs a loop over single bytes but the last three.
  */
-#ifdef __SSE2__
-#include <emmintrin.h>
-
-static size_t
-plain_run(const unsigned char *s, size_t len)
-{
-	const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
-	const __m128i bslash = _mm_set1_epi8('\\'), quote = _mm_set1_epi8('"');
-	size_t i = 0;
-
-	for (; i + 16 <= len; i += 16) {
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
-		/* Signed compare: bytes >= 0x80 are negative, so below 0x20 too. */
-		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space),
-		    _mm_cmpeq_epi8(x, del)), _mm_or_si128(_mm_cmpeq_epi8(x, bslash),
-		    _mm_cmpeq_epi8(x, quote)));
-		unsigned m = (unsigned)_mm_movemask_epi8(bad);
-
-		if (m != 0)
-			return i + (size_t)__builtin_ctz(m);
-	}
-	if (i < len && len >= 16) {
-		/* The tail: the last 16 bytes again, overlapping what was seen. */
-		size_t from = len - 16;
-		__m128i x = _mm_loadu_si128((const __m128i *)(const void *)(s + from));
-		__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space),
-		    _mm_cmpeq_epi8(x, del)), _mm_or_si128(_mm_cmpeq_epi8(x, bslash),
-		    _mm_cmpeq_epi8(x, quote)));
-		unsigned m = (unsigned)_mm_movemask_epi8(bad) >> (i - from);
-
-		return m != 0 ? i + (size_t)__builtin_ctz(m) : len;
-	}
-	return i;
-}
-#else
 #define ONES 0x0101010101010101ULL
 #define HIGHS 0x8080808080808080ULL
 #define HAS_ZERO(x) (((x) - ONES) & ~(x) & HIGHS)
 
+/*
+ * The high bit of every byte of x that is not plain: below 0x20 (the
+ * subtraction borrows only out of such a byte, so a borrow can only mark a
+ * byte after one that is marked rightly), 0x80 and above, DEL, '\\', '"'.
+ * The lowest marked byte is the first byte that is not plain.
+ */
+static inline uint64_t
+bad8(uint64_t x)
+{
+	return (((x - ONES * 0x20) & ~x) | x | HAS_ZERO(x ^ (ONES * 0x7f)) |
+	    HAS_ZERO(x ^ (ONES * '\\')) | HAS_ZERO(x ^ (ONES * '"'))) & HIGHS;
+}
+
+/* Index of the lowest marked byte of a nonzero mask of words loaded with memcpy. */
+static inline size_t
+first_marked(uint64_t m)
+{
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (size_t)__builtin_clzll(m) / 8;
+#else
+	return (size_t)__builtin_ctzll(m) / 8;
+#endif
+}
+
+static inline uint64_t
+load8(const unsigned char *p)
+{
+	uint64_t x;
+
+	memcpy(&x, p, 8);
+	return x;
+}
+
+/* A 4-byte word, widened so that bad8() applies; the upper half stays plain. */
+static inline uint64_t
+load4(const unsigned char *p)
+{
+	uint32_t x;
+
+	memcpy(&x, p, 4);
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return ((uint64_t)x << 32) | 0x41414141ULL;
+#else
+	return (uint64_t)x | 0x4141414100000000ULL;
+#endif
+}
+
+#ifdef __SSE2__
+#include <emmintrin.h>
+
+/* Bit i set when byte i of the 16 at s is not plain. */
+static inline unsigned
+bad16(const unsigned char *s)
+{
+	const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
+	const __m128i bslash = _mm_set1_epi8('\\'), quote = _mm_set1_epi8('"');
+	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
+	/* Signed compare: bytes >= 0x80 are negative, so below 0x20 too. */
+	__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space),
+	    _mm_cmpeq_epi8(x, del)), _mm_or_si128(_mm_cmpeq_epi8(x, bslash),
+	    _mm_cmpeq_epi8(x, quote)));
+
+	return (unsigned)_mm_movemask_epi8(bad);
+}
+
+/* len >= 16 */
 static size_t
-plain_run(const unsigned char *s, size_t len)
+plain_run_long(const unsigned char *s, size_t len)
 {
 	size_t i = 0;
+	unsigned m;
 
-	for (; i + 8 <= len; i += 8) {
-		uint64_t x;
+	for (; i + 16 <= len; i += 16)
+		if ((m = bad16(s + i)) != 0)
+			return i + (size_t)__builtin_ctz(m);
+	if (i == len)
+		return len;
+	/* The tail: the last 16 bytes again, overlapping what was seen. */
+	m = bad16(s + len - 16) >> (i - (len - 16));
+	return m != 0 ? i + (size_t)__builtin_ctz(m) : len;
+}
+#else
+/* len >= 16 */
+static size_t
+plain_run_long(const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	uint64_t m;
 
-		memcpy(&x, s + i, 8);
-		uint64_t bad = ((x - ONES * 0x20) & ~x) | x | HAS_ZERO(x ^ (ONES * 0x7f)) |
-		    HAS_ZERO(x ^ (ONES * '\\')) | HAS_ZERO(x ^ (ONES * '"'));
-		if (bad & HIGHS)
-			break;
-	}
-	return i;
+	for (; i + 8 <= len; i += 8)
+		if ((m = bad8(load8(s + i))) != 0)
+			return i + first_marked(m);
+	if (i == len)
+		return len;
+	m = bad8(load8(s + len - 8));	/* its first 8 - (len - i) bytes are plain */
+	return m != 0 ? len - 8 + first_marked(m) : len;
 }
 #endif
 
@@ -88,6 +136,36 @@ static const unsigned char plain[256] = {
 	['v'] = 1, ['w'] = 1, ['x'] = 1, ['y'] = 1, ['z'] = 1, ['{'] = 1,
 	['|'] = 1, ['}'] = 1, ['~'] = 1,
 };
+
+static inline size_t
+plain_run(const unsigned char *s, size_t len)
+{
+	uint64_t m;
+
+	if (len >= 16)
+		return plain_run_long(s, len);
+	if (len >= 4) {
+		int wide = len >= 8;
+		size_t w = wide ? 8 : 4;
+
+		if ((m = bad8(wide ? load8(s) : load4(s))) != 0)
+			return first_marked(m);
+		/* The last w bytes, overlapping the first ones (plain). */
+		if ((m = bad8(wide ? load8(s + len - w) : load4(s + len - w))) != 0)
+			return len - w + first_marked(m);
+		return len;
+	}
+	for (size_t i = 0; i < len; i++)
+		if (!plain[s[i]])
+			return i;
+	return len;
+}
+
+size_t
+escape_plain_len(const char *src, size_t len)
+{
+	return plain_run((const unsigned char *)src, len);
+}
 
 size_t
 utf8_seq_len(const unsigned char *p, size_t n)
@@ -256,18 +334,19 @@ escape_with(char *dst, const char *src, size_t len,
 	char *d = dst;
 
 	while (s < end) {
-		const unsigned char *run = s;
+		size_t run = plain_run(s, (size_t)(end - s));
 
-		s += plain_run(s, (size_t)(end - s));
-		while (s < end && plain[*s])
-			s++;
-		if (s > run) {
-			memcpy(d, run, (size_t)(s - run));
-			d += s - run;
+		if (run > 0) {
+			d = copy_run(d, (const char *)s, run);
+			s += run;
 			if (s == end)
 				break;
 		}
-		d = special(d, &s, end);
+		/* Non-ASCII text (a word in Cyrillic, say) is a string of
+		 * specials: taken one after another without a new scan. */
+		do
+			d = special(d, &s, end);
+		while (s < end && *s >= 0x80);
 	}
 	return (size_t)(d - dst);
 }

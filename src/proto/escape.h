@@ -20,12 +20,37 @@
 #define LOGSERVER_ESCAPE_H
 
 #include <stddef.h>
+#include <string.h>
 
 #define ESCAPE_TEXT_MAX(len) ((len) * 4)
 #define ESCAPE_JSON_MAX(len) ((len) * 6)
 
 size_t escape_text(char *dst, const char *src, size_t len);
 size_t escape_json(char *dst, const char *src, size_t len);
+
+/* Length of the leading run of src that both escapes copy unchanged
+ * (printable ASCII but '\\' and '"'): len when no byte needs escaping. */
+size_t escape_plain_len(const char *src, size_t len);
+
+/* Copies n bytes to d and returns d + n; a run of up to 16 bytes (a
+ * header field, the bytes between two escapes) with two overlapping
+ * fixed-size moves instead of a call into the C library. */
+static inline char *
+copy_run(char *d, const char *s, size_t n)
+{
+	if (n >= 8 && n <= 16) {
+		memcpy(d, s, 8);
+		memcpy(d + n - 8, s + n - 8, 8);
+	} else if (n >= 4 && n < 8) {
+		memcpy(d, s, 4);
+		memcpy(d + n - 4, s + n - 4, 4);
+	} else if (n < 4) {
+		for (size_t i = 0; i < n; i++)
+			d[i] = s[i];
+	} else
+		memcpy(d, s, n);
+	return d + n;
+}
 
 /* Length (2..4) of the valid UTF-8 multi-byte sequence at p, or 0 when the
  * bytes at p (at most n of them) are not one. */

@@ -1,7 +1,9 @@
 /*
  * record: formatting of log records, one line each, into a caller's buffer.
  *
- * Contract: pure apart from reading the clock in rec_clock_update(). Three
+ * Contract: pure apart from reading the clock in rec_clock_update() (a
+ * memo of the JSON pri/facility/severity fields per PRI value changes no
+ * output). Three
  * formats (--format):
  * A message is syslog when syslog_parse() finds it is (a PRI, or a full
  * RFC 3164 header without one: docs/PARSING.md).

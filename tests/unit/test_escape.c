@@ -138,6 +138,82 @@ test_special_byte_is_found_at_every_position_of_a_long_run(void **state)
 	}
 }
 
+/*
+ * The scan for bytes to escape works on 16-, 8- and 4-byte words with
+ * overlapping tails: a special byte or sequence must be found at every
+ * position of every length, at the edges of each word too. The input is an
+ * exact-size allocation, so a read past its end fails under ASan.
+ */
+static void
+test_special_is_found_at_every_position_of_every_length(void **state)
+{
+	static const struct {
+		const char *in, *text, *json;
+	} sp[] = {
+		{ "\x01", "\\x01", "\\u0001" }, { "\\", "\\\\", "\\\\" },
+		{ "\"", "\"", "\\\"" }, { "\x7f", "\\x7f", "\\u007f" },
+		{ "\n", "\\n", "\\n" }, { "\x1f", "\\x1f", "\\u001f" },
+		{ "\xff", "\\xff", "\\u00ff" },				/* not UTF-8 */
+		{ "\x80", "\\x80", "\\u0080" },				/* lone continuation */
+		{ "\xc3\xa9", "\xc3\xa9", "\xc3\xa9" },			/* kept */
+		{ "\xe2\x80\xa8", "\\xe2\\x80\\xa8", "\\u2028" },	/* line separator */
+		{ "\xe2\x80\xae", "\\xe2\\x80\\xae", "\\u202e" },	/* bidi override */
+		{ "\xc2\x9b", "\\xc2\\x9b", "\xc2\x9b" },		/* C1 control: text only */
+	};
+	char want[128];
+	(void)state;
+
+	for (size_t k = 0; k < sizeof(sp) / sizeof(sp[0]); k++) {
+		size_t sl = strlen(sp[k].in);
+		const char *jw = sp[k].json;
+
+		for (size_t len = sl; len <= 40; len++) {
+			for (size_t i = 0; i + sl <= len; i++) {
+				char *in = malloc(len);
+
+				assert_non_null(in);
+				memset(in, 'a', len);
+				memcpy(in + i, sp[k].in, sl);
+				assert_int_equal(escape_plain_len(in, len), i);
+				memset(want, 'a', i);
+				strcpy(want + i, sp[k].text);
+				memset(want + strlen(want), 'a', len - i - sl);
+				want[i + strlen(sp[k].text) + len - i - sl] = '\0';
+				assert_string_equal(text(in, len), want);
+				strcpy(want + i, jw);
+				memset(want + strlen(want), 'a', len - i - sl);
+				want[i + strlen(jw) + len - i - sl] = '\0';
+				assert_string_equal(json(in, len), want);
+				free(in);
+			}
+			if (k == 0) {	/* and no special at all */
+				char *in = malloc(len);
+
+				assert_non_null(in);
+				memset(in, '~', len);
+				assert_int_equal(escape_plain_len(in, len), len);
+				free(in);
+			}
+		}
+	}
+}
+
+/* Non-ASCII text is taken sequence after sequence without a new scan: each
+ * one still gets its own verdict, also at the run's edges. */
+static void
+test_a_run_of_non_ascii_is_escaped_sequence_by_sequence(void **state)
+{
+	/* "Ош" U+2028 "и" 0xff "б" U+202E C1(0x9b) cut-off 0xd0 */
+	static const char in[] = "\xd0\x9e\xd1\x88\xe2\x80\xa8\xd0\xb8\xff\xd0\xb1\xe2\x80\xae\xc2\x9b\xd0";
+	(void)state;
+
+	assert_string_equal(text(in, sizeof(in) - 1), "\xd0\x9e\xd1\x88\\xe2\\x80\\xa8\xd0\xb8\\xff"
+	    "\xd0\xb1\\xe2\\x80\\xae\\xc2\\x9b\\xd0");
+	assert_string_equal(json(in, sizeof(in) - 1), "\xd0\x9e\xd1\x88\\u2028\xd0\xb8\\u00ff"
+	    "\xd0\xb1\\u202e\xc2\x9b\\u00d0");
+	assert_string_equal(json("a\xd0\x9e\"\xd1\x88 b", 8), "a\xd0\x9e\\\"\xd1\x88 b");
+}
+
 int
 main(void)
 {
@@ -152,6 +228,8 @@ main(void)
 		cmocka_unit_test(
 		    test_bidi_controls_and_line_separators_are_escaped_in_text_and_visible_in_json),
 		cmocka_unit_test(test_special_byte_is_found_at_every_position_of_a_long_run),
+		cmocka_unit_test(test_special_is_found_at_every_position_of_every_length),
+		cmocka_unit_test(test_a_run_of_non_ascii_is_escaped_sequence_by_sequence),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -3,12 +3,14 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
 
 #include "record.h"
 #include "sendtime.h"
+#include "syslog.h"
 
 static char out[1 << 16];
 
@@ -320,6 +322,51 @@ test_worst_case_message_stays_within_bound(void **state)
 		rec((enum rec_format)f, msg, n, 1);
 }
 
+#define JSON_HEAD "{\"time\":\"2026-11-26T23:24:46.007Z\",\"peer\":\"127.0.0.1:5555\",\"transport\":\"tcp\"," \
+	"\"pri\":13,\"facility\":\"user\",\"severity\":\"notice\","
+
+/* JSON copies the fields before the first byte that needs escaping without
+ * escaping them, and escapes every field from there on: those after it too. */
+static void
+test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right(void **state)
+{
+	(void)state;
+	assert_string_equal(REC(REC_JSON, "<13>Nov 20 12:00:00 host app[12]: m\" x"),
+	    JSON_HEAD "\"timestamp\":\"Nov 20 12:00:00\",\"host\":\"host\",\"app\":\"app\","
+	    "\"procid\":\"12\",\"msg\":\"m\\\" x\"}\n");
+	assert_string_equal(REC(REC_JSON, "<13>1 2024-11-20T12:00:00Z ho\"st app 12 ID "
+	    "[x@1 a=\"v\\\"w\\]\" b=\"plain\"][y@2 c=\"\\q\"] \"m\" ok"),
+	    JSON_HEAD "\"timestamp\":\"2024-11-20T12:00:00Z\",\"host\":\"ho\\\"st\",\"app\":\"app\","
+	    "\"procid\":\"12\",\"msgid\":\"ID\",\"sd\":{\"x@1\":{\"a\":\"v\\\"w]\",\"b\":\"plain\"},"
+	    "\"y@2\":{\"c\":\"\\\\q\"}},\"msg\":\"\\\"m\\\" ok\"}\n");
+	assert_string_equal(REC(REC_JSON, "<13>1 - h\\st a p m [x@1 a=\"1\" a=\"2\" b=\"\xc3\xa9\"] "
+	    "caf\xc3\xa9 \xe2\x80\xa8 \xff \x01 \xe2\x80\xae end"),
+	    JSON_HEAD "\"host\":\"h\\\\st\",\"app\":\"a\",\"procid\":\"p\",\"msgid\":\"m\","
+	    "\"sd\":{\"x@1\":{\"a\":[\"1\",\"2\"],\"b\":\"\xc3\xa9\"}},"
+	    "\"msg\":\"caf\xc3\xa9 \\u2028 \\u00ff \\u0001 \\u202e end\"}\n");
+}
+
+/* pri, facility and severity are written from a memo per PRI value: every
+ * value, asked twice, gives its own fields. */
+static void
+test_json_every_pri_has_its_facility_and_severity(void **state)
+{
+	char msg[32], want[128];
+	(void)state;
+
+	for (int round = 0; round < 2; round++) {
+		for (int pri = 0; pri < 192; pri++) {
+			int n = snprintf(msg, sizeof(msg), "<%d>1 - h a - - - m", pri);
+
+			snprintf(want, sizeof(want), ",\"pri\":%d,\"facility\":\"%s\",\"severity\":\"%s\",",
+			    pri, syslog_facility_name(pri / 8), syslog_severity_name(pri % 8));
+			assert_non_null(strstr(rec(REC_JSON, msg, (size_t)n, 0), want));
+		}
+	}
+	assert_non_null(strstr(REC(REC_JSON, "<124>1 - h a - - - m"),
+	    ",\"pri\":124,\"facility\":\"solaris-cron\",\"severity\":\"warning\",\"host\""));
+}
+
 int
 main(void)
 {
@@ -341,6 +388,8 @@ main(void)
 		cmocka_unit_test(test_json_has_every_syslog_field),
 		cmocka_unit_test(test_json_repeated_sd_param_becomes_an_array),
 		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
+		cmocka_unit_test(test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right),
+		cmocka_unit_test(test_json_every_pri_has_its_facility_and_severity),
 		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
 		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
 		cmocka_unit_test(test_event_text_is_cut_to_fit_its_bound),
