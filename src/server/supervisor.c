@@ -441,9 +441,17 @@ supervisor_run(struct supervisor *sv)
 			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
 		}
 		r = poll(pfds, (nfds_t)n, loop_timeout(&st, paused_ms));
+		int poll_errno = errno;	/* housekeeping() may set errno */
+
 		paused_ms = 0;
 		housekeeping(&st);
-		if (r == -1 && errno != EINTR) {
+		if (r == -1 && poll_errno == ENOMEM) {
+			/* the kernel short of memory for the poll table: wait, retry */
+			errno = poll_errno;
+			log_warn("poll (retrying in %d ms)", EMFILE_PAUSE_MS);
+			paused_ms = EMFILE_PAUSE_MS;
+		} else if (r == -1 && poll_errno != EINTR) {
+			errno = poll_errno;
 			log_warn("poll");
 			break;
 		}
