@@ -28,7 +28,8 @@
  * sending its share and closing before the next one opens.
  * With --hold-ms, concurrent TCP connections stay open that long after the
  * last byte was sent (so that the receiver's memory can be sampled while it
- * still serves all of them); end_ns is taken before the hold.
+ * still serves all of them); end_ns is taken before the hold; "holding=1" is
+ * printed when it starts, and SIGUSR1 ends it early.
  *
  * With --relp, each of the N connections speaks RELP (rsyslog's protocol,
  * doc/relp.md of librelp) the way rsyslog's omrelp does: an "open" (txnr 1)
@@ -286,6 +287,22 @@ void set_nonblock(int fd)
 		die("fcntl: %s", strerror(errno));
 }
 
+int poll_ready(struct pollfd *pf, nfds_t n, uint64_t last_progress, int die_stalled)
+{
+	int r = poll(pf, n, 1000);
+	if (r < 0) {
+		if (errno != EINTR)
+			die("poll: %s", strerror(errno));
+		return 0;
+	}
+	if (r == 0 && now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u) {
+		if (die_stalled)
+			die("no progress for %ld s (receiver stalled?)", opt.timeout);
+		return -1;
+	}
+	return r;
+}
+
 /* Concurrent TCP: conns[0..active) send, the rest are idle. */
 static void run_tcp_concurrent(struct conn *conns, long n, long active, uint64_t total)
 {
@@ -324,17 +341,8 @@ static void run_tcp_concurrent(struct conn *conns, long n, long active, uint64_t
 			}
 			budget = allowed - sent_bytes;
 		}
-		int r = poll(pf, (nfds_t)np, 1000);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		if (r == 0) {
-			if (now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u)
-				die("no progress for %ld s (receiver stalled?)", opt.timeout);
+		if (poll_ready(pf, (nfds_t)np, last_progress, 1) == 0)
 			continue;
-		}
 		for (long k = 0; k < np && budget > 0; k++) {
 			if (!(pf[k].revents & (POLLOUT | POLLERR | POLLHUP)))
 				continue;
@@ -465,6 +473,24 @@ static void usage(void)
 	exit(1);
 }
 
+static volatile sig_atomic_t hold_cut;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hold_cut = 1;
+}
+
+void hold_open(void)
+{
+	if (opt.hold_ms <= 0)
+		return;
+	printf("holding=1\n");
+	fflush(stdout);
+	struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
+	while (!hold_cut && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
 double self_cpu(void)
 {
 	struct rusage ru;
@@ -477,6 +503,8 @@ int main(int argc, char **argv)
 {
 	int framing_set = 0;
 	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);	/* ends --hold-ms early */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -593,18 +621,15 @@ int main(int argc, char **argv)
 	else if (opt.udp)
 		run_udp(&conns[0], total);
 	else if (opt.tls)
-		run_tls(conns, nconn, senders, total);
+		run_tls(conns, nconn, senders, &end);
 	else if (opt.sequential)
 		run_tcp_sequential(conns, nconn, total);
 	else
 		run_tcp_concurrent(conns, nconn, senders, total);
 	if (!end)
 		end = now_ns(CLOCK_REALTIME);
-	if (opt.hold_ms > 0 && !opt.udp && !opt.sequential && !opt.tls) {
-		struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	if (!opt.udp && !opt.sequential && !opt.tls)
+		hold_open();
 	for (long i = 0; i < nconn; i++)
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
@@ -615,10 +640,10 @@ int main(int argc, char **argv)
 	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	printf("first_byte_ns=%llu\nsent=%llu\nend_ns=%llu\nsend_errors=%llu\nconnections=%ld\nbytes=%llu\ncpu_s=%.3f\n"
-	       "connect_max_ms=%.1f\nconnect_slow=%llu\n",
+	       "connect_max_ms=%.1f\nconnect_slow=%llu\ntls_retries=%llu\n",
 	       (unsigned long long)first_byte_ns, (unsigned long long)sent, (unsigned long long)end,
 	       (unsigned long long)send_errors, nconn, (unsigned long long)sent_bytes, cpu,
-	       (double)connect_max_ns / 1e6, (unsigned long long)connect_slow);
+	       (double)connect_max_ns / 1e6, (unsigned long long)connect_slow, (unsigned long long)tls_retries);
 	return 0;
 }
 

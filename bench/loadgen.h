@@ -7,6 +7,7 @@
 #define LOADGEN_H
 
 #include <stddef.h>
+#include <poll.h>
 #include <stdint.h>
 #include <time.h>
 
@@ -51,6 +52,7 @@ extern struct lg_opt opt;
 extern struct lg_tpl tpl;
 extern uint64_t first_byte_ns, sent_bytes, send_errors;
 extern uint64_t connect_max_ns, connect_slow;
+extern uint64_t tls_retries;	/* loadgen_tls.c */
 
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 uint64_t now_ns(clockid_t clk);
@@ -60,13 +62,19 @@ int tcp_connect(void);
 void mark_first(void);
 void set_nonblock(int fd);
 double self_cpu(void);
+/* poll() for up to a second: what poll() returns, 0 also on EINTR; when nothing
+ * is ready and nothing has progressed for --timeout: dies (die_stalled) or -1. */
+int poll_ready(struct pollfd *pf, nfds_t n, uint64_t last_progress, int die_stalled);
+/* Keeps the connections open for --hold-ms (SIGUSR1 ends it early). */
+void hold_open(void);
 void run_udp(struct conn *c, uint64_t total);
 
 /* loadgen_relp.c: the whole RELP run, with its own output; returns the exit status. */
 int relp_main(long nconn, uint64_t total, uint64_t per, uint64_t extra);
 /* loadgen_tls.c: sends every connection's buffer over TLS (concurrently, or
- * with opt.sequential one connection after another, each a full handshake). */
-void run_tls(struct conn *conns, long n, long active, uint64_t total);
+ * with opt.sequential one connection after another, each a full handshake);
+ * *end_ns: when the last byte was handed to the kernel (before --hold-ms). */
+void run_tls(struct conn *conns, long n, long active, uint64_t *end_ns);
 /* loadgen_senders.c: n processes, sender i sends conns[i] (c=i, s=1..n_i)
  * on its own UDP socket, all starting together; puts their figures into the
  * globals above (earliest first byte, sums) and *end_ns (the last sender's end). */

@@ -339,22 +339,16 @@ static void relp_wait(struct relpconn *conns, long n, enum relp_state until, uin
 		}
 		if (np == 0)
 			return;
-		int r = poll(pf, (nfds_t)np, 1000);
+		int r = poll_ready(pf, (nfds_t)np, last_progress, 0);
 		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
+			long i = idx[0];
+			for (long k = 0; k < np; k++)
+				if (conns[idx[k]].st < conns[i].st)
+					i = idx[k];
+			relp_fail(&conns[i], i, "no acknowledgement for the --timeout (receiver stalled?)", "", 0);
 		}
-		if (r == 0) {
-			if (now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u) {
-				long i = idx[0];
-				for (long k = 0; k < np; k++)
-					if (conns[idx[k]].st < conns[i].st)
-						i = idx[k];
-				relp_fail(&conns[i], i, "no acknowledgement for the --timeout (receiver stalled?)", "", 0);
-			}
+		if (r <= 0)
 			continue;
-		}
 		for (long k = 0; k < np; k++) {
 			struct relpconn *c = &conns[idx[k]];
 			if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) {

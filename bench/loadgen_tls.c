@@ -34,15 +34,29 @@ static const char *ssl_why(void)
 	return buf;
 }
 
+uint64_t tls_retries;	/* handshakes that failed before any data and were made again */
+
+/* Connects and completes the handshake; a handshake the receiver breaks off
+ * (before any message was sent on it) is made again on a new connection, at
+ * most TLS_TRIES times in all, and counted in tls_retries. */
+#define TLS_TRIES 3
 static SSL *tls_open(long idx)
 {
-	int fd = tcp_connect();
-	SSL *s = SSL_new(ctx);
-	if (!s || !SSL_set_fd(s, fd))
-		die("connection %ld: SSL_new: %s", idx, ssl_why());
-	if (SSL_connect(s) != 1)
-		die("connection %ld: TLS handshake failed: %s", idx, ssl_why());
-	return s;
+	for (int t = 1;; t++) {
+		int fd = tcp_connect();
+		SSL *s = SSL_new(ctx);
+		if (!s || !SSL_set_fd(s, fd))
+			die("connection %ld: SSL_new: %s", idx, ssl_why());
+		errno = 0;
+		if (SSL_connect(s) == 1)
+			return s;
+		if (t == TLS_TRIES)
+			die("connection %ld: TLS handshake failed %d times: %s", idx, t, ssl_why());
+		ERR_clear_error();
+		SSL_free(s);
+		close(fd);
+		tls_retries++;
+	}
 }
 
 static void tls_close(SSL *s)
@@ -69,15 +83,6 @@ static void tls_write_all(SSL *s, long idx, const char *buf, size_t len)
 	}
 }
 
-static void hold(void)
-{
-	if (opt.hold_ms <= 0)
-		return;
-	struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
 static void run_concurrent(struct conn *conns, SSL **ssl, long n, long active)
 {
 	for (long i = 0; i < n; i++) {
@@ -102,17 +107,8 @@ static void run_concurrent(struct conn *conns, SSL **ssl, long n, long active)
 		}
 		if (np == 0)
 			break;
-		int r = poll(pf, (nfds_t)np, 1000);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		if (r == 0) {
-			if (now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u)
-				die("no progress for %ld s (receiver stalled?)", opt.timeout);
+		if (poll_ready(pf, (nfds_t)np, last_progress, 1) == 0)
 			continue;
-		}
 		for (long k = 0; k < np; k++) {
 			if (!pf[k].revents)
 				continue;
@@ -142,9 +138,8 @@ static void run_concurrent(struct conn *conns, SSL **ssl, long n, long active)
 	free(ev);
 }
 
-void run_tls(struct conn *conns, long n, long active, uint64_t total)
+void run_tls(struct conn *conns, long n, long active, uint64_t *end_ns)
 {
-	(void)total;
 	ctx = SSL_CTX_new(TLS_client_method());
 	if (!ctx)
 		die("SSL_CTX_new: %s", ssl_why());
@@ -163,9 +158,11 @@ void run_tls(struct conn *conns, long n, long active, uint64_t total)
 			free(conns[i].buf);
 			conns[i].buf = NULL;
 		}
+		*end_ns = now_ns(CLOCK_REALTIME);
 	} else {
 		run_concurrent(conns, ssl, n, active);
-		hold();
+		*end_ns = now_ns(CLOCK_REALTIME);	/* before the hold, as for plain TCP */
+		hold_open();
 		for (long i = 0; i < n; i++) {
 			tls_close(ssl[i]);
 			conns[i].fd = -1;

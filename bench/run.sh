@@ -3,21 +3,27 @@
 # and a trivial sink. Usage (from the repository root):
 #
 #   make bench                       # or: bash bench/run.sh
-#   BENCH_COUNT=200000 BENCH_REPEAT=1 BENCH_RECEIVERS="sink rsyslog" BENCH_MODES="tcp1 udp-flood" bash bench/run.sh
+#   BENCH_COUNT=100000 BENCH_REPEAT=1 BENCH_MIN_SECONDS=1 BENCH_RECEIVERS="sink rsyslog" BENCH_MODES="tcp1 udp-flood4" bash bench/run.sh
 #   make bench MODES="relp1 relp50"  # only the RELP comparison (MODES is BENCH_MODES)
 #
 # Environment:
-#   BENCH_COUNT      messages per run (default 2000000)
-#   BENCH_REPEAT     repetitions of every run, medians are reported (default 3;
-#                    the RELP modes use BENCH_RELP_REPEAT)
+#   BENCH_COUNT      messages of each warm-up run (default 1000000); the counted
+#                    runs are scaled from the warm-up rates (see Order)
+#   BENCH_MIN_SECONDS  the fastest receiver's counted run lasts this long (default 3)
+#   BENCH_MAX_SECONDS  a slower receiver gets what it does in this time (default 30)
+#   BENCH_MAX_COUNT  never more messages per run than this (default 20000000)
+#   BENCH_REPEAT     counted runs of every (receiver, mode), medians, min and max
+#                    are reported (default 3; the RELP modes use BENCH_RELP_REPEAT)
 #   BENCH_RELP_REPEAT  repetitions of every RELP run (default 5)
 #   BENCH_WARMUP     discarded warm-up runs of every (receiver, mode) before the
-#                    counted ones (default 1 for the RELP modes, 0 for the others)
-#   BENCH_PRIME      relp (default), all or none: before every run of these
+#                    counted ones (default 1)
+#   BENCH_PRIME      all (default), relp or none: before every run of these
 #                    modes, write a file the size of the expected output to the
-#                    run directory, fdatasync it, delete it and sync, so that
-#                    every run starts with the page cache and the file system
-#                    in the same state (no dirty pages, freed blocks committed)
+#                    run directory, fdatasync it, check its blocks, delete it
+#                    and sync, then check that Dirty+Writeback (/proc/meminfo)
+#                    is back near where it was at the start, so that every run
+#                    starts with the page cache and the file system in the
+#                    same state (no dirty pages, freed blocks committed)
 #   BENCH_RELP_WINDOW  RELP window of the load generator (default 128, omrelp's)
 #   BENCH_RELP_COUNT   messages per RELP run (default BENCH_COUNT)
 #   BENCH_RECEIVERS  subset of: rsyslog syslog-ng logserver logserver-batch sink
@@ -42,7 +48,13 @@
 #   tcp1          1 TCP connection
 #   tcp50         50 TCP connections, all sending
 #   tcp1000       1000 TCP connections of which 50 send, 950 stay open idle
+#   tcp10000      10000 TCP connections of which 50 send; also the kernel's
+#                 Slab+KernelStack+PageTables growth (connections held open
+#                 until it stops growing)
 #   udp-flood     1 UDP sender, as fast as it can
+#   udp-flood4    4 UDP sender processes, one socket each (logserver
+#                 --udp-workers 2, rsyslog imudp threads="2", syslog-ng two
+#                 so-reuseport sources)
 #   udp-paced     1 UDP sender paced at 100,000 msg/s
 #   short2000     2000 TCP connections one after another, each sends COUNT/2000
 #                 messages and closes (logserver's fork-per-connection path;
@@ -54,11 +66,16 @@
 #   relp50        50 RELP connections, all sending
 #   tcp50-rot16m  tcp50, logserver with --max-size 16M (rotation every 16 MB)
 #   tcp50-json    tcp50, logserver with --format json
+#   tls1, tls50   1 or 50 TLS connections (RFC 5425 octet-counted frames;
+#                 throw-away CA made with openssl per run; no client certs)
+#   tls-short2000 2000 TLS connections one after another, full handshakes
 #
-# Order: mode by mode; within a mode the warm-up runs of every receiver, then
-# repetition after repetition, each running every receiver once (the order
-# reversed on every other repetition), so receivers are compared in the same
-# conditions, interleaved.
+# Order: mode by mode; within a mode the warm-up runs of every receiver
+# (BENCH_COUNT messages), whose rates set the counted runs' messages (the
+# fastest receiver's run lasts BENCH_MIN_SECONDS, a receiver that would need
+# more than BENCH_MAX_SECONDS gets fewer, at most BENCH_MAX_COUNT; UDP: the
+# same for all), then repetition after repetition, each running every
+# receiver once, always in the same order (A B C D, A B C D, ...).
 #
 # Results: bench/results/results.csv (every run), bench/results/summary.csv
 # (medians), bench/results/results.md and the same table on stdout,
@@ -146,7 +163,7 @@ LOGSERVER=$root/bin/logserver
 
 # ---------------------------------------------------------------- process control
 tmp=$(mktemp -d /tmp/logbench.XXXXXX)
-RPID="" WPID="" LPID="" KPID=""
+RPID="" WPID="" LPID="" KPID="" CPID=""
 
 # Descendants of $1 (pids), from /proc/*/stat.
 descendants() {
@@ -189,9 +206,10 @@ stop_pid() {
 
 cleanup() {
 	local rc=$?
-	[[ -n $LPID ]] && alive "$LPID" && kill -TERM "$LPID" 2>/dev/null
-	[[ -n $WPID ]] && alive "$WPID" && kill -TERM "$WPID" 2>/dev/null
-	[[ -n $KPID ]] && alive "$KPID" && kill -TERM "$KPID" 2>/dev/null
+	[[ -n $LPID ]] && alive "$LPID" && kill -TERM "$LPID" 2>/dev/null || true
+	[[ -n $WPID ]] && alive "$WPID" && kill -TERM "$WPID" 2>/dev/null || true
+	[[ -n $KPID ]] && alive "$KPID" && kill -TERM "$KPID" 2>/dev/null || true
+	[[ -n $CPID ]] && alive "$CPID" && kill -TERM "$CPID" 2>/dev/null || true
 	[[ -n $RPID ]] && stop_pid "$RPID" 5
 	rm -rf "$tmp"
 	exit $rc
@@ -330,7 +348,7 @@ input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\" rcvbufSize=\"$UDP_RCV
 			[[ $mode == udp-flood4 ]] && { nudp=2; reuse=" so-reuseport(1)"; }
 			for ((i = 0; i < nudp; i++)); do
 				srcs+="
-			  network(ip(\"127.0.0.1\") port($uport) transport(\"udp\") so-rcvbuf($UDP_RCVBUF)$reuse);"
+			  network(ip(\"127.0.0.1\") port($uport) transport(\"udp\") so-rcvbuf($UDP_RCVBUF)$reuse persist-name(\"udp$i\"));"
 			done
 		fi
 		cat >"$st/syslog-ng.conf" <<-EOF
@@ -601,14 +619,42 @@ run_attempt() {
 		) &
 		KPID=$!
 	fi
-	local lrc=0
-	timeout -k 5 "$tmo" "$bin/loadgen" --host 127.0.0.1 --port "$([[ $PROTO == udp ]] && echo "$uport" || echo "$tport")" \
-		"${LG[@]}" --count "$count" --size "$SIZE" --format "$FORMAT" --timeout 60 --hold-ms "$HOLD_MS" \
+	local lrc=0 hold=$HOLD_MS
+	[[ -n $KPID ]] && hold=120000
+	"$bin/loadgen" --host 127.0.0.1 --port "$([[ $PROTO == udp ]] && echo "$uport" || echo "$tport")" \
+		"${LG[@]}" --count "$count" --size "$SIZE" --format "$FORMAT" --timeout 60 --hold-ms "$hold" \
 		>"$rd/loadgen.out" 2>"$rd/loadgen.err" &
 	LPID=$!
+	# Many connections: the senders are done before a process-per-connection
+	# receiver has served every connection, so the connections stay open
+	# until the receiver has a child per connection (logserver), or else
+	# until the kernel's memory has stopped growing (by 1 MiB within 3 s;
+	# tcp10000: 10 s), 120 s at most; then loadgen is told to end its hold.
+	if [[ -n $KPID ]]; then
+		local nconn=${LG[1]} stable_s=3
+		[[ $m == tcp10000 ]] && stable_s=10
+		(
+			until grep -q '^holding=1' "$rd/loadgen.out" 2>/dev/null; do alive "$LPID" || exit 0; sleep 0.2; done
+			last=$(kern_kb) t=$SECONDS
+			while alive "$LPID" && ((SECONDS - t < stable_s)); do
+				sleep 0.5
+				kids=$(wc -w <"/proc/$RPID/task/$RPID/children" 2>/dev/null || echo 0)
+				((kids >= nconn)) && { sleep 1; break; }
+				v=$(kern_kb)
+				if ((v > last + 1024)); then last=$v t=$SECONDS; fi
+			done
+			kill -USR1 "$LPID" 2>/dev/null || true
+		) &
+		CPID=$!
+	fi
+	# loadgen's own deadline: --timeout without progress; this one bounds the whole run.
+	local ldeadline=$((SECONDS + tmo + 130))
+	while alive "$LPID" && ((SECONDS < ldeadline)); do sleep 0.1; done
+	if alive "$LPID"; then log "$r $m: loadgen still running after $((tmo + 130)) s; SIGTERM"; kill -TERM "$LPID" || true; fi
 	wait "$LPID" || lrc=$?
 	LPID=""
-	if [[ -n $KPID ]]; then kill -TERM "$KPID" 2>/dev/null; wait "$KPID" 2>/dev/null || true; KPID=""; fi
+	if [[ -n $CPID ]]; then kill -TERM "$CPID" 2>/dev/null || true; wait "$CPID" 2>/dev/null || true; CPID=""; fi
+	if [[ -n $KPID ]]; then kill -TERM "$KPID" 2>/dev/null || true; wait "$KPID" 2>/dev/null || true; KPID=""; fi
 	kill -USR1 "$WPID" 2>/dev/null || true
 	# The watcher ends by itself (its --timeout bounds it); this is a backstop.
 	deadline=$((SECONDS + tmo + 15))
@@ -661,6 +707,9 @@ run_attempt() {
 	local slow
 	slow=$(kv connect_slow "$rd/loadgen.out")
 	((${slow:-0} > 0)) && note="${note:+$note; }$slow connects took > 100 ms (SYN dropped: listen queue overflow)"
+	local retries
+	retries=$(kv tls_retries "$rd/loadgen.out")
+	((${retries:-0} > 0)) && note="${note:+$note; }$retries TLS handshakes broken off by the receiver and made again"
 	local secs rate lostpct pssmb sends filesecs acked="" ackend kernmb=""
 	[[ -f $rd/kern.peak ]] && kernmb=$(awk -v p="$(cat "$rd/kern.peak")" -v b="$kbase" 'BEGIN { printf "%.1f", (p - b) / 1024 }')
 	[[ -n $PRIME_NOTE ]] && note="${note:+$note; }$PRIME_NOTE"
