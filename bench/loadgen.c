@@ -16,7 +16,8 @@
  *
  * Connection c sends the sequence numbers 1..n_c in order; the TOTAL messages
  * are spread over the K sending connections (the first TOTAL % K get one more).
- * UDP uses a single sender, c=0000, one datagram per message, no framing.
+ * UDP uses a single sender, c=0000 (--senders N: N of them, c=0000..N-1),
+ * one datagram per message, no framing.
  *
  * All messages are built in memory before the first byte is sent. TCP writes
  * up to 256 KiB per write() and poll()s over the sending connections to keep
@@ -27,7 +28,8 @@
  * sending its share and closing before the next one opens.
  * With --hold-ms, concurrent TCP connections stay open that long after the
  * last byte was sent (so that the receiver's memory can be sampled while it
- * still serves all of them); end_ns is taken before the hold.
+ * still serves all of them); end_ns is taken before the hold; "holding=1" is
+ * printed when it starts, and SIGUSR1 ends it early.
  *
  * With --relp, each of the N connections speaks RELP (rsyslog's protocol,
  * doc/relp.md of librelp) the way rsyslog's omrelp does: an "open" (txnr 1)
@@ -42,6 +44,11 @@
  * 500 (NAK), a txnr out of order, a malformed frame, a closed connection or
  * serverclose before the last ack -- ends loadgen with exit status 1 and a
  * message naming the connection and how many of its messages were acked.
+ *
+ * With --tls (loadgen_tls.c), the TCP connections speak syslog over TLS
+ * (RFC 5425, octet-counted frames by default). With --udp --senders N
+ * (loadgen_senders.c), N processes send at once, each on its own socket,
+ * sender i as c=i.
  *
  * Output on stdout, one key=value per line:
  *   first_byte_ns=<CLOCK_REALTIME when the first byte was handed to the kernel>
@@ -76,39 +83,17 @@
 #include <time.h>
 #include <unistd.h>
 
-#define WRITE_CHUNK (256 * 1024)
+#include "loadgen.h"
+
 #define UDP_BATCH 256
 #define MAX_TOTAL_BYTES ((size_t)8 << 30)
 
-struct conn {
-	int fd;
-	char *buf;		/* all of this connection's framed messages */
-	size_t len, off;	/* bytes built, bytes written */
-	uint64_t nmsg;		/* messages this connection sends */
-};
-
-static struct {
-	const char *host;
-	long port;
-	int udp;
-	long tcp, active;
-	int sequential;
-	long long count;
-	long size;
-	int format;		/* 3164 or 5424 */
-	double rate;		/* 0 = unpaced */
-	int octet;		/* 1 = octet-counted framing */
-	long timeout;		/* seconds without progress before giving up */
-	long hold_ms;		/* keep the connections open this long after sending */
-	int relp;		/* 1 = RELP over the TCP connections */
-	long window;		/* RELP: most unacknowledged syslog frames per connection */
-} opt = {
+struct lg_opt opt = {
 	.host = "127.0.0.1", .port = -1, .count = 100000, .size = 100,
-	.format = 3164, .timeout = 120, .window = 128,
+	.format = 3164, .timeout = 120, .window = 128, .senders = 1,
 };
 
-static void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
-static void die(const char *fmt, ...)
+void die(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
@@ -139,7 +124,7 @@ static double parse_rate(const char *s)
 	return v;
 }
 
-static uint64_t now_ns(clockid_t clk)
+uint64_t now_ns(clockid_t clk)
 {
 	struct timespec ts;
 	clock_gettime(clk, &ts);
@@ -166,14 +151,7 @@ static void put_num(char *p, unsigned w, uint64_t v)
 }
 
 /* Message template: header up to the number fields, then padding. */
-static struct {
-	char head[160];
-	size_t head_len;	/* bytes before the "c=" digits */
-	unsigned cw, sw;	/* digit widths of c= and s= */
-	char prefix[24];	/* octet-count prefix "NNN " or "" */
-	size_t prefix_len;
-	size_t framed;		/* bytes per framed message */
-} tpl;
+struct lg_tpl tpl;
 
 static void build_template(uint64_t max_conn_id, uint64_t max_seq)
 {
@@ -207,7 +185,7 @@ static void build_template(uint64_t max_conn_id, uint64_t max_seq)
 }
 
 /* Writes one framed message at p; returns bytes written (tpl.framed). */
-static size_t build_msg(char *p, uint64_t conn_id, uint64_t seq)
+size_t build_msg(char *p, uint64_t conn_id, uint64_t seq)
 {
 	char *q = p;
 	memcpy(q, tpl.prefix, tpl.prefix_len);
@@ -230,7 +208,7 @@ static size_t build_msg(char *p, uint64_t conn_id, uint64_t seq)
 	return (size_t)(q - p);
 }
 
-static void fill_conn(struct conn *c, uint64_t id)
+void fill_conn(struct conn *c, uint64_t id)
 {
 	if (c->nmsg == 0)
 		return;
@@ -254,9 +232,9 @@ static void resolve(void)
 		die("--host must be an IPv4 address, got '%s'", opt.host);
 }
 
-static uint64_t connect_max_ns, connect_slow;	/* slow: > 100 ms (a SYN retransmitted) */
+uint64_t connect_max_ns, connect_slow;	/* slow: > 100 ms (a SYN retransmitted) */
 
-static int tcp_connect(void)
+int tcp_connect(void)
 {
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -272,10 +250,10 @@ static int tcp_connect(void)
 	return fd;
 }
 
-static uint64_t first_byte_ns, sent_bytes, send_errors;
+uint64_t first_byte_ns, sent_bytes, send_errors;
 static uint64_t t0_mono;	/* monotonic time of the first byte, for pacing */
 
-static void mark_first(void)
+void mark_first(void)
 {
 	if (!first_byte_ns) {
 		first_byte_ns = now_ns(CLOCK_REALTIME);
@@ -302,11 +280,27 @@ static void pace_sleep(uint64_t next)
 		;
 }
 
-static void set_nonblock(int fd)
+void set_nonblock(int fd)
 {
 	int fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0)
 		die("fcntl: %s", strerror(errno));
+}
+
+int poll_ready(struct pollfd *pf, nfds_t n, uint64_t last_progress, int die_stalled)
+{
+	int r = poll(pf, n, 1000);
+	if (r < 0) {
+		if (errno != EINTR)
+			die("poll: %s", strerror(errno));
+		return 0;
+	}
+	if (r == 0 && now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u) {
+		if (die_stalled)
+			die("no progress for %ld s (receiver stalled?)", opt.timeout);
+		return -1;
+	}
+	return r;
 }
 
 /* Concurrent TCP: conns[0..active) send, the rest are idle. */
@@ -347,17 +341,8 @@ static void run_tcp_concurrent(struct conn *conns, long n, long active, uint64_t
 			}
 			budget = allowed - sent_bytes;
 		}
-		int r = poll(pf, (nfds_t)np, 1000);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		if (r == 0) {
-			if (now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u)
-				die("no progress for %ld s (receiver stalled?)", opt.timeout);
+		if (poll_ready(pf, (nfds_t)np, last_progress, 1) == 0)
 			continue;
-		}
 		for (long k = 0; k < np && budget > 0; k++) {
 			if (!(pf[k].revents & (POLLOUT | POLLERR | POLLHUP)))
 				continue;
@@ -428,7 +413,7 @@ static void run_tcp_sequential(struct conn *conns, long n, uint64_t total)
 	}
 }
 
-static void run_udp(struct conn *c, uint64_t total)
+void run_udp(struct conn *c, uint64_t total)
 {
 	int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0)
@@ -476,446 +461,37 @@ static void run_udp(struct conn *c, uint64_t total)
 }
 
 
-/* ------------------------------------------------------------------ RELP */
-
-#define RELP_TXNR_MAX 999999999ull
-#define RELP_RBUF (64 * 1024)
-#define RELP_OFFERS "relp_version=0\nrelp_software=logserver-bench-loadgen,0.1,-\ncommands=syslog"
-
-enum relp_state { R_OPENING, R_SENDING, R_ACKED, R_CLOSING, R_DONE };
-
-struct relpconn {
-	int fd;
-	enum relp_state st;
-	char *buf;		/* all syslog frames "TXNR syslog LEN MSG\n", built in advance */
-	size_t len, off;	/* bytes built, bytes written */
-	size_t *ends;		/* ends[k]: offset just past frame k */
-	uint64_t nmsg, acked;
-	uint64_t open_sent_ns;
-	char *rbuf;		/* received bytes not yet parsed */
-	size_t rlen;
-};
-
-static uint64_t relp_acked_total, relp_rsp_bytes, relp_open_max_ns;
-static struct relpconn *relp_conns;	/* for the acked_per_conn= line, also on failure */
-static long relp_nconns;
-
-/* Prints acked_per_conn=N0,N1,... (connection c's messages s=1..Nc were
- * acknowledged: RELP answers in order) so that the harness can check that
- * every acknowledged message is in the output, also after a failure. */
-static void relp_print_acked(void)
-{
-	fputs("acked_per_conn=", stdout);
-	for (long i = 0; i < relp_nconns; i++)
-		printf("%s%llu", i ? "," : "", (unsigned long long)relp_conns[i].acked);
-	putchar('\n');
-	fflush(stdout);
-}
-static uint64_t relp_last_write_ns;	/* CLOCK_REALTIME when the last syslog byte was written */
-
-/* Writes the decimal digits of v at p; returns how many. */
-static size_t put_dec(char *p, uint64_t v)
-{
-	char tmp[24];
-	size_t n = 0;
-	do {
-		tmp[n++] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	for (size_t i = 0; i < n; i++)
-		p[i] = tmp[n - 1 - i];
-	return n;
-}
-
-/* Builds connection id's syslog frames (txnr 2 .. nmsg+1). */
-static void relp_fill(struct relpconn *c, uint64_t id)
-{
-	if (c->nmsg + 2 > RELP_TXNR_MAX)
-		die("--relp: %llu messages on one connection would wrap the transaction number",
-		    (unsigned long long)c->nmsg);
-	/* header "TXNR syslog LEN " is at most 9 + 8 + 5 + 1 bytes */
-	size_t cap = c->nmsg * (tpl.framed + 24);
-	c->buf = malloc(cap ? cap : 1);
-	c->ends = malloc((c->nmsg ? c->nmsg : 1) * sizeof *c->ends);
-	c->rbuf = malloc(RELP_RBUF);
-	if (!c->buf || !c->ends || !c->rbuf)
-		die("out of memory for %zu bytes", cap);
-	char *p = c->buf;
-	for (uint64_t s = 1; s <= c->nmsg; s++) {
-		p += put_dec(p, s + 1);
-		memcpy(p, " syslog ", 8);
-		p += 8;
-		p += put_dec(p, (uint64_t)opt.size);
-		*p++ = ' ';
-		p += build_msg(p, id, s);	/* the message and its LF: the frame's trailer */
-		c->ends[s - 1] = (size_t)(p - c->buf);
-	}
-	c->len = (size_t)(p - c->buf);
-}
-
-/* Writes a small frame (open, close) whole; the socket is fresh or idle. */
-static void relp_send_small(struct relpconn *c, long idx, const char *frame, size_t n)
-{
-	size_t o = 0;
-	uint64_t deadline = now_ns(CLOCK_MONOTONIC) + (uint64_t)opt.timeout * 1000000000u;
-	while (o < n) {
-		ssize_t w = write(c->fd, frame + o, n - o);
-		if (w < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN && now_ns(CLOCK_MONOTONIC) < deadline) {
-				struct pollfd pf = { .fd = c->fd, .events = POLLOUT };
-				poll(&pf, 1, 100);
-				continue;
-			}
-			die("relp: connection %ld: write: %s", idx, strerror(errno));
-		}
-		o += (size_t)w;
-	}
-}
-
-/* Parses a decimal number of 1..9 digits at *p (< e), moving *p past it. */
-static int relp_num(const char **p, const char *e, uint64_t *v)
-{
-	const char *q = *p;
-	uint64_t x = 0;
-	while (q < e && *q >= '0' && *q <= '9' && q - *p < 10)
-		x = x * 10 + (uint64_t)(*q++ - '0');
-	if (q == *p || q - *p > 9)
-		return -1;
-	*v = x;
-	*p = q;
-	return 0;
-}
-
-/* Does the LF-separated offer list [d, d+n) hold an offer starting with `want`? */
-static int relp_has_offer(const char *d, size_t n, const char *want)
-{
-	size_t wl = strlen(want);
-	const char *e = d + n;
-	while (d < e) {
-		const char *nl = memchr(d, '\n', (size_t)(e - d));
-		const char *le = nl ? nl : e;
-		if ((size_t)(le - d) >= wl && !memcmp(d, want, wl))
-			return 1;
-		d = le + 1;
-	}
-	return 0;
-}
-
-static void relp_fail(const struct relpconn *c, long idx, const char *what, const char *frame, size_t n)
-    __attribute__((noreturn));
-static void relp_fail(const struct relpconn *c, long idx, const char *what, const char *frame, size_t n)
-{
-	char shown[81];
-	size_t k = 0;
-	for (size_t i = 0; i < n && k < sizeof shown - 1; i++)
-		shown[k++] = (frame[i] >= 32 && frame[i] < 127) ? frame[i] : '.';
-	shown[k] = 0;
-	relp_print_acked();
-	die("RELP FAILURE on connection %ld: %s; %llu of its %llu messages acknowledged, "
-	    "%llu acknowledged in all (frame: \"%s\")",
-	    idx, what, (unsigned long long)c->acked, (unsigned long long)c->nmsg,
-	    (unsigned long long)relp_acked_total, shown);
-}
-
-/*
- * Handles the complete frames in c->rbuf. Returns 1 when one or more
- * messages were acknowledged (progress), 0 otherwise; dies on any protocol
- * error.
- */
-static int relp_consume(struct relpconn *c, long idx, uint64_t *ack_end)
-{
-	int progress = 0;
-	const char *b = c->rbuf, *e = c->rbuf + c->rlen;
-	while (b < e) {
-		const char *p = b;
-		uint64_t txnr, dlen;
-		if (relp_num(&p, e, &txnr) < 0)
-			relp_fail(c, idx, "malformed frame (transaction number)", b, (size_t)(e - b));
-		if (p == e)
-			break;	/* more digits may follow */
-		if (*p++ != ' ')
-			relp_fail(c, idx, "malformed frame (no space after txnr)", b, (size_t)(e - b));
-		const char *cmd = p;
-		while (p < e && ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z')) && p - cmd <= 32)
-			p++;
-		if (p == e) {
-			if (p - cmd > 32)
-				relp_fail(c, idx, "malformed frame (command too long)", b, (size_t)(e - b));
-			break;
-		}
-		size_t cmdlen = (size_t)(p - cmd);
-		if (cmdlen == 0 || cmdlen > 32 || *p++ != ' ')
-			relp_fail(c, idx, "malformed frame (command)", b, (size_t)(e - b));
-		const char *lp = p;
-		if (relp_num(&p, e, &dlen) < 0) {
-			if (p == e)
-				break;
-			relp_fail(c, idx, "malformed frame (data length)", b, (size_t)(e - b));
-		}
-		if (p == e && p - lp < 9)
-			break;	/* more digits may follow */
-		const char *data = NULL;
-		if (dlen > 0) {
-			if (p == e)
-				break;
-			if (*p++ != ' ')
-				relp_fail(c, idx, "malformed frame (no space before data)", b, (size_t)(e - b));
-			if (dlen > RELP_RBUF - 64)
-				relp_fail(c, idx, "response longer than loadgen accepts", b, (size_t)(e - b));
-			if ((size_t)(e - p) < dlen + 1)
-				break;
-			data = p;
-			p += dlen;
-		} else if (p == e) {
-			break;
-		}
-		if (*p++ != '\n')
-			relp_fail(c, idx, "malformed frame (no LF trailer)", b, (size_t)(p - b));
-		size_t flen = (size_t)(p - b);
-		relp_rsp_bytes += flen;
-
-		if (txnr == 0) {
-			if (cmdlen == 11 && !memcmp(cmd, "serverclose", 11)) {
-				if (c->st != R_CLOSING && c->st != R_DONE)
-					relp_fail(c, idx, "the server closed the session (serverclose) before every message was acknowledged",
-						  b, flen);
-			}
-			/* other hints: ignored, as the spec allows */
-			b = p;
-			continue;
-		}
-		if (cmdlen != 3 || memcmp(cmd, "rsp", 3))
-			relp_fail(c, idx, "a command other than rsp from the server", b, flen);
-		int code = -1;
-		if (dlen >= 3 && data[0] >= '0' && data[0] <= '9' && data[1] >= '0' && data[1] <= '9' &&
-		    data[2] >= '0' && data[2] <= '9' && (dlen == 3 || data[3] == ' ' || data[3] == '\n'))
-			code = (data[0] - '0') * 100 + (data[1] - '0') * 10 + (data[2] - '0');
-		switch (c->st) {
-		case R_OPENING:
-			if (txnr != 1)
-				relp_fail(c, idx, "the open's rsp has the wrong txnr", b, flen);
-			if (code != 200)
-				relp_fail(c, idx, "the server refused the open", b, flen);
-			if (!relp_has_offer(data, dlen, "relp_version="))
-				relp_fail(c, idx, "the open's rsp offers no relp_version", b, flen);
-			{
-				const char *cm = NULL;
-				for (const char *q = data; q + 9 <= data + dlen; q++)
-					if (!memcmp(q, "commands=", 9) && (q == data || q[-1] == '\n')) {
-						cm = q + 9;
-						break;
-					}
-				const char *ce = cm ? memchr(cm, '\n', (size_t)(data + dlen - cm)) : NULL;
-				if (!cm || !memmem(cm, (size_t)((ce ? ce : data + dlen) - cm), "syslog", 6))
-					relp_fail(c, idx, "the open's rsp does not accept the syslog command", b, flen);
-			}
-			{
-				uint64_t dt = now_ns(CLOCK_MONOTONIC) - c->open_sent_ns;
-				if (dt > relp_open_max_ns)
-					relp_open_max_ns = dt;
-			}
-			c->st = c->nmsg ? R_SENDING : R_ACKED;
-			break;
-		case R_SENDING:
-			if (txnr != c->acked + 2)
-				relp_fail(c, idx, "rsp out of order (expected the next txnr)", b, flen);
-			if (code != 200)
-				relp_fail(c, idx, "message not acknowledged (NAK)", b, flen);
-			c->acked++;
-			relp_acked_total++;
-			progress = 1;
-			if (c->acked == c->nmsg) {
-				c->st = R_ACKED;
-				*ack_end = now_ns(CLOCK_REALTIME);
-			}
-			break;
-		case R_ACKED:
-			relp_fail(c, idx, "a rsp for nothing outstanding", b, flen);
-		case R_CLOSING:
-			if (txnr != c->nmsg + 2)
-				relp_fail(c, idx, "the close's rsp has the wrong txnr", b, flen);
-			c->st = R_DONE;
-			break;
-		case R_DONE:
-			relp_fail(c, idx, "a rsp after the close's rsp", b, flen);
-		}
-		b = p;
-	}
-	size_t rest = (size_t)(e - b);
-	memmove(c->rbuf, b, rest);
-	c->rlen = rest;
-	return progress;
-}
-
-/* Reads what is there; returns 1 on progress, 0 otherwise, -1 at EOF. */
-static int relp_read(struct relpconn *c, long idx, uint64_t *ack_end)
-{
-	int progress = 0;
-	for (int rounds = 0; rounds < 8; rounds++) {
-		ssize_t r = read(c->fd, c->rbuf + c->rlen, RELP_RBUF - c->rlen);
-		if (r < 0) {
-			if (errno == EAGAIN || errno == EINTR)
-				return progress;
-			if (c->st == R_DONE)
-				return -1;
-			relp_fail(c, idx, strerror(errno), "", 0);
-		}
-		if (r == 0) {
-			if (c->st == R_DONE || (c->st == R_CLOSING && c->rlen == 0))
-				return -1;
-			relp_fail(c, idx, "the server closed the connection", c->rbuf, c->rlen);
-		}
-		c->rlen += (size_t)r;
-		progress |= relp_consume(c, idx, ack_end);
-		if (c->rlen == RELP_RBUF)
-			relp_fail(c, idx, "a frame larger than loadgen's buffer", c->rbuf, 80);
-		if ((size_t)r < RELP_RBUF / 2)
-			break;
-	}
-	return progress;
-}
-
-static void relp_wait(struct relpconn *conns, long n, enum relp_state until, uint64_t *ack_end,
-		      struct pollfd *pf, long *idx)
-{
-	uint64_t last_progress = now_ns(CLOCK_MONOTONIC);
-	for (;;) {
-		long np = 0;
-		for (long i = 0; i < n; i++) {
-			struct relpconn *c = &conns[i];
-			if (c->st >= until)
-				continue;
-			pf[np].fd = c->fd;
-			pf[np].events = POLLIN;
-			if (c->st == R_SENDING) {
-				uint64_t lim = c->acked + (uint64_t)opt.window;
-				if (lim > c->nmsg)
-					lim = c->nmsg;
-				if (c->off < c->ends[lim - 1])
-					pf[np].events |= POLLOUT;
-			}
-			pf[np].revents = 0;
-			idx[np++] = i;
-		}
-		if (np == 0)
-			return;
-		int r = poll(pf, (nfds_t)np, 1000);
-		if (r < 0) {
-			if (errno == EINTR)
-				continue;
-			die("poll: %s", strerror(errno));
-		}
-		if (r == 0) {
-			if (now_ns(CLOCK_MONOTONIC) - last_progress > (uint64_t)opt.timeout * 1000000000u) {
-				long i = idx[0];
-				for (long k = 0; k < np; k++)
-					if (conns[idx[k]].st < conns[i].st)
-						i = idx[k];
-				relp_fail(&conns[i], i, "no acknowledgement for the --timeout (receiver stalled?)", "", 0);
-			}
-			continue;
-		}
-		for (long k = 0; k < np; k++) {
-			struct relpconn *c = &conns[idx[k]];
-			if (pf[k].revents & (POLLIN | POLLHUP | POLLERR)) {
-				int g = relp_read(c, idx[k], ack_end);
-				if (g > 0)
-					last_progress = now_ns(CLOCK_MONOTONIC);
-				if (g < 0) {
-					close(c->fd);
-					c->fd = -1;
-					c->st = R_DONE;
-					continue;
-				}
-			}
-			if (c->st == R_SENDING) {
-				/* send up to the end of frame acked + window */
-				uint64_t lim = c->acked + (uint64_t)opt.window;
-				if (lim > c->nmsg)
-					lim = c->nmsg;
-				size_t stop = c->ends[lim - 1];
-				if (c->off >= stop)
-					continue;
-				size_t want = stop - c->off;
-				if (want > WRITE_CHUNK)
-					want = WRITE_CHUNK;
-				ssize_t w = write(c->fd, c->buf + c->off, want);
-				if (w < 0) {
-					if (errno == EAGAIN || errno == EINTR)
-						continue;
-					relp_fail(c, idx[k], strerror(errno), "", 0);
-				}
-				c->off += (size_t)w;
-				sent_bytes += (uint64_t)w;
-				if (c->off == c->len)
-					relp_last_write_ns = now_ns(CLOCK_REALTIME);
-			}
-		}
-	}
-}
-
-static void run_relp(struct relpconn *conns, long n, uint64_t *ack_end, uint64_t *send_end)
-{
-	struct pollfd *pf = calloc((size_t)n, sizeof *pf);
-	long *idx = calloc((size_t)n, sizeof *idx);
-	if (!pf || !idx)
-		die("out of memory");
-	for (long i = 0; i < n; i++) {
-		conns[i].fd = tcp_connect();
-		set_nonblock(conns[i].fd);
-		int one = 1;
-		setsockopt(conns[i].fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-	}
-	char frame[256];
-	int fl = snprintf(frame, sizeof frame, "1 open %zu %s\n", strlen(RELP_OFFERS), RELP_OFFERS);
-	if (fl < 0 || (size_t)fl >= sizeof frame)
-		die("internal: open frame too long");
-	for (long i = 0; i < n; i++) {
-		mark_first();
-		conns[i].open_sent_ns = now_ns(CLOCK_MONOTONIC);
-		relp_send_small(&conns[i], i, frame, (size_t)fl);
-	}
-	/* open handshakes, then the messages, until every one is acknowledged */
-	relp_wait(conns, n, R_ACKED, ack_end, pf, idx);
-	*send_end = now_ns(CLOCK_REALTIME);
-	if (!*ack_end)
-		*ack_end = *send_end;	/* no messages at all */
-	if (opt.hold_ms > 0) {
-		struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
-	for (long i = 0; i < n; i++) {
-		struct relpconn *c = &conns[i];
-		fl = snprintf(frame, sizeof frame, "%llu close 0\n", (unsigned long long)(c->nmsg + 2));
-		if (fl < 0 || (size_t)fl >= sizeof frame)
-			die("internal: close frame too long");
-		c->st = R_CLOSING;
-		relp_send_small(c, i, frame, (size_t)fl);
-	}
-	relp_wait(conns, n, R_DONE, ack_end, pf, idx);
-	for (long i = 0; i < n; i++)
-		if (conns[i].fd >= 0) {
-			close(conns[i].fd);
-			conns[i].fd = -1;
-		}
-	free(pf);
-	free(idx);
-}
-
 static void usage(void)
 {
 	fputs("usage: loadgen --port P (--tcp N [--active K] [--sequential] | --udp) [--host 127.0.0.1]\n"
 	      "               [--count TOTAL] [--size BYTES] [--format 3164|5424] [--rate MSGS_PER_SEC]\n"
 	      "               [--framing lf|octet] [--timeout SECONDS] [--hold-ms MS]\n"
 	      "       loadgen --port P --tcp N --relp [--window W] [--count TOTAL] [--size BYTES]\n"
-	      "               [--format 3164|5424] [--timeout SECONDS] [--hold-ms MS]\n", stderr);
+	      "               [--format 3164|5424] [--timeout SECONDS] [--hold-ms MS]\n"
+	      "       loadgen --port P --tcp N [--active K] [--sequential] --tls [--framing lf|octet] ...\n"
+	      "       loadgen --port P --udp --senders N ...   (N processes, one socket each)\n", stderr);
 	exit(1);
 }
 
-static double self_cpu(void)
+static volatile sig_atomic_t hold_cut;
+static void on_usr1(int sig)
+{
+	(void)sig;
+	hold_cut = 1;
+}
+
+void hold_open(void)
+{
+	if (opt.hold_ms <= 0)
+		return;
+	printf("holding=1\n");
+	fflush(stdout);
+	struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
+	while (!hold_cut && nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+double self_cpu(void)
 {
 	struct rusage ru;
 	getrusage(RUSAGE_SELF, &ru);
@@ -923,44 +499,12 @@ static double self_cpu(void)
 	       (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 }
 
-static int relp_main(long nconn, uint64_t total, uint64_t per, uint64_t extra)
-{
-	struct relpconn *rc = calloc((size_t)nconn, sizeof *rc);
-	if (!rc)
-		die("out of memory");
-	relp_conns = rc;
-	relp_nconns = nconn;
-	for (long i = 0; i < nconn; i++) {
-		rc[i].fd = -1;
-		rc[i].nmsg = per + ((uint64_t)i < extra ? 1 : 0);
-		relp_fill(&rc[i], (uint64_t)i);
-	}
-	uint64_t ack_end = 0, send_end = 0;
-	run_relp(rc, nconn, &ack_end, &send_end);
-	uint64_t sent = 0, bytes = 0;
-	for (long i = 0; i < nconn; i++) {
-		sent += rc[i].acked;	/* all written, or loadgen would have died */
-		bytes += rc[i].off;
-	}
-	printf("first_byte_ns=%llu\nsent=%llu\nend_ns=%llu\nsend_errors=0\nconnections=%ld\nbytes=%llu\ncpu_s=%.3f\n"
-	       "connect_max_ms=%.1f\nconnect_slow=%llu\nacked=%llu\nnaks=0\nack_end_ns=%llu\nopen_max_ms=%.1f\n"
-	       "rsp_bytes=%llu\nwindow=%ld\n",
-	       (unsigned long long)first_byte_ns, (unsigned long long)sent,
-	       (unsigned long long)(relp_last_write_ns ? relp_last_write_ns : send_end), nconn,
-	       (unsigned long long)bytes, self_cpu(), (double)connect_max_ns / 1e6,
-	       (unsigned long long)connect_slow, (unsigned long long)relp_acked_total,
-	       (unsigned long long)ack_end, (double)relp_open_max_ns / 1e6, (unsigned long long)relp_rsp_bytes,
-	       opt.window);
-	relp_print_acked();
-	if (relp_acked_total != total)
-		die("RELP FAILURE: %llu of %llu messages acknowledged", (unsigned long long)relp_acked_total,
-		    (unsigned long long)total);
-	return 0;
-}
-
 int main(int argc, char **argv)
 {
+	int framing_set = 0;
 	signal(SIGPIPE, SIG_IGN);
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	sigaction(SIGUSR1, &sa, NULL);	/* ends --hold-ms early */
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -983,6 +527,11 @@ int main(int argc, char **argv)
 			opt.sequential = 1;
 		} else if (!strcmp(a, "--relp")) {
 			opt.relp = 1;
+		} else if (!strcmp(a, "--tls")) {
+			opt.tls = 1;
+		} else if (!strcmp(a, "--senders")) {
+			NEEDV();
+			opt.senders = (long)parse_ll(a, v, 1, 64);
 		} else if (!strcmp(a, "--window")) {
 			NEEDV();
 			opt.window = (long)parse_ll(a, v, 1, 1000000);
@@ -1002,6 +551,7 @@ int main(int argc, char **argv)
 			opt.rate = parse_rate(v);
 		} else if (!strcmp(a, "--framing")) {
 			NEEDV();
+			framing_set = 1;
 			if (!strcmp(v, "lf"))
 				opt.octet = 0;
 			else if (!strcmp(v, "octet"))
@@ -1034,11 +584,17 @@ int main(int argc, char **argv)
 		die("--sequential and --active cannot be combined");
 	if (opt.relp && (opt.udp || opt.active || opt.sequential || opt.octet || opt.rate > 0))
 		die("--relp needs --tcp N and cannot be combined with --udp, --active, --sequential, --framing octet or --rate");
+	if (opt.tls && (opt.udp || opt.relp || opt.rate > 0))
+		die("--tls needs --tcp N and cannot be combined with --udp, --relp or --rate");
+	if (opt.tls && !framing_set)
+		opt.octet = 1;	/* RFC 5425 */
+	if (opt.senders > 1 && (!opt.udp || opt.rate > 0))
+		die("--senders needs --udp and cannot be combined with --rate");
 	if (!opt.active)
-		opt.active = opt.udp ? 1 : opt.tcp;
+		opt.active = opt.udp ? opt.senders : opt.tcp;
 	resolve();
 
-	long nconn = opt.udp ? 1 : opt.tcp;
+	long nconn = opt.udp ? opt.senders : opt.tcp;
 	long senders = opt.active;
 	uint64_t total = (uint64_t)opt.count;
 	uint64_t per = total / (uint64_t)senders, extra = total % (uint64_t)senders;
@@ -1059,18 +615,21 @@ int main(int argc, char **argv)
 		fill_conn(&conns[i], (uint64_t)i);
 	}
 
-	if (opt.udp)
+	uint64_t end = 0;
+	if (opt.udp && opt.senders > 1)
+		run_udp_senders(conns, nconn, &end);
+	else if (opt.udp)
 		run_udp(&conns[0], total);
+	else if (opt.tls)
+		run_tls(conns, nconn, senders, &end);
 	else if (opt.sequential)
 		run_tcp_sequential(conns, nconn, total);
 	else
 		run_tcp_concurrent(conns, nconn, senders, total);
-	uint64_t end = now_ns(CLOCK_REALTIME);
-	if (opt.hold_ms > 0 && !opt.udp && !opt.sequential) {
-		struct timespec ts = { .tv_sec = opt.hold_ms / 1000, .tv_nsec = (opt.hold_ms % 1000) * 1000000L };
-		while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-			;
-	}
+	if (!end)
+		end = now_ns(CLOCK_REALTIME);
+	if (!opt.udp && !opt.sequential && !opt.tls)
+		hold_open();
 	for (long i = 0; i < nconn; i++)
 		if (conns[i].fd >= 0)
 			close(conns[i].fd);
@@ -1081,9 +640,10 @@ int main(int argc, char **argv)
 	double cpu = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
 		     (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	printf("first_byte_ns=%llu\nsent=%llu\nend_ns=%llu\nsend_errors=%llu\nconnections=%ld\nbytes=%llu\ncpu_s=%.3f\n"
-	       "connect_max_ms=%.1f\nconnect_slow=%llu\n",
+	       "connect_max_ms=%.1f\nconnect_slow=%llu\ntls_retries=%llu\n",
 	       (unsigned long long)first_byte_ns, (unsigned long long)sent, (unsigned long long)end,
 	       (unsigned long long)send_errors, nconn, (unsigned long long)sent_bytes, cpu,
-	       (double)connect_max_ns / 1e6, (unsigned long long)connect_slow);
+	       (double)connect_max_ns / 1e6, (unsigned long long)connect_slow, (unsigned long long)tls_retries);
 	return 0;
 }
+

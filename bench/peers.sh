@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
-# Puts rsyslog (with its RELP input, imrelp, from the rsyslog-relp package)
-# and syslog-ng into bench/peers/<name>/ WITHOUT installing the packages (they
+# Puts rsyslog (with its RELP input, imrelp, from the rsyslog-relp package,
+# and its OpenSSL network stream driver, lmnsd_ossl, from rsyslog-openssl, for
+# the TLS modes) and syslog-ng into bench/peers/<name>/ WITHOUT installing the packages (they
 # conflict with each other and their postinst would start a system service).
 # The .debs are fetched with `apt-get download` and unpacked with `dpkg -x`
-# (rsyslog-relp into the same tree as rsyslog, so that rsyslogd -M finds
-# imrelp.so next to imtcp.so); only their plain shared-library dependencies
+# (rsyslog-relp and rsyslog-openssl into the same tree as rsyslog, so that
+# rsyslogd -M finds imrelp.so and lmnsd_ossl.so next to imtcp.so); only their plain shared-library dependencies
 # (librelp0 for imrelp) are installed normally with apt-get (a library
 # package starts no service).
 #
@@ -29,9 +30,10 @@ done
 
 have() { [[ -x $peers/$1 ]]; }
 IMRELP=rsyslog/usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so
-if have rsyslog/usr/sbin/rsyslogd && [[ -f $peers/$IMRELP ]] && have syslog-ng/usr/sbin/syslog-ng &&
+LMOSSL=rsyslog/usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so
+if have rsyslog/usr/sbin/rsyslogd && [[ -f $peers/$IMRELP && -f $peers/$LMOSSL ]] && have syslog-ng/usr/sbin/syslog-ng &&
 	((${#need_install[@]} == 0)); then
-	echo "peers: rsyslog (with imrelp) and syslog-ng already unpacked in $peers"
+	echo "peers: rsyslog (with imrelp and the ossl driver) and syslog-ng already unpacked in $peers"
 	exit 0
 fi
 
@@ -80,6 +82,7 @@ add_on() {
 
 unpack rsyslog usr/sbin/rsyslogd rsyslog
 add_on rsyslog usr/lib/x86_64-linux-gnu/rsyslog/imrelp.so rsyslog-relp
+add_on rsyslog usr/lib/x86_64-linux-gnu/rsyslog/lmnsd_ossl.so rsyslog-openssl
 unpack syslog-ng usr/sbin/syslog-ng syslog-ng-core
 
 "$peers/rsyslog/usr/sbin/rsyslogd" -v | head -1

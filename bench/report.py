@@ -4,11 +4,12 @@
 usage: report.py results.csv summary.csv results.md [meta.txt]
 
 Reads every run from results.csv (written by run.sh), takes for each
-(receiver, mode) the median of every metric over its completed runs (warm-up
-runs, rep 0, are left out), writes summary.csv and a markdown report (also
-printed on stdout): a pivot of msgs/s (modes x receivers), the full table,
-and for the RELP modes a table of their own with the targets checked. Runs
-that lost acknowledged RELP messages or failed are listed first, loudly.
+(receiver, mode) the median, minimum and maximum of its completed runs
+(warm-up runs, rep 0, are left out), writes summary.csv and a markdown report
+(also printed on stdout): a pivot of msgs/s with min-max and CPU us per
+message (modes x receivers), the full table, the targets of the benchmark
+issues checked, and for the RELP modes a table of their own. Runs that lost
+acknowledged RELP messages or failed are listed first, loudly.
 """
 import csv
 import re
@@ -16,11 +17,11 @@ import statistics
 import sys
 
 RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "logserver-batch", "sink"]
-MODES = ["tcp1", "tcp50", "tcp1000", "udp-flood", "udp-paced", "short2000", "relp1", "relp50",
-         "tcp50-rot16m", "tcp50-json"]
+MODES = ["tcp1", "tcp50", "tcp1000", "tcp10000", "udp-flood", "udp-flood4", "udp-paced", "short2000", "relp1",
+         "relp50", "tcp50-rot16m", "tcp50-json", "tls1", "tls50", "tls-short2000"]
 RELP_MODES = ["relp1", "relp50"]
 METRICS = ["msgs_per_s", "seconds", "send_s", "lost_pct", "dup", "ooo", "cpu_s", "pss_mb", "max_procs", "busy_pct",
-           "other_pct", "acked", "file_s", "lost"]
+           "other_pct", "acked", "file_s", "lost", "kern_mb", "count", "conns"]
 # RELP targets: (receiver, at least this many times rsyslog's acknowledged rate)
 RELP_TARGETS = [("logserver", 3.0, "logserver --fsync never at least 3x rsyslog imrelp"),
                 ("logserver-batch", 1.0, "logserver --fsync batch at least as fast as rsyslog imrelp")]
@@ -54,6 +55,54 @@ def merge_notes(runs):
     return "; ".join(out)
 
 
+def ratio_row(by, fmt_rate, what, mode, a, b, factor, text):
+    """One target row: receiver a's median rate in mode against factor x
+    receiver b's (b may be a (receiver, mode) pair for cross-mode targets)."""
+    sa = by.get((a, mode))
+    sb = by.get(b if isinstance(b, tuple) else (b, mode))
+    if not sa or not sb or not sa["runs"] or not sb["runs"] or not sb["msgs_per_s"]:
+        return f"| {what} | {text} | not measured | - |"
+    r = sa["msgs_per_s"] / sb["msgs_per_s"]
+    return "| {} | {} | {} vs {} = {:.2f}x | {} |".format(what, text, fmt_rate(sa["msgs_per_s"]),
+                                                         fmt_rate(sb["msgs_per_s"]), r,
+                                                         "met" if r >= factor else "NOT MET")
+
+
+def targets(by, fmt_rate):
+    """The targets of issues 9, 10 and 13 against the medians."""
+    rows = [ratio_row(by, fmt_rate, "tcp1", "tcp1", "logserver", "rsyslog", 4.0, "at least 4x rsyslog"),
+            ratio_row(by, fmt_rate, "tcp1", "tcp1", "logserver", "sink", 0.5, "at least 1/2 of the sink"),
+            ratio_row(by, fmt_rate, "udp-flood4", "udp-flood4", "logserver", "rsyslog", 1.5,
+                      "written rate at least 1.5x rsyslog")]
+    ls, rs = by.get(("logserver", "udp-flood4")), by.get(("rsyslog", "udp-flood4"))
+    if ls and rs and ls["runs"] and rs["runs"]:
+        ok = ls["lost_pct"] < rs["lost_pct"] and not ls["ooo"]
+        rows.append("| udp-flood4 | lower loss than rsyslog, per-sender order kept | {:.1f} % vs {:.1f} % lost; "
+                    "{:.0f} out of order | {} |".format(ls["lost_pct"], rs["lost_pct"], ls["ooo"] or 0,
+                                                      "met" if ok else "NOT MET"))
+    rows.append(ratio_row(by, fmt_rate, "tcp50-json", "tcp50-json", "logserver", ("logserver", "tcp50"), 0.6,
+                          "at least 60 % of tcp50 (text)"))
+    for m in ("tls1", "tls50"):
+        rows.append(ratio_row(by, fmt_rate, m, m, "logserver", "rsyslog", 2.0, "at least 2x rsyslog (ossl)"))
+    s = by.get(("logserver", "tcp10000"))
+    if s and s["runs"] and s.get("pss_mb") is not None:
+        # one child per connection served: when fewer than 10,000 were
+        # being served at the peak, divide by those (supervisor and UDP
+        # receiver left out)
+        n = min(10000, max(1, int(s["max_procs"] or 0) - 2))
+        served = "" if n == 10000 else f" (of the {n} connections served at the peak)"
+        pss = s["pss_mb"] * 1024 / n
+        rows.append("| tcp10000 | at most 48 KiB PSS per connection | {:.1f} KiB{} | {} |".format(
+            pss, served, "met" if pss <= 48 else "NOT MET"))
+        if s.get("kern_mb") is not None:
+            allin = (s["pss_mb"] + s["kern_mb"]) * 1024 / n
+            rows.append("| tcp10000 | at most 100 KiB per connection all in (PSS + Slab + KernelStack + "
+                        "PageTables) | {:.1f} KiB{} | {} |".format(allin, served, "met" if allin <= 100 else "NOT MET"))
+        rows.append(ratio_row(by, fmt_rate, "tcp10000", "tcp10000", "logserver", ("logserver", "tcp50"), 0.8,
+                              "throughput within 20 % of tcp50"))
+    return ["", "Targets (medians of this run):\n", "| mode | target | measured | |", "|---|---|---|---|"] + rows
+
+
 def main():
     src, summary_csv, md_path = sys.argv[1:4]
     with open(src, newline="") as f:
@@ -80,8 +129,12 @@ def main():
             rates = [float(r["sent"]) / float(r["send_s"]) for r in done
                      if r.get("sent") and r.get("send_s") and float(r["send_s"]) > 0]
             s["sent_per_s"] = statistics.median(rates) if rates else None
-            uniq = med(done, "unique")
-            s["cpu_us_per_msg"] = (s["cpu_s"] * 1e6 / uniq) if uniq and s["cpu_s"] is not None else None
+            cpus = [float(r["cpu_s"]) * 1e6 / float(r["unique"]) for r in done
+                    if r.get("cpu_s") and r.get("unique") and float(r["unique"]) > 0]
+            s["cpu_us_per_msg"] = statistics.median(cpus) if cpus else None
+            conn_rates = [float(r["conns"]) / float(r["seconds"]) for r in done
+                          if r.get("conns") and r.get("seconds") and float(r["seconds"]) > 0]
+            s["conns_per_s"] = statistics.median(conn_rates) if conn_rates and mode.endswith("short2000") else None
             rates = [float(r["msgs_per_s"]) for r in done if r.get("msgs_per_s")]
             s["rate_min"] = min(rates) if rates else None
             s["rate_max"] = max(rates) if rates else None
@@ -92,8 +145,8 @@ def main():
             s["note"] = merge_notes(runs)
         summary.append(s)
 
-    fields = ["receiver", "mode", "runs", "count"] + METRICS + ["rate_min", "rate_max", "sent_per_s", "cpu_us_per_msg",
-                                                                "status", "note"]
+    fields = ["receiver", "mode", "runs"] + METRICS + ["rate_min", "rate_max", "sent_per_s", "cpu_us_per_msg",
+                                                     "conns_per_s", "status", "note"]
     with open(summary_csv, "w", newline="") as f:
         w = csv.DictWriter(f, fieldnames=fields, extrasaction="ignore")
         w.writeheader()
@@ -119,13 +172,13 @@ def main():
     if len(sys.argv) > 4:
         with open(sys.argv[4]) as f:
             out += ["    " + line.rstrip("\n") for line in f] + [""]
-    count = rows[0]["count"] if rows else "?"
     reps = max((s["runs"] for s in summary), default=0)
-    out.append(f"Messages per run: {count}; medians of up to {reps} run(s).\n")
+    out.append(f"Medians of up to {reps} counted run(s) per (receiver, mode); messages per run in the full table.\n")
     rcvs = sorted({s["receiver"] for s in summary}, key=lambda k: order(k, RECEIVERS))
     modes = sorted({s["mode"] for s in summary}, key=lambda k: order(k, MODES))
     by = {(s["receiver"], s["mode"]): s for s in summary}
-    out.append("Messages written per second (RELP modes: acknowledged per second; lost % in brackets when not 0):\n")
+    out.append("Messages written per second, median (min – max), and CPU µs per message (RELP modes: acknowledged "
+               "per second; lost % when not 0; short connections: also connections per second):\n")
     out.append("| mode | " + " | ".join(rcvs) + " |")
     out.append("|---|" + "---:|" * len(rcvs))
     for m in modes:
@@ -137,23 +190,29 @@ def main():
             elif not s["runs"]:
                 cells.append(s["status"])
             else:
-                c = fmt_rate(s["msgs_per_s"])
+                c = "{} ({} – {}), {} µs".format(fmt_rate(s["msgs_per_s"]), fmt_rate(s["rate_min"]),
+                                                 fmt_rate(s["rate_max"]), fmt(s["cpu_us_per_msg"], ".2f"))
                 if s["lost_pct"]:
-                    c += f" ({s['lost_pct']:.1f}% lost)"
+                    c += f", {s['lost_pct']:.1f}% lost"
+                if s.get("conns_per_s"):
+                    c += f", {s['conns_per_s']:.0f} conn/s"
                 cells.append(c)
         out.append(f"| {m} | " + " | ".join(cells) + " |")
     out.append("")
-    out.append("| mode | receiver | msgs/s | seconds | sent/s | lost % | dup | out of order | CPU s | CPU µs/msg | peak PSS MB | procs | runs | note |")
-    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    out.append("| mode | receiver | msgs/run | msgs/s | min | max | seconds | sent/s | lost % | dup | out of order | CPU s "
+               "| CPU µs/msg | peak PSS MB | kernel +MB | procs | runs | note |")
+    out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     for s in summary:
         if not s["runs"]:
-            out.append(f"| {s['mode']} | {s['receiver']} | | | | | | | | | | | 0 | {s['status']}: {s['note']} |")
+            out.append(f"| {s['mode']} | {s['receiver']} | | | | | | | | | | | | | | | 0 | {s['status']}: {s['note']} |")
             continue
-        out.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
-            s["mode"], s["receiver"], fmt_rate(s["msgs_per_s"]), fmt(s["seconds"], ".2f"), fmt_rate(s["sent_per_s"]),
+        out.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            s["mode"], s["receiver"], fmt(s["count"], ".0f"), fmt_rate(s["msgs_per_s"]), fmt_rate(s["rate_min"]),
+            fmt_rate(s["rate_max"]), fmt(s["seconds"], ".2f"), fmt_rate(s["sent_per_s"]),
             fmt(s["lost_pct"], ".2f"), fmt(s["dup"], ".0f"), fmt(s["ooo"], ".0f"), fmt(s["cpu_s"], ".2f"),
-            fmt(s["cpu_us_per_msg"], ".2f"), fmt(s["pss_mb"], ".1f"), fmt(s["max_procs"], ".0f"),
-            s["runs"], s["note"].replace("|", "/")))
+            fmt(s["cpu_us_per_msg"], ".2f"), fmt(s["pss_mb"], ".1f"), fmt(s["kern_mb"], ".1f"),
+            fmt(s["max_procs"], ".0f"), s["runs"], s["note"].replace("|", "/")))
+    out += targets(by, fmt_rate)
     relp = [s for s in summary if s["mode"] in RELP_MODES]
     if relp:
         out.append("")
