@@ -153,19 +153,42 @@ static void put_num(char *p, unsigned w, uint64_t v)
 /* Message template: header up to the number fields, then padding. */
 struct lg_tpl tpl;
 
+/* The TIMESTAMP of second t, in the message format (a fixed length each). */
+static size_t format_ts(char *ts, size_t cap, time_t t)
+{
+	struct tm tm;
+	gmtime_r(&t, &tm);
+	return strftime(ts, cap, opt.format == 5424 ? "%Y-%m-%dT%H:%M:%S.000000+00:00" : "%b %e %H:%M:%S",
+			&tm);
+}
+
+/* Messages carry the time they are sent, to the second, as real senders'
+ * do (a receiver that keeps a sender's differing TIMESTAMP, as logserver's
+ * text format does, would otherwise write it on every record of a long run). */
+static void refresh_ts(void)
+{
+	time_t t = time(NULL);
+	char ts[64];
+	if (t == tpl.ts_sec)
+		return;
+	size_t n = format_ts(ts, sizeof ts, t);
+	memcpy(tpl.head + tpl.ts_off, ts, n);
+	tpl.ts_sec = t;
+}
+
 static void build_template(uint64_t max_conn_id, uint64_t max_seq)
 {
 	char ts[64];
 	time_t t = time(NULL);
-	struct tm tm;
-	gmtime_r(&t, &tm);
 	int pid = (int)getpid();
 	int n;
+	format_ts(ts, sizeof ts, t);
+	tpl.ts_sec = t;
 	if (opt.format == 5424) {
-		strftime(ts, sizeof ts, "%Y-%m-%dT%H:%M:%S.000000+00:00", &tm);
+		tpl.ts_off = 6;		/* after "<13>1 " */
 		n = snprintf(tpl.head, sizeof tpl.head, "<13>1 %s benchhost loadgen %d - - c=", ts, pid);
 	} else {
-		strftime(ts, sizeof ts, "%b %e %H:%M:%S", &tm);
+		tpl.ts_off = 4;		/* after "<13>" */
 		n = snprintf(tpl.head, sizeof tpl.head, "<13>%s benchhost loadgen[%d]: c=", ts, pid);
 	}
 	if (n < 0 || (size_t)n >= sizeof tpl.head)
@@ -187,6 +210,9 @@ static void build_template(uint64_t max_conn_id, uint64_t max_seq)
 /* Writes one framed message at p; returns bytes written (tpl.framed). */
 size_t build_msg(char *p, uint64_t conn_id, uint64_t seq)
 {
+	static unsigned built;
+	if ((built++ & 1023) == 0)
+		refresh_ts();
 	char *q = p;
 	memcpy(q, tpl.prefix, tpl.prefix_len);
 	q += tpl.prefix_len;

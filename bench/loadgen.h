@@ -46,6 +46,8 @@ struct lg_tpl {
 	char prefix[24];	/* octet-count prefix "NNN " or "" */
 	size_t prefix_len;
 	size_t framed;		/* bytes per framed message */
+	size_t ts_off;		/* where the TIMESTAMP sits in head */
+	time_t ts_sec;		/* the second it shows */
 };
 
 extern struct lg_opt opt;

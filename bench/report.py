@@ -16,7 +16,7 @@ import re
 import statistics
 import sys
 
-RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "logserver-batch", "sink"]
+RECEIVERS = ["rsyslog", "syslog-ng", "logserver", "logserver-base", "logserver-batch", "sink"]
 MODES = ["tcp1", "tcp50", "tcp1000", "tcp10000", "udp-flood", "udp-flood4", "udp-paced", "short2000", "relp1",
          "relp50", "tcp50-rot16m", "tcp50-json", "tls1", "tls50", "tls-short2000"]
 RELP_MODES = ["relp1", "relp50"]
@@ -84,6 +84,10 @@ def targets(by, fmt_rate):
                           "at least 60 % of tcp50 (text)"))
     for m in ("tls1", "tls50"):
         rows.append(ratio_row(by, fmt_rate, m, m, "logserver", "rsyslog", 2.0, "at least 2x rsyslog (ossl)"))
+    for m in ("tcp1", "tcp50", "tcp50-json"):
+        if by.get(("logserver-base", m)):	# issue 11: the parser's speed within 5 % of before
+            rows.append(ratio_row(by, fmt_rate, m, m, "logserver", "logserver-base", 0.95,
+                                  "within 5 % of logserver-base (BENCH_BASE_REV) or faster"))
     s = by.get(("logserver", "tcp10000"))
     if s and s["runs"] and s.get("pss_mb") is not None:
         # one child per connection served: when fewer than 10,000 were

@@ -29,7 +29,14 @@
 #   BENCH_RECEIVERS  subset of: rsyslog syslog-ng logserver logserver-batch sink
 #                    (default: all). logserver-batch is logserver with
 #                    --fsync batch and runs the RELP modes only; in them
-#                    "logserver" runs with --fsync never.
+#                    "logserver" runs with --fsync never. logserver-base (only
+#                    when named) is logserver as built from BENCH_BASE_REV,
+#                    with the same options: this tree against an older one,
+#                    interleaved in the same run (e.g. a parser or record
+#                    change: BENCH_BASE_REV=ea23b2a BENCH_RECEIVERS="logserver
+#                    logserver-base" BENCH_MODES="tcp1 tcp50")
+#   BENCH_BASE_REV   the revision logserver-base is built from (git archive of
+#                    it into a temporary directory, then make bin/logserver)
 #   BENCH_MODES      subset of the modes below (default: all of them; the last
 #                    two are logserver-only and skipped for the others, the
 #                    RELP ones are skipped for syslog-ng, which has no RELP)
@@ -160,9 +167,18 @@ SNG_ROOT=$peers/syslog-ng
 SNG_MODDIR=$(ls -d "$SNG_ROOT"/usr/lib/syslog-ng/3.* 2>/dev/null | head -1 || true)
 SNG_VERSION=$(basename "${SNG_MODDIR:-3.38}")
 LOGSERVER=$root/bin/logserver
+LOGSERVER_BASE=""
 
 # ---------------------------------------------------------------- process control
 tmp=$(mktemp -d /tmp/logbench.XXXXXX)
+if [[ " $RECEIVERS " == *" logserver-base "* ]]; then
+	[[ -n ${BENCH_BASE_REV:-} ]] || { echo "bench: logserver-base needs BENCH_BASE_REV" >&2; exit 2; }
+	mkdir -p "$tmp/base"
+	git -C "$root" archive "$BENCH_BASE_REV" | tar -x -C "$tmp/base"
+	make -s -C "$tmp/base" bin/logserver >"$tmp/base.log" 2>&1 ||
+		{ echo "bench: cannot build logserver at $BENCH_BASE_REV (see $tmp/base.log)" >&2; exit 1; }
+	LOGSERVER_BASE=$tmp/base/bin/logserver
+fi
 RPID="" WPID="" LPID="" KPID="" CPID=""
 
 # Descendants of $1 (pids), from /proc/*/stat.
@@ -370,12 +386,15 @@ input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\" rcvbufSize=\"$UDP_RCV
 		cmd=("$bin/sink" --bind 127.0.0.1 --port "$tport" --udp-port "$uport" --udp-rcvbuf "$UDP_RCVBUF" --out "$out/sink.log")
 		is_relp "$mode" && cmd+=(--relp)
 		;;
-	logserver | logserver-batch)
-		[[ -x $LOGSERVER ]] || { SKIP="bin/logserver not built yet (run make)"; return 1; }
+	logserver | logserver-batch | logserver-base)
+		local ls=$LOGSERVER
+		[[ $name == logserver-base ]] && ls=$LOGSERVER_BASE
+		[[ -x $ls ]] || { SKIP="bin/logserver not built yet (run make)"; return 1; }
 		# The server is young: use an option only when its --help lists it,
 		# and skip the modes that need a missing one.
-		[[ -n ${LS_HELP+x} ]] || LS_HELP=$("$LOGSERVER" --help 2>&1 || true)
-		has() { [[ $LS_HELP == *"$1"* ]]; }
+		local ls_help
+		ls_help=$("$ls" --help 2>&1 || true)
+		has() { [[ $ls_help == *"$1"* ]]; }
 		MATCH=logserver-
 		local -a opt=()
 		local maxsize=1G
@@ -415,7 +434,7 @@ input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\" rcvbufSize=\"$UDP_RCV
 		fi
 		# no query service: not measured, and its default port could collide
 		has --query-port && opt+=(--query-port 0)
-		cmd=("$LOGSERVER" -c /dev/null -p "$lport" -d "$out" --max-size "$maxsize" --max-files 100
+		cmd=("$ls" -c /dev/null -p "$lport" -d "$out" --max-size "$maxsize" --max-files 100
 			--on-start new --max-clients "$maxconn" --bind 127.0.0.1 "${opt[@]}")
 		;;
 	*)
@@ -467,7 +486,7 @@ runs_mode() {
 	if is_relp "$m"; then
 		[[ $r != syslog-ng ]]	# syslog-ng has no RELP input
 	elif [[ " $LOGSERVER_MODES " == *" $m "* ]]; then
-		[[ $r == logserver ]]
+		[[ $r == logserver || $r == logserver-base ]]
 	elif is_tls "$m" || [[ " $SCALE_MODES " == *" $m "* ]]; then
 		[[ $r != sink && $r != logserver-batch ]]	# the sink speaks no TLS; 10,000 connections: the peers
 	else

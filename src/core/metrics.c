@@ -36,6 +36,17 @@ mx_add(int id, uint64_t n)
 }
 
 void
+mx_batch_flush(struct mx_batch *b)
+{
+	if (b->msgs == 0)
+		return;
+	mx_add(b->base + MX_MESSAGES, b->msgs);
+	mx_add(b->base + MX_BYTES, b->bytes);
+	mx_add(b->base + MX_TRUNCATED, b->truncated);
+	b->msgs = b->bytes = b->truncated = 0;
+}
+
+void
 mx_set(int id, uint64_t n)
 {
 	if (mx != NULL && id >= 0 && id < MX_COUNT)

@@ -57,7 +57,7 @@ struct relp {
 	struct ls_tag tag;
 	uint64_t next_seq, held;	/* next message number; highest the store held at open */
 	unsigned long long nmsg, ndup, nframes;
-	int mx_base;			/* the metrics transport, MX_RELP or MX_RELP_TLS */
+	struct mx_batch mxb;		/* message counts not yet in the shared metrics */
 	struct conn_timeouts to;
 	struct pace pace;	/* --max-rate */
 	long long paced_ms;	/* how long reading was held back for it */
@@ -225,9 +225,7 @@ do_syslog(struct relp *r, const struct relp_frame *f)
 	a->end = r->olen;
 	a->seq = r->named ? r->next_seq++ : 0;
 	r->nmsg++;
-	mx_add(r->mx_base + MX_MESSAGES, 1);
-	mx_add(r->mx_base + MX_BYTES, len);
-	mx_add(r->mx_base + MX_TRUNCATED, trunc);
+	mx_batch_add(&r->mxb, len, trunc);
 }
 
 /* Handles one parsed frame. */
@@ -305,6 +303,7 @@ commit(struct relp *r)
 	int rc = 0, err = 0;
 	char reason[160] = "";
 
+	mx_batch_flush(&r->mxb);
 	if (r->olen > 0) {
 		rc = logstore_append_tagged(r->store, r->obuf, r->olen, &written,
 		    r->named ? &r->tag : NULL);
@@ -453,7 +452,7 @@ setup(struct relp *r, struct stream *conn, const struct sockaddr *peer, socklen_
 	r->src.peer = r->peer;
 	r->src.format = (enum rec_format)cfg->format;
 	r->src.transport = conn->ssl != NULL ? "relp-tls" : "relp";
-	r->mx_base = conn->ssl != NULL ? MX_RELP_TLS : MX_RELP;
+	r->mxb.base = conn->ssl != NULL ? MX_RELP_TLS : MX_RELP;
 	r->src.tls_peer = tls_peer;
 	r->rcap = READ_CHUNK + (size_t)cfg->max_line + RELP_FRAME_OVERHEAD + 2;
 	r->oreserve = RECORD_MSG_MAX((size_t)cfg->max_line) + 2 * REC_EVENT_MAX;
@@ -567,6 +566,7 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	if (cfg->events != EVENTS_NONE || r.why[0] != '\0')
 		event(&r, "disconnect %s messages=%llu duplicates=%llu%s%s%s%s", r.peer, r.nmsg,
 		    r.ndup, paced, stopped ? " (server shutdown)" : "", r.why[0] ? ": " : "", r.why);
+	mx_batch_flush(&r.mxb);
 	if (logstore_append(store, r.obuf, r.olen, &written) == -1)
 		log_warn("cannot write the disconnect record of %s", r.peer);
 	free(r.rbuf);

@@ -52,7 +52,7 @@ struct session {
 	struct tls_names names;	/* the peer certificate's, when check_host */
 	unsigned long long nmismatch;	/* messages whose HOSTNAME is none of them */
 	char mismatch_host[64];	/* the first such HOSTNAME, for the event */
-	int mx_base;		/* the metrics transport, MX_TCP or MX_TLS */
+	struct mx_batch mxb;	/* message counts not yet in the shared metrics */
 };
 
 /* Writes the batch; keeps what did not reach the file. */
@@ -61,6 +61,7 @@ flush(struct session *s)
 {
 	size_t written;
 
+	mx_batch_flush(&s->mxb);
 	if (s->olen == 0)
 		return 0;
 	if (logstore_append(s->store, s->obuf, s->olen, &written) == 0 &&
@@ -262,9 +263,7 @@ process(struct session *s, int eof)
 			s->src.tls_mismatch = 0;
 			s->nmsg++;
 			s->ntrunc += f.truncated != 0;
-			mx_add(s->mx_base + MX_MESSAGES, 1);
-			mx_add(s->mx_base + MX_BYTES, f.len);
-			mx_add(s->mx_base + MX_TRUNCATED, f.truncated != 0);
+			mx_batch_add(&s->mxb, f.len, f.truncated != 0);
 			break;
 		case FRAME_OVERLONG_END:
 			add_event(s, EV_TRUNCATED, s->cfg->max_line, f.dropped);
@@ -342,9 +341,7 @@ timed_out(struct session *s)
 		s->olen += record_message(s->obuf + s->olen, &s->clk, &s->src, s->rbuf, len, 1);
 		s->nmsg++;
 		s->ntrunc++;
-		mx_add(s->mx_base + MX_MESSAGES, 1);
-		mx_add(s->mx_base + MX_BYTES, len);
-		mx_add(s->mx_base + MX_TRUNCATED, 1);
+		mx_batch_add(&s->mxb, len, 1);
 	}
 	add_event(s, EV_FRAME_TIMEOUT, (unsigned long long)s->rlen, 0);
 	s->rlen = 0;
@@ -371,7 +368,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 	s.src.peer = s.peer;
 	s.src.format = (enum rec_format)cfg->format;
 	s.src.transport = conn->ssl != NULL ? "tls" : "tcp";
-	s.mx_base = conn->ssl != NULL ? MX_TLS : MX_TCP;
+	s.mxb.base = conn->ssl != NULL ? MX_TLS : MX_TCP;
 	s.src.tls_peer = tls_peer;
 	s.check_host = cfg->tls_check_hostname != CHECK_HOST_OFF && tls_peer != NULL &&
 	    tls_stream_names(conn, &s.names) > 0;

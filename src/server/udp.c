@@ -57,6 +57,7 @@ struct udp_state {
 	int write_failed;
 	int worker;			/* its index, for its kernel-drop metric slot */
 	time_t drops_read;		/* monotonic s the kernel's drop count was last read */
+	struct mx_batch mxb;		/* datagram counts not yet in the shared metrics */
 };
 
 long
@@ -89,6 +90,7 @@ flush(struct udp_state *u)
 {
 	size_t written;
 
+	mx_batch_flush(&u->mxb);
 	if (u->olen == 0)
 		return;
 	if (logstore_append(u->store, u->obuf, u->olen, &written) == 0) {
@@ -240,11 +242,9 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 		flush(u);
 	u->olen += record_message(u->obuf + u->olen, &u->clk, &u->src, p, len, trunc);
 	u->datagrams++;
-	mx_add(MX_UDP + MX_MESSAGES, 1);
-	mx_add(MX_UDP + MX_BYTES, len);
+	mx_batch_add(&u->mxb, len, trunc);
 	if (trunc) {
 		u->truncated++;
-		mx_add(MX_UDP + MX_TRUNCATED, 1);
 		event(u, "truncated datagram from %s: kept the first %zu of %zu bytes (max-line)",
 		    u->peer, len, real);
 	}
@@ -296,6 +296,7 @@ udp_run(const int *fds, int nfds, int worker, const struct server_config *cfg,
 	u->fds = fds;
 	u->nfds = nfds;
 	u->worker = worker >= 0 && worker < MX_UDP_SLOTS ? worker : 0;
+	u->mxb.base = MX_UDP;
 	u->format = (enum rec_format)cfg->format;
 	u->bufsize = (size_t)cfg->max_line + 1 < DGRAM_MAX ? (size_t)cfg->max_line + 1 : DGRAM_MAX;
 	u->slab = malloc(u->bufsize * BATCH);

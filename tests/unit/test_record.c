@@ -188,6 +188,32 @@ test_sender_time_of_3164_without_year_is_the_last_year_at_new_year(void **state)
 	assert_true(sendtime_differs("Jan  1 00:00:02", 15, jan1, 0));
 }
 
+/* A BSD timestamp of "now" itself reads back as now, on every day from 1901
+ * to 2400 (the year comes from now's date: leap years, centuries, zones). */
+static void
+test_sender_time_of_3164_is_now_on_every_day_of_five_centuries(void **state)
+{
+	static const char mon[][4] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug",
+		"Sep", "Oct", "Nov", "Dec" };
+	const long offs[] = { 0, 3600, -5 * 3600, 13 * 3600 + 2700 };
+	(void)state;
+
+	for (size_t o = 0; o < sizeof(offs) / sizeof(offs[0]); o++)
+		for (long long day = -25202; day < 157400; day += 1) {
+			time_t now = (time_t)(day * 86400 + 12 * 3600 + 34 * 60 + 56), t, local;
+			struct tm tm;
+			char ts[32];
+
+			local = now + offs[o];
+			assert_non_null(gmtime_r(&local, &tm));
+			snprintf(ts, sizeof(ts), "%s %2d %02d:%02d:%02d", mon[tm.tm_mon], tm.tm_mday,
+			    tm.tm_hour, tm.tm_min, tm.tm_sec);
+			assert_int_equal(sendtime_parse(ts, 15, now, offs[o], &t), 0);
+			if (t != now)
+				fail_msg("%s at day %lld offset %ld: %lld", ts, day, offs[o], (long long)t);
+		}
+}
+
 static void
 test_format_of_a_file_is_known_from_its_first_event(void **state)
 {
@@ -372,6 +398,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_time_is_rfc3339_utc_with_milliseconds),
+		cmocka_unit_test(test_sender_time_of_3164_is_now_on_every_day_of_five_centuries),
 		cmocka_unit_test(test_plain_text_line_has_time_peer_message),
 		cmocka_unit_test(test_text_adds_facility_severity_host_app_for_syslog),
 		cmocka_unit_test(test_plain_line_starting_with_a_time_is_not_taken_apart),
