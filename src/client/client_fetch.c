@@ -14,6 +14,7 @@
 #include "io.h"
 #include "log.h"
 #include "net.h"
+#include "timeouts.h"
 #include "query_proto.h"
 #include "sig.h"
 
@@ -80,7 +81,7 @@ struct meter {
 static void
 show(struct meter *m, unsigned long long done, unsigned long long total, int final)
 {
-	long long now = net_now_ms(), ms = now - m->start_ms;
+	long long now = ct_now_ms(), ms = now - m->start_ms;
 	double rate = ms > 0 ? (double)done * 1000.0 / (double)ms : 0;
 	char a[32], b[32], r[32], eta[32] = "";
 
@@ -102,7 +103,7 @@ show(struct meter *m, unsigned long long done, unsigned long long total, int fin
 static void
 summary(const struct meter *m, const char *path, unsigned long long got)
 {
-	long long ms = net_now_ms() - m->start_ms;
+	long long ms = ct_now_ms() - m->start_ms;
 	char a[32], r[32];
 
 	if (m->tty)
@@ -238,7 +239,7 @@ cq_fetch(const struct client_config *cfg, const char *name)
 	}
 	total = (unsigned long long)v;
 	m.base = (unsigned long long)offset;
-	m.start_ms = net_now_ms();
+	m.start_ms = ct_now_ms();
 	r = copy_body(&c, out, path, total, &done, &m);
 	if (r == -2)
 		goto done;

@@ -16,6 +16,7 @@
 #include "client_send.h"
 #include "log.h"
 #include "net.h"
+#include "timeouts.h"
 #include "sig.h"
 #include "stream.h"
 #include "tls.h"
@@ -66,17 +67,17 @@ static long long write_ms;	/* --timeout: a server taking nothing this long is de
 static int
 write_all(struct stream *c, const char *p, size_t len)
 {
-	long long deadline = net_now_ms() + write_ms;
+	long long deadline = ct_now_ms() + write_ms;
 
 	while (len > 0) {
 		ssize_t n = stream_send(c, p, len);
 		struct pollfd pfd = { .fd = c->fd, .events = stream_events(c, POLLOUT) };
-		long long left = deadline - net_now_ms();
+		long long left = deadline - ct_now_ms();
 
 		if (n > 0) {
 			p += n;
 			len -= (size_t)n;
-			deadline = net_now_ms() + write_ms;
+			deadline = ct_now_ms() + write_ms;
 			continue;
 		}
 		if (n == -1 && errno != EAGAIN && errno != EINTR)

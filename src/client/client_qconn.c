@@ -13,6 +13,7 @@
 #include "client_net.h"
 #include "log.h"
 #include "net.h"
+#include "timeouts.h"
 #include "query_proto.h"
 #include "sig.h"
 
@@ -36,7 +37,7 @@ qc_send(struct qconn *c, const char *line)
 ssize_t
 qc_fill(struct qconn *c)
 {
-	long long deadline = c->timeout_ms < 0 ? -1 : net_now_ms() + c->timeout_ms;
+	long long deadline = c->timeout_ms < 0 ? -1 : ct_now_ms() + c->timeout_ms;
 
 	if (c->off > 0) {
 		memmove(c->buf, c->buf + c->off, c->len - c->off);
@@ -45,7 +46,7 @@ qc_fill(struct qconn *c)
 	}
 	for (;;) {
 		struct pollfd p = { .fd = c->io.fd, .events = stream_events(&c->io, POLLIN) };
-		long long left = deadline < 0 ? -1 : deadline - net_now_ms();
+		long long left = deadline < 0 ? -1 : deadline - ct_now_ms();
 		ssize_t n;
 		int r;
 

@@ -1,5 +1,6 @@
 /* net: listening and connecting sockets, peer address formatting. */
 #include "net.h"
+#include "timeouts.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -157,7 +158,7 @@ connect_one(const struct addrinfo *ai, long long deadline, int *saved)
 		}
 		for (;;) {
 			struct pollfd p = { .fd = fd, .events = POLLOUT };
-			long long left = deadline < 0 ? -1 : deadline - net_now_ms();
+			long long left = deadline < 0 ? -1 : deadline - ct_now_ms();
 			int r = left < 0 && deadline >= 0 ? 0 :
 			    poll(&p, 1, left > INT_MAX ? INT_MAX : (int)left);
 
@@ -184,22 +185,13 @@ connect_one(const struct addrinfo *ai, long long deadline, int *saved)
 	return fd;
 }
 
-long long
-net_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int
 net_connect(const char *host, int port, long long timeout_ms, char *err, size_t errlen)
 {
 	struct addrinfo hints, *res, *ai;
 	char portstr[16];
 	int rc, fd = -1, saved = 0;
-	long long deadline = timeout_ms < 0 ? -1 : net_now_ms() + timeout_ms;
+	long long deadline = timeout_ms < 0 ? -1 : ct_now_ms() + timeout_ms;
 
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;

@@ -36,9 +36,6 @@ int net_listen(const char *bind, int port, int type, int *fds, char *note, size_
 #define NET_UNRESOLVED (-2)
 int net_connect(const char *host, int port, long long timeout_ms, char *err, size_t errlen);
 
-/* Milliseconds of CLOCK_MONOTONIC. */
-long long net_now_ms(void);
-
 /* "1.2.3.4:5" or "[::1]:5"; IPv4-mapped IPv6 is written as IPv4.
  * Returns the length written (dst has cap >= 64). */
 size_t net_format_peer(const struct sockaddr *sa, socklen_t len, char *dst, size_t cap);
