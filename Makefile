@@ -7,7 +7,7 @@ CFLAGS  += -std=gnu11 -Wall -Wextra -Werror -Wshadow -Wformat=2 -Wvla -D_GNU_SOU
 LDFLAGS ?= -Wl,-z,relro,-z,now	# full RELRO: symbols bound at start, GOT read-only (children bind nothing)
 PYTHON  ?= /usr/bin/python3
 LOGSERVER_VERSION := $(shell sed -n 's/^\#define LOGSERVER_VERSION "\(.*\)"/\1/p' src/core/config.h)
-LDLIBS  := -lseccomp -lssl -lcrypto -lmicrohttpd	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest; libmicrohttpd: --metrics-port
+LDLIBS  := -lseccomp -lssl -lcrypto	# libseccomp: the sandbox; OpenSSL 3: TLS and the SUM digest (libmicrohttpd: dlopen()ed by the metrics child)
 
 # Shared modules: src/<layer>/*.c (see docs/ARCHITECTURE.md, "Source layout"); the two
 # programs' mains sit in src/ itself.

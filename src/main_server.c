@@ -16,6 +16,7 @@
 #include "notify.h"
 #include "pidfile.h"
 #include "metrics.h"
+#include "metrics_http.h"
 #include "logstore.h"
 #include "net.h"
 #include "privdrop.h"
@@ -390,6 +391,8 @@ main(int argc, char **argv)
 		if (sv.nmfds == -1)
 			fatalx("metrics: %s (choose another with --metrics-port, or 0 to disable "
 			    "it)", err);
+		if (metrics_http_probe(err, sizeof(err)) == -1)
+			fatalx("%s", err);
 	}
 	/* Everything that needs root is done: give it up before the store
 	 * creates any file and before the first fork. */

@@ -172,6 +172,14 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 			close(devnull);
 		}
 		sig_init_child(&old, &waitmask);
+		if (kind == SANDBOX_METRICS) {
+			char err[256];
+
+			if (metrics_http_load(err, sizeof(err)) == -1) {
+				log_warnx("%s", err);
+				_exit(1);
+			}
+		}
 		if (st->sv->cfg->sandbox) {
 			char err[256];
 

@@ -379,6 +379,47 @@ def test_only_get_of_slash_metrics_is_served(start_server):
         assert r.status == 200 and r.read() == b""
 
 
+def mapped_objects(pid):
+    with open("/proc/%d/maps" % pid) as f:
+        return {os.path.basename(line.split()[-1]) for line in f if "/" in line}
+
+
+def test_only_the_metrics_child_maps_libmicrohttpd_and_gnutls(start_server):
+    mport = free_port()
+    srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
+                       "--metrics-port", mport)
+    mpid = metrics_child(srv)
+    assert "logserver_messages_total" in scrape(mport)
+    with socket.create_connection(("127.0.0.1", srv.port), timeout=10) as c:
+        c.sendall(b"one line\n")
+        wait_until(lambda: len(srv.children()) == 2, what="the connection's child")
+        session = [k for k in srv.children() if k != mpid][0]
+        for pid in (srv.pid, session):
+            libs = mapped_objects(pid)
+            assert not any(n.startswith(("libmicrohttpd", "libgnutls", "libp11-kit"))
+                           for n in libs), (pid, sorted(libs))
+    assert any(n.startswith("libmicrohttpd.so") for n in mapped_objects(mpid))
+
+
+def test_a_missing_libmicrohttpd_stops_start_up_with_one_line(tmp_path):
+    import glob
+    from integration_helpers import SERVER, one_stderr_line
+    libs = glob.glob("/usr/lib/*/libmicrohttpd.so.12") + glob.glob("/lib/*/libmicrohttpd.so.12")
+    if os.geteuid() != 0 or shutil.which("unshare") is None or not libs:
+        pytest.skip("needs root and unshare(1) to hide libmicrohttpd in a mount namespace")
+    real = os.path.realpath(libs[0])
+    argv = [SERVER, "-p", str(free_port()), "-d", str(tmp_path / "logs"), "--udp-port", "0",
+            "--relp-port", "0", "--query-port", "0", "--metrics-port", str(free_port())]
+    # The library is hidden by an empty file mounted over it, in a mount
+    # namespace of this command only.
+    res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                          'mount --bind /dev/null "$0" && exec "$@"', real] + argv,
+                         stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    assert res.returncode == 1, res.stderr
+    line = one_stderr_line(res)
+    assert "libmicrohttpd.so.12" in line and "--metrics-port 0" in line, line
+
+
 def test_metrics_child_runs_in_its_seccomp_sandbox_and_silent_scrapers_do_not_block_it(start_server):
     mport = free_port()
     srv = start_server("--udp-port", 0, "--relp-port", 0, "--query-port", 0,
