@@ -20,6 +20,10 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "common"))
+from lstest_common import held_sockets  # noqa: E402  (accepted connections a process tree holds)
+
 
 def meminfo():
     out = {}
@@ -83,16 +87,18 @@ def main():
             s.connect(("127.0.0.1", port))
             socks.append(s)
         deadline = time.monotonic() + 300
-        while len(children(srv.pid)) < a.conns and time.monotonic() < deadline:
+        while (held_sockets([srv.pid] + children(srv.pid), port) < a.conns and
+               time.monotonic() < deadline):
             time.sleep(0.2)
-        kids = children(srv.pid)
         time.sleep(2)   # let every child reach its idle wait
+        kids = children(srv.pid)
+        n = held_sockets([srv.pid] + kids, port)
         after = meminfo()
         total_pss = pss(srv.pid) + sum(pss(k) for k in children(srv.pid))
-        n = len(kids)
         kern = {k: after[k] - before[k] for k in ("Slab", "KernelStack", "PageTables")}
         all_in = total_pss + sum(kern.values())
-        print("connections=%d children=%d connect_s=%.1f" % (a.conns, n, time.monotonic() - t0))
+        print("connections=%d held=%d processes=%d connect_s=%.1f" % (a.conns, n, 1 + len(kids),
+                                                                      time.monotonic() - t0))
         print("pss_total_kib=%d pss_per_conn_kib=%.1f" % (total_pss, total_pss / max(n, 1)))
         for k, v in kern.items():
             print("%s_delta_kib=%d per_conn_kib=%.1f" % (k, v, v / max(n, 1)))

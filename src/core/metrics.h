@@ -29,7 +29,7 @@ enum mx_refusal { MX_RF_ALLOW, MX_RF_PER_IP, MX_RF_MAX_CLIENTS, MX_RF_NO_FDS, MX
 enum mx_tls_fail { MX_TF_PLAINTEXT, MX_TF_TIMEOUT, MX_TF_PEER, MX_TF_HANDSHAKE, MX_NTLSFAIL };
 
 /* The kinds of live children (a gauge each). */
-enum mx_child { MX_CH_SENDER, MX_CH_QUERY, MX_CH_UDP, MX_CH_METRICS, MX_NCHILD };
+enum mx_child { MX_CH_SENDER, MX_CH_QUERY, MX_CH_UDP, MX_CH_METRICS, MX_CH_HOLDER, MX_NCHILD };
 
 /* fsync latency histogram: upper bounds in microseconds; one more bucket is +Inf. */
 #define MX_FSYNC_NBOUNDS 10
@@ -63,6 +63,7 @@ enum mx_id {
 	MX_FILE_SIZE,					/* gauge: bytes in the current file */
 	MX_CHILDREN,					/* gauge, + kind */
 	MX_UP_SINCE = MX_CHILDREN + MX_NCHILD,		/* gauge: start time, Unix seconds */
+	MX_WAITING,					/* gauge: connections in the holder */
 	MX_COUNT
 };
 

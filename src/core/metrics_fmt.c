@@ -20,7 +20,7 @@ static const char *const tls_fails[MX_NTLSFAIL] = {
 };
 static const char *const children[MX_NCHILD] = {
 	[MX_CH_SENDER] = "sender", [MX_CH_QUERY] = "query", [MX_CH_UDP] = "udp",
-	[MX_CH_METRICS] = "metrics",
+	[MX_CH_METRICS] = "metrics", [MX_CH_HOLDER] = "holder",
 };
 /* The bucket bounds of MX_FSYNC_BOUNDS_US, in seconds. */
 static const char *const fsync_le[MX_FSYNC_NBOUNDS] = {
@@ -104,6 +104,9 @@ static const struct spec {
 	  "children", MX_NTRANS },
 	{ "logserver_start_time_seconds", "gauge", "When the server started, Unix time.",
 	  MX_UP_SINCE, LB_NONE, 0, NULL, MX_NTRANS },
+	{ "logserver_waiting_connections", "gauge",
+	  "Accepted sender connections that have not sent a byte yet (kept by the holder, no child).",
+	  MX_WAITING, LB_NONE, 0, NULL, MX_NTRANS },
 };
 
 /* An appender that never writes past cap and counts what it would need. */

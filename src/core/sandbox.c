@@ -85,6 +85,12 @@ static const char *const metrics_calls[] = {
 	"accept4", "recvfrom", "sendto", "sendmsg", "select", "pselect6", NULL
 };
 
+/* The connection holder: connections come and go over its socket to the
+ * supervisor (SCM_RIGHTS); it waits for them in epoll and reads no byte. */
+static const char *const holder_calls[] = {
+	"recvmsg", "sendmsg", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", NULL
+};
+
 /* Query children: LIST reads the directory, FETCH and FOLLOW send files. */
 static const char *const query_calls[] = {
 	"recvfrom", "sendto", "sendmsg", "sendfile",
@@ -111,7 +117,7 @@ static const char *const sanitizer_calls[] = {
  * patched in the child before loading.
  */
 #define SELF_PLACEHOLDER 0x3ffffff1u
-#define NKINDS (SANDBOX_METRICS + 1)
+#define NKINDS (SANDBOX_HOLDER + 1)
 
 static struct {
 	struct sock_filter *insns;
@@ -291,7 +297,7 @@ compile(enum sandbox_kind kind, char *err, size_t errlen)
 	static const char *const *const extra[] = {
 		[SANDBOX_SESSION] = stream_calls, [SANDBOX_RELP] = stream_calls,
 		[SANDBOX_QUERY] = query_calls, [SANDBOX_UDP] = udp_calls,
-		[SANDBOX_METRICS] = metrics_calls,
+		[SANDBOX_METRICS] = metrics_calls, [SANDBOX_HOLDER] = holder_calls,
 	};
 	scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
 	int rc, fd = -1;

@@ -27,7 +27,8 @@
 /* Exit status of a child killed by its sandbox (128 + SIGSYS, as a shell shows it). */
 #define SANDBOX_EXIT 159
 
-enum sandbox_kind { SANDBOX_SESSION, SANDBOX_RELP, SANDBOX_QUERY, SANDBOX_UDP, SANDBOX_METRICS };
+enum sandbox_kind { SANDBOX_SESSION, SANDBOX_RELP, SANDBOX_QUERY, SANDBOX_UDP, SANDBOX_METRICS,
+	SANDBOX_HOLDER };
 
 /* Maps the report page. Returns 0, or -1 with err filled. */
 int sandbox_prepare(char *err, size_t errlen);

@@ -51,6 +51,8 @@ size_t net_addr_key(const struct sockaddr *sa, socklen_t len, unsigned char key[
  * 127.x). */
 int net_is_loopback(const struct sockaddr *sa, socklen_t len);
 
+#define NET_KEEPALIVE_IDLE 300	/* seconds of silence before TCP probes a peer */
+
 /* TCP keepalive on a connected socket, so dead peers are found: probes after
  * idle seconds of silence. Returns 0 or -1. */
 int net_keepalive(int fd, int idle);

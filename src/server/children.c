@@ -7,11 +7,14 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "holder.h"
 #include "log.h"
 #include "metrics_http.h"
+#include "net.h"
 #include "query.h"
 #include "relp.h"
 #include "sandbox.h"
@@ -43,6 +46,8 @@ how_it_ended(pid_t pid, int status, char *buf, size_t cap)
  * it is started again, at once when it had run UDP_STABLE ms, else after a
  * backoff that doubles while it keeps failing.
  */
+#define HELPER_HOLDER (-2)	/* helper_ended()'s w for the holder (-1: metrics) */
+
 static void
 helper_ended(struct sv_state *st, struct udp_worker *u, pid_t pid, int status, const char *what,
     int w)
@@ -65,7 +70,9 @@ helper_ended(struct sv_state *st, struct udp_worker *u, pid_t pid, int status, c
 	    u->backoff * 2 > UDP_BACKOFF_MAX ? UDP_BACKOFF_MAX : u->backoff * 2;
 	if (u->restart_at <= now) {
 		u->restart_at = 0;
-		if (w < 0)
+		if (w == HELPER_HOLDER)
+			spawn_holder(st);
+		else if (w < 0)
 			spawn_metrics(st);
 		else
 			spawn_udp(st, w);
@@ -77,6 +84,15 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 {
 	char how[160];
 
+	if (pid == st->holder.pid) {
+		char why[64];
+
+		snprintf(why, sizeof(why), "connection holder %ld ended", (long)pid);
+		waiting_lost(st, why);
+		helper_ended(st, &st->holder, pid, status, "connection holder", HELPER_HOLDER);
+		sv_count_children(st);
+		return;
+	}
 	if (pid == st->metrics.pid) {
 		helper_ended(st, &st->metrics, pid, status, "metrics child", -1);
 		sv_count_children(st);	/* (a restart counted itself) */
@@ -135,6 +151,9 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 		sigset_t waitmask;
 		int devnull;
 
+		if (kind == SANDBOX_HOLDER)	/* (ps and the tests tell it from the others) */
+			(void)prctl(PR_SET_NAME, "logserver-hold", 0, 0, 0);
+
 		/* Die with the supervisor: no orphan may write into a directory
 		 * that a new server owns. The alive lock makes a new server wait
 		 * until this process is gone; the parent check closes the race
@@ -161,6 +180,8 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 		if (kind != SANDBOX_METRICS)
 			for (int i = 0; i < st->sv->nmfds; i++)
 				close(st->sv->mfds[i]);
+		if (st->hold_sock != -1)	/* (the holder gets its own end) */
+			close(st->hold_sock);
 		/* A UDP receiver keeps its own sockets only (arg: its index). */
 		for (int w = 0; w < st->sv->udp_workers; w++)
 			if (kind != SANDBOX_UDP || w != *(const int *)arg)
@@ -341,10 +362,40 @@ spawn_metrics(struct sv_state *st)
 		    "metrics child");
 }
 
+static int
+holder_body(struct sv_state *st, void *arg, const sigset_t *waitmask)
+{
+	return holder_run(*(const int *)arg, (size_t)st->sv->cfg->max_clients,
+	    st->sv->cfg->idle_timeout * 1000, waitmask);
+}
+
+void
+spawn_holder(struct sv_state *st)
+{
+	int sp[2];
+
+	if (st->sv->nlfds + st->sv->nrfds == 0)
+		return;
+	/* The supervisor's end never blocks (a full socket: that connection
+	 * gets its child at once); the holder's end blocks. */
+	if (socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sp) == -1 ||
+	    net_set_nonblock(sp[0]) == -1) {
+		sv_event(st, "cannot start the connection holder: %s; senders get their children "
+		    "at once", strerror(errno));
+		return;
+	}
+	spawn_helper(st, &st->holder, SANDBOX_HOLDER, holder_body, &sp[1], "connection holder");
+	close(sp[1]);
+	if (st->holder.pid > 0)
+		st->hold_sock = sp[0];
+	else
+		close(sp[0]);
+}
+
 int
 helpers_alive(const struct sv_state *st)
 {
-	int n = st->metrics.pid > 0;
+	int n = (st->metrics.pid > 0) + (st->holder.pid > 0);
 
 	for (int w = 0; w < st->sv->udp_workers; w++)
 		n += st->udp[w].pid > 0;
@@ -359,6 +410,8 @@ helpers_signal(const struct sv_state *st, int sig)
 			kill(st->udp[w].pid, sig);
 	if (st->metrics.pid > 0)
 		kill(st->metrics.pid, sig);
+	if (st->holder.pid > 0)
+		kill(st->holder.pid, sig);
 }
 
 static long
@@ -412,6 +465,7 @@ shutdown_children(struct sv_state *st, int sigfd)
 		for (int w = 0; w < st->sv->udp_workers; w++)
 			st->udp[w].pid = 0;
 		st->metrics.pid = 0;
+		st->holder.pid = 0;
 		sv_event(st, "shutdown: %zu children did not finish within %llds and were killed",
 		    killed, (long long)cfg->shutdown_timeout);
 	}

@@ -25,7 +25,7 @@
 #define ACK_MAX 1024		/* frames answered per batch, at most */
 #define RSP_MAX 320		/* one answer frame */
 #define DRAIN_READS 256
-#define KEEPALIVE_IDLE 300	/* seconds of silence before TCP probes a peer */
+
 #define SOFTWARE "logserver," LOGSERVER_VERSION ",https://github.com/logserver/logserver"
 
 enum ack_kind { ACK_RECORD, ACK_OK, ACK_UNSUPPORTED, ACK_CLOSE, ACK_FATAL };
@@ -484,7 +484,7 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
-	(void)net_keepalive(fd, KEEPALIVE_IDLE);
+	(void)net_keepalive(fd, NET_KEEPALIVE_IDLE);
 	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
 	pace_init(&r.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&r.clk);

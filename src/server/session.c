@@ -26,7 +26,7 @@
 #define OUT_BATCH (96 * 1024)		/* flush once a batch is this large */
 #define RETRY_MS 1000			/* wait between retries of a failed write */
 #define DRAIN_READS 256			/* reads at shutdown, at most */
-#define KEEPALIVE_IDLE 300		/* seconds of silence before TCP probes a peer */
+
 
 struct session {
 	struct stream *conn;
@@ -387,7 +387,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 		return 1;
 	}
 	(void)net_set_nonblock(fd);
-	(void)net_keepalive(fd, KEEPALIVE_IDLE);
+	(void)net_keepalive(fd, NET_KEEPALIVE_IDLE);
 	ct_init(&s.to, cfg->idle_timeout, cfg->frame_timeout);
 	pace_init(&s.pace, cfg->max_rate, ct_now_ms());
 	rec_clock_update(&s.clk);

@@ -159,16 +159,45 @@ refuse(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t ssle
 		log_warn("cannot write a refusal to %s", st->sv->cfg->dir);
 }
 
+void
+sv_start_child(struct sv_state *st, int cfd, const struct sockaddr_storage *ss, socklen_t sslen,
+    enum listener kind, const unsigned char *key, size_t keylen, int count)
+{
+	struct conn c = { cfd, (struct sockaddr_storage *)ss, sslen };
+	char why[128];
+	struct child *k;
+	pid_t pid = spawn_client(st, &c, kind);
+
+	if (pid == -1) {
+		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
+		refuse(st, cfd, (struct sockaddr_storage *)ss, sslen, kind, MX_RF_FORK, why);
+		return;
+	}
+	close(cfd);
+	if (count) {
+		st->served++;
+		mx_add((enum mx_id)(MX_ACCEPTED + sv_transport(kind)), 1);
+	}
+	k = &st->kids[st->nkids++];
+	k->pid = pid;
+	k->query = kind == L_QUERY;
+	memcpy(k->key, key, keylen);
+	k->keylen = keylen;
+	st->nquery += kind == L_QUERY;
+	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
+	sv_count_children(st);
+}
+
+/* Admits or refuses an accepted connection; an admitted plain TCP or RELP
+ * sender waits in the holder for its first byte, a query client gets its
+ * child at once (the server speaks first there), and so does TLS. */
 static void
 spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen,
     enum listener kind)
 {
 	int query = kind == L_QUERY;
 	const struct server_config *cfg = st->sv->cfg;
-	struct conn c = { cfd, ss, sslen };
 	char why[128];
-	struct child *k;
-	pid_t pid;
 
 	if (!acl_allows(query ? &st->sv->query_allow : &st->sv->allow, (struct sockaddr *)ss,
 	    sslen)) {
@@ -182,36 +211,30 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 	for (size_t i = 0; i < st->nkids; i++)
 		same += st->kids[i].query == query && st->kids[i].keylen == keylen &&
 		    memcmp(st->kids[i].key, key, keylen) == 0;
+	if (!query)
+		same += waiting_same(st, key, keylen);
 	if (same >= (size_t)cfg->max_per_ip) {
 		snprintf(why, sizeof(why), "max-per-ip (%lld) reached", cfg->max_per_ip);
 		refuse(st, cfd, ss, sslen, kind, MX_RF_PER_IP, why);
 		return;
 	}
 	if (query ? st->nquery >= (size_t)cfg->query_max_clients :
-	    st->nkids - st->nquery >= (size_t)cfg->max_clients) {
+	    st->nkids - st->nquery + st->nwaiting >= (size_t)cfg->max_clients) {
 		snprintf(why, sizeof(why), "%s (%lld) reached",
 		    query ? "query-max-clients" : "max-clients",
 		    query ? cfg->query_max_clients : cfg->max_clients);
 		refuse(st, cfd, ss, sslen, kind, MX_RF_MAX_CLIENTS, why);
 		return;
 	}
-	pid = spawn_client(st, &c, kind);
-	if (pid == -1) {
-		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
-		refuse(st, cfd, ss, sslen, kind, MX_RF_FORK, why);
-		return;
+	/* A TLS client sends its ClientHello at once, and its handshake
+	 * deadline runs in the child: TLS ports are not held. */
+	if ((kind == L_TCP || kind == L_RELP) &&
+	    waiting_hold(st, cfd, ss, sslen, kind, key, keylen) == 0) {
+		st->served++;
+		mx_add((enum mx_id)(MX_ACCEPTED + sv_transport(kind)), 1);
+	} else {
+		sv_start_child(st, cfd, ss, sslen, kind, key, keylen, 1);
 	}
-	close(cfd);
-	st->served++;
-	k = &st->kids[st->nkids++];
-	k->pid = pid;
-	k->query = query;
-	memcpy(k->key, key, keylen);
-	k->keylen = keylen;
-	st->nquery += query != 0;
-	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
-	mx_add((enum mx_id)(MX_ACCEPTED + sv_transport(kind)), 1);
-	sv_count_children(st);
 }
 
 /* Returns -1 when accept() ran out of descriptors (pause accepting). */
@@ -307,8 +330,9 @@ loop_timeout(struct sv_state *st, int paused_ms)
 		ms = paused_ms;
 	if (events_flush(st->sv->store, st->sv->cfg->format, 0) > 0 && ms > QUEUE_RETRY_MS)
 		ms = QUEUE_RETRY_MS;
-	for (int w = 0; w <= st->sv->udp_workers; w++) {
-		const struct udp_worker *u = w < st->sv->udp_workers ? &st->udp[w] : &st->metrics;
+	for (int w = 0; w <= st->sv->udp_workers + 1; w++) {
+		const struct udp_worker *u = w < st->sv->udp_workers ? &st->udp[w] :
+		    w == st->sv->udp_workers ? &st->metrics : &st->holder;
 		long long left = u->restart_at - ct_now_ms();
 
 		if (u->restart_at != 0 && left < ms)
@@ -344,6 +368,11 @@ housekeeping(struct sv_state *st)
 		st->metrics.restart_at = 0;
 		spawn_metrics(st);
 	}
+	if (st->holder.restart_at != 0 && ct_now_ms() >= st->holder.restart_at &&
+	    st->holder.pid == 0) {
+		st->holder.restart_at = 0;
+		spawn_holder(st);
+	}
 	if (st->next_stats != 0 && now.tv_sec >= st->next_stats) {
 		sv_stats(st, "periodic");
 		st->next_stats = now.tv_sec + st->sv->cfg->stats_interval;
@@ -375,8 +404,9 @@ supervisor_run(struct supervisor *sv)
 	memset(&st, 0, sizeof(st));
 	st.sv = sv;
 	st.kids = calloc((size_t)(cfg->max_clients + cfg->query_max_clients), sizeof(*st.kids));
-	if (st.kids == NULL) {
+	if (st.kids == NULL || waiting_init(&st) == -1) {
 		log_warnx("out of memory for %lld client slots", cfg->max_clients);
+		free(st.kids);
 		return 1;
 	}
 	zone_refresh();		/* before the first fork */
@@ -414,6 +444,7 @@ supervisor_run(struct supervisor *sv)
 	for (int w = 0; w < sv->udp_workers; w++)
 		spawn_udp(&st, w);
 	spawn_metrics(&st);
+	spawn_holder(&st);
 	sv_count_children(&st);
 	sv_note_listeners(&st);
 	if (cfg->stats_interval > 0) {
@@ -427,7 +458,7 @@ supervisor_run(struct supervisor *sv)
 	sv_notify("READY=1");	/* every port is bound, the store open */
 
 	while (!sig_got_term && st.stop_reason == NULL) {
-		int n = 0, sig_i, stdin_i = -1, r;
+		int n = 0, sig_i, stdin_i = -1, hold_i = -1, r;
 
 		pfds[n++] = (struct pollfd){ .fd = sigfd, .events = POLLIN };
 		sig_i = 0;
@@ -436,6 +467,10 @@ supervisor_run(struct supervisor *sv)
 				pkind[n] = groups[g].kind;
 				pfds[n++] = (struct pollfd){ .fd = groups[g].fds[i], .events = POLLIN };
 			}
+		if (st.hold_sock != -1) {
+			hold_i = n;
+			pfds[n++] = (struct pollfd){ .fd = st.hold_sock, .events = POLLIN };
+		}
 		if (st.stdin_watch) {
 			stdin_i = n;
 			pfds[n++] = (struct pollfd){ .fd = STDIN_FILENO, .events = POLLIN };
@@ -467,6 +502,9 @@ supervisor_run(struct supervisor *sv)
 			if (i == stdin_i) {
 				if (pfds[i].revents & (POLLIN | POLLHUP))
 					read_stdin(&st);
+			} else if (i == hold_i) {
+				if (pfds[i].revents & (POLLIN | POLLHUP | POLLERR))
+					waiting_input(&st);
 			} else if (pfds[i].revents & POLLIN) {
 				if (accept_some(&st, pfds[i].fd, pkind[i]) == -1)
 					paused_ms = EMFILE_PAUSE_MS;
@@ -476,6 +514,7 @@ supervisor_run(struct supervisor *sv)
 	if (st.stop_reason == NULL)
 		st.stop_reason = sig_got_term == SIGINT ? "SIGINT" : "SIGTERM";
 	sv_notify("STOPPING=1");
+	waiting_lost(&st, "the server is stopping");
 	for (size_t g = 0; g < ngroups; g++) {
 		for (int i = 0; i < *groups[g].n; i++)
 			close(groups[g].fds[i]);
@@ -497,5 +536,6 @@ supervisor_run(struct supervisor *sv)
 	if (st.spare_fd != -1)
 		close(st.spare_fd);
 	free(st.kids);
+	waiting_free(&st);
 	return 0;
 }

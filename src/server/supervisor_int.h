@@ -25,6 +25,17 @@ struct child {
 	char peer[REC_PEER_MAX];
 };
 
+/* An accepted sender connection that waits in the holder for its first
+ * byte (holder.h); its slot number is its index in sv_state.wait. */
+struct waiting {
+	int used;
+	int kind;		/* enum listener */
+	socklen_t sslen;
+	struct sockaddr_storage ss;
+	unsigned char key[16];	/* as struct child's */
+	size_t keylen;
+};
+
 struct sv_state {
 	struct supervisor *sv;
 	struct child *kids;	/* senders and query connections */
@@ -41,7 +52,12 @@ struct sv_state {
 		long long started;	/* monotonic ms */
 		long long restart_at;	/* a restart is due then (0: none pending) */
 		long long backoff;	/* ms, doubled while it keeps failing */
-	} udp[UDP_WORKERS_MAX], metrics;	/* metrics: the --metrics-port child, restarted alike */
+	} udp[UDP_WORKERS_MAX], metrics, holder;	/* the --metrics-port child and the
+						 * connection holder, restarted alike */
+	int hold_sock;		/* the supervisor's end of the holder's socket, -1: none */
+	struct waiting *wait;	/* --max-clients slots */
+	unsigned *wfree;	/* the free slot numbers, nwfree of them */
+	size_t nwfree, nwaiting;
 	unsigned listening;	/* 1 << enum mx_transport: the transports served */
 	time_t next_stats;	/* monotonic s: the next --stats-interval record */
 	time_t next_summary;	/* when to look for flood-control summaries */
@@ -74,6 +90,8 @@ void sv_event(struct sv_state *st, const char *fmt, ...) __attribute__((format(p
 
 /* children.c */
 pid_t spawn_client(struct sv_state *st, struct conn *c, enum listener kind);
+/* Starts the connection holder (holder.h), when a sender port is open. */
+void spawn_holder(struct sv_state *st);
 /* Starts UDP receiver w (0 .. --udp-workers - 1). */
 void spawn_udp(struct sv_state *st, int w);
 /* Starts the metrics child (--metrics-port). */
@@ -84,5 +102,26 @@ int helpers_alive(const struct sv_state *st);
 void helpers_signal(const struct sv_state *st, int sig);
 void reap(struct sv_state *st);
 void shutdown_children(struct sv_state *st, int sigfd);
+
+/* waiting.c: the supervisor's side of the holder */
+/* Allocates the slots. Returns -1 when out of memory. */
+int waiting_init(struct sv_state *st);
+void waiting_free(struct sv_state *st);
+/* Hands an accepted sender connection to the holder. Returns 0 (cfd is
+ * closed), or -1 when it cannot (no holder, its socket full): fork now. */
+int waiting_hold(struct sv_state *st, int cfd, const struct sockaddr_storage *ss, socklen_t sslen,
+    enum listener kind, const unsigned char *key, size_t keylen);
+/* Reads the holder's messages: starts the children of connections that
+ * became readable, records those it closed as idle. */
+void waiting_input(struct sv_state *st);
+/* Waiting connections from the address key. */
+size_t waiting_same(const struct sv_state *st, const unsigned char *key, size_t keylen);
+/* The holder is gone (why: for the record): its connections are closed. */
+void waiting_lost(struct sv_state *st, const char *why);
+
+/* supervisor.c: forks the child of an admitted connection (cfd is closed);
+ * count: it was not counted as accepted yet. */
+void sv_start_child(struct sv_state *st, int cfd, const struct sockaddr_storage *ss,
+    socklen_t sslen, enum listener kind, const unsigned char *key, size_t keylen, int count);
 
 #endif

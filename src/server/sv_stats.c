@@ -30,6 +30,8 @@ sv_count_children(const struct sv_state *st)
 	mx_set(MX_CHILDREN + MX_CH_QUERY, st->nquery);
 	mx_set(MX_CHILDREN + MX_CH_UDP, (uint64_t)udp);
 	mx_set(MX_CHILDREN + MX_CH_METRICS, st->metrics.pid > 0);
+	mx_set(MX_CHILDREN + MX_CH_HOLDER, st->holder.pid > 0);
+	mx_set(MX_WAITING, st->nwaiting);
 }
 
 void

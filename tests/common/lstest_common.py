@@ -44,8 +44,60 @@ def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
         return s.getsockname()[1]
 
 
-def child_pids(pid):
-    """Direct children of pid (from /proc/PID/task/*/children)."""
+HOLDER_COMM = "logserver-hold"
+
+
+def comm(pid):
+    try:
+        with open("/proc/%d/comm" % pid) as f:
+            return f.read().strip()
+    except OSError:
+        return ""
+
+
+def holder_pid(pid):
+    """The connection holder among pid's children (docs/ARCHITECTURE.md), or None."""
+    for k in child_pids(pid, holder=True):
+        if comm(k) == HOLDER_COMM:
+            return k
+    return None
+
+
+def held_sockets(pids, port):
+    """How many accepted TCP connections on local port the processes pids
+    hold (a child's socket, or one the connection holder keeps); those still
+    in the listen queue are not counted."""
+    est = set()
+    for name in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(name) as f:
+                for line in f.read().splitlines()[1:]:
+                    fl = line.split()
+                    if int(fl[1].rsplit(":", 1)[1], 16) == port and fl[3] == "01":
+                        est.add(fl[9])
+        except OSError:
+            pass
+    held = set()
+    for pid in pids:
+        try:
+            fds = os.listdir("/proc/%d/fd" % pid)
+        except OSError:
+            continue
+        for fd in fds:
+            try:
+                t = os.readlink("/proc/%d/fd/%s" % (pid, fd))
+            except OSError:
+                continue
+            if t.startswith("socket:[") and t[8:-1] in est:
+                held.add(t[8:-1])
+    return len(held)
+
+
+def child_pids(pid, holder=False):
+    """Direct children of pid (from /proc/PID/task/*/children); the
+    connection holder only with holder=True."""
+    if not holder:
+        return [k for k in child_pids(pid, holder=True) if comm(k) != HOLDER_COMM]
     kids = []
     try:
         tasks = os.listdir("/proc/%d/task" % pid)

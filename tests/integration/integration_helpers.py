@@ -192,6 +192,7 @@ def events(records, prefix=""):
 # processes
 
 child_pids = _common.child_pids
+holder_pid = _common.holder_pid
 
 
 proc_state = _common.proc_state
@@ -241,6 +242,12 @@ class Server:
 
     def children(self):
         return child_pids(self.pid)
+
+    def connections(self, port=None):
+        """Accepted connections on port (default: the TCP port) that the
+        server holds, with a child or waiting in the holder for a first byte."""
+        return _common.held_sockets([self.pid] + child_pids(self.pid, holder=True),
+                                    port or self.port)
 
     def wait_records(self, pred, timeout=DEFAULT_TIMEOUT, what=None):
         """Waits until pred(records) is truthy; returns the records then."""

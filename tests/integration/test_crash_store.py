@@ -49,9 +49,6 @@ def test_a_session_child_killed_20_times_mid_stream_tears_nothing_and_others_los
         stop = threading.Event()
         before = set(srv.children())
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=30)
-        new = wait_until(lambda: set(srv.children()) - before, what="the big sender's child")
-        assert len(new) == 1
-        pid = new.pop()
         body = b"y" * BIG_LINE
 
         def run(sock=s, r=rnd_no):
@@ -65,6 +62,10 @@ def test_a_session_child_killed_20_times_mid_stream_tears_nothing_and_others_los
                 pass
         t = threading.Thread(target=run)
         t.start()
+        # (its child starts with its first bytes: docs/ARCHITECTURE.md)
+        new = wait_until(lambda: set(srv.children()) - before, what="the big sender's child")
+        assert len(new) == 1
+        pid = new.pop()
         # let it write for a moment (its records reach the file), then kill
         start = sum(f.stat().st_size for f in srv.files())
         wait_until(lambda: sum(f.stat().st_size for f in srv.files()) > start + 200000,

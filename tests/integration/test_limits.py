@@ -101,7 +101,9 @@ def test_idle_and_slowloris_senders_are_closed_at_their_timeouts_and_a_good_clie
 def test_max_per_ip_refuses_the_next_connection_and_keeps_the_others(start_server):
     srv = start_server("--max-per-ip", "3")
     held = [connect_from(srv.port, "127.0.0.5") for _ in range(3)]
-    wait_until(lambda: len(srv.children()) == 3, what="three children")
+    # Silent, they wait in the holder without children, and count all the same.
+    wait_until(lambda: srv.connections() == 3, what="three connections held")
+    assert srv.children() == []
     extra = connect_from(srv.port, "127.0.0.5")
     assert extra.recv(200) == b"logserver: refused: max-per-ip (3) reached\n"
     other = connect_from(srv.port, "127.0.0.6")      # another address is served
@@ -207,6 +209,7 @@ def test_a_stopped_process_holding_the_lock_does_not_stall_accepting(start_serve
         # hold the write lock (byte 0) as a stopped child would
         fcntl.lockf(lockf, fcntl.LOCK_EX, 1, 0, os.SEEK_SET)
         held = socket.create_connection(("127.0.0.1", srv.port), timeout=15)
+        held.sendall(b"wai")    # its child starts with its first bytes, then waits
         wait_until(lambda: len(srv.children()) == 1, what="the first child forked")
         refused = []
         for _ in range(3):      # the supervisor still accepts, refuses and says why

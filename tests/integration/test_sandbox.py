@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from integration_helpers import (events, free_port, read_records, run_client, run_server,
-                                 wait_until)
+from integration_helpers import (child_pids, events, free_port, holder_pid, read_records,
+                                 run_client, run_server, wait_until)
 
 NOBODY = pwd.getpwnam("nobody")
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="needs root to change user")
@@ -40,11 +40,14 @@ def open_dir():
 
 def hold_connections(srv, relp_port, query_port):
     """One TCP sender, one RELP sender and one query connection, each held
-    open until its child exists; returns the sockets."""
+    open until its child exists; returns the sockets. A sender's child
+    starts with its first bytes (before, it waits in the holder): each sends
+    the beginning of a message."""
     socks = []
-    for port in (srv.port, relp_port, query_port):
+    for port, first in ((srv.port, b"begun"), (relp_port, b"1 "), (query_port, b"")):
         before = set(srv.children())
         s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        s.sendall(first)
         socks.append(s)
         wait_until(lambda: set(srv.children()) - before, what="the child for port %d" % port)
     return socks
@@ -55,8 +58,9 @@ def test_every_kind_of_child_runs_with_seccomp_and_no_new_privs(start_server):
     srv = start_server("--relp-port", relp, "--query-port", query, "--query-bind", "127.0.0.1",
                        "--udp-port", udp)
     socks = hold_connections(srv, relp, query)
-    kids = srv.children()
-    assert len(kids) == 4       # the UDP receiver, a session, a RELP and a query child
+    kids = child_pids(srv.pid, holder=True)
+    # the UDP receiver, the connection holder, a session, a RELP and a query child
+    assert len(kids) == 5
     for pid in kids:
         # A child enters its sandbox right after the fork, on its own time:
         # wait for it, and fail if it never does.
@@ -78,8 +82,8 @@ def test_every_kind_of_child_runs_with_seccomp_and_no_new_privs(start_server):
 def test_with_the_sandbox_off_children_run_unconfined(start_server):
     srv = start_server("--sandbox", "off")
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
-    pid = wait_until(lambda: srv.children(), what="the session child")[0]
     s.sendall(b"served\n")     # once its record is written the child is past its set-up
+    pid = wait_until(lambda: srv.children(), what="the session child")[0]
     srv.wait_records(lambda rs: any(r.msg == "served" for r in rs))
     assert status_fields(pid)["Seccomp"] == ["0"]
     s.close()
@@ -93,13 +97,14 @@ def test_with_user_nobody_every_process_runs_as_nobody_and_owns_what_it_writes(
     relp = free_port()
     srv = start_server("--user", "nobody", "--relp-port", relp, logdir=logdir)
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    s.sendall(b"as ")           # its child starts with its first bytes
     wait_until(lambda: srv.children(), what="the session child")
-    for pid in [srv.pid] + srv.children():
+    for pid in [srv.pid] + child_pids(srv.pid, holder=True):
         st = status_fields(pid)
         assert st["Uid"] == [str(NOBODY.pw_uid)] * 4, (pid, st["Uid"])
         assert st["Gid"] == [str(NOBODY.pw_gid)] * 4, (pid, st["Gid"])
         assert st["Groups"] == [str(NOBODY.pw_gid)] or st["Groups"] == [], st["Groups"]
-    s.sendall(b"as nobody\n")
+    s.sendall(b"nobody\n")
     s.close()
     srv.wait_records(lambda rs: any(r.msg == "as nobody" for r in rs))
     assert logdir.stat().st_uid == NOBODY.pw_uid
@@ -154,20 +159,23 @@ def nobody_processes():
 def test_a_fork_failure_refuses_that_one_client_and_the_next_is_served(start_server, open_dir):
     # RLIMIT_NPROC binds every user but root: run as nobody and allow one child.
     import resource
-    limit = nobody_processes() + 2      # the supervisor and one child
+    limit = nobody_processes() + 3      # the supervisor, the holder and one child
 
     def low_nproc():
         resource.setrlimit(resource.RLIMIT_NPROC, (limit, limit))
     srv = start_server("--user", "nobody", logdir=open_dir / "logs", preexec_fn=low_nproc)
+    wait_until(lambda: holder_pid(srv.pid), what="the connection holder")
     a = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    a.sendall(b"fir")                   # its child starts with its first bytes
     wait_until(lambda: len(srv.children()) == 1, what="the first client's child")
     b = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+    b.sendall(b"x")
     b.settimeout(10)
     assert b.recv(200).startswith(b"logserver: refused: cannot fork")
     b.close()
     srv.wait_records(lambda rs: any(r.event and r.event.startswith("refused ")
                                     and "cannot fork" in r.event for r in rs))
-    a.sendall(b"first\n")
+    a.sendall(b"st\n")
     a.close()
     wait_until(lambda: not srv.children(), what="the first child to end")
     res = run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=b"after the failure\n")

@@ -1,0 +1,142 @@
+/* waiting: the supervisor's side of the holder — connections that have not sent yet. */
+#include "supervisor_int.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "holder.h"
+#include "log.h"
+#include "net.h"
+#include "timeouts.h"
+
+#define READS_PER_WAKE 256	/* holder messages handled per wake-up */
+
+int
+waiting_init(struct sv_state *st)
+{
+	size_t cap = (size_t)st->sv->cfg->max_clients;
+
+	st->hold_sock = -1;
+	st->wait = calloc(cap, sizeof(*st->wait));
+	st->wfree = malloc(cap * sizeof(*st->wfree));
+	if (st->wait == NULL || st->wfree == NULL) {
+		waiting_free(st);
+		return -1;
+	}
+	for (size_t i = 0; i < cap; i++)
+		st->wfree[i] = (unsigned)(cap - 1 - i);	/* slot 0 first */
+	st->nwfree = cap;
+	return 0;
+}
+
+void
+waiting_free(struct sv_state *st)
+{
+	free(st->wait);
+	free(st->wfree);
+	st->wait = NULL;
+	st->wfree = NULL;
+	st->nwfree = 0;
+}
+
+static void
+release(struct sv_state *st, unsigned slot)
+{
+	st->wait[slot].used = 0;
+	st->wfree[st->nwfree++] = slot;
+	st->nwaiting--;
+	sv_count_children(st);
+}
+
+int
+waiting_hold(struct sv_state *st, int cfd, const struct sockaddr_storage *ss, socklen_t sslen,
+    enum listener kind, const unsigned char *key, size_t keylen)
+{
+	if (st->hold_sock == -1 || st->nwfree == 0)
+		return -1;
+	unsigned slot = st->wfree[st->nwfree - 1];
+	struct hold_msg m = { HOLD_NEW, slot, ct_now_ms() };
+
+	/* Dead peers are found while it waits, too: the holder then hands the
+	 * connection back and its child sees the error. */
+	(void)net_keepalive(cfd, NET_KEEPALIVE_IDLE);
+	if (hold_send(st->hold_sock, &m, cfd, MSG_DONTWAIT) == -1)
+		return -1;	/* (full: this one gets its child at once) */
+	st->nwfree--;
+	st->nwaiting++;
+	st->wait[slot] = (struct waiting){ 1, kind, sslen, *ss, { 0 }, keylen };
+	memcpy(st->wait[slot].key, key, keylen);
+	close(cfd);
+	sv_count_children(st);
+	return 0;
+}
+
+size_t
+waiting_same(const struct sv_state *st, const unsigned char *key, size_t keylen)
+{
+	size_t same = 0, seen = 0;
+
+	for (size_t i = 0; seen < st->nwaiting && i < (size_t)st->sv->cfg->max_clients; i++) {
+		const struct waiting *w = &st->wait[i];
+
+		if (!w->used)
+			continue;
+		seen++;
+		same += w->keylen == keylen && memcmp(w->key, key, keylen) == 0;
+	}
+	return same;
+}
+
+void
+waiting_input(struct sv_state *st)
+{
+	for (int i = 0; i < READS_PER_WAKE && st->hold_sock != -1; i++) {
+		struct hold_msg m = { 0, 0, 0 };
+		int fd, r = hold_recv(st->hold_sock, &m, &fd);
+
+		if (r == 0)
+			return;
+		if (r == -1) {	/* the holder is gone; reap() says how */
+			close(st->hold_sock);
+			st->hold_sock = -1;
+			return;
+		}
+		if (m.slot >= (unsigned)st->sv->cfg->max_clients || !st->wait[m.slot].used ||
+		    (m.what == HOLD_READY) != (fd != -1)) {
+			log_warnx("connection holder: a message for no waiting connection");
+			if (fd != -1)
+				close(fd);
+			continue;
+		}
+		struct waiting w = st->wait[m.slot];
+		char peer[REC_PEER_MAX];
+
+		release(st, m.slot);
+		if (m.what == HOLD_READY) {
+			sv_start_child(st, fd, &w.ss, w.sslen, (enum listener)w.kind, w.key,
+			    w.keylen, 0);
+			continue;
+		}
+		net_format_peer((const struct sockaddr *)&w.ss, w.sslen, peer, sizeof(peer));
+		sv_event(st, "idle timeout: %s sent nothing for %lld s; closing (idle-timeout)", peer,
+		    st->sv->cfg->idle_timeout);
+	}
+}
+
+void
+waiting_lost(struct sv_state *st, const char *why)
+{
+	size_t n = st->nwaiting;
+
+	if (st->hold_sock != -1) {
+		close(st->hold_sock);
+		st->hold_sock = -1;
+	}
+	for (size_t i = 0; st->nwaiting > 0 && i < (size_t)st->sv->cfg->max_clients; i++)
+		if (st->wait[i].used)
+			release(st, (unsigned)i);
+	if (n > 0)
+		sv_event(st, "%zu connections that had sent nothing yet were closed (%s)", n, why);
+}

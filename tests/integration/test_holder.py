@@ -1,0 +1,94 @@
+"""The connection holder (docs/ARCHITECTURE.md, "connection holder"):
+accepted TCP and RELP connections that have not sent a byte wait in one
+process instead of a child each, are served from their first byte, are
+closed at --idle-timeout, and survive nothing but are counted when the
+holder dies."""
+import signal
+import socket
+import urllib.request
+
+from integration_helpers import (events, free_port, holder_pid, kill_pid, wait_until)
+
+QUIET = ("--udp-port", 0, "--query-port", 0)
+
+
+def idle_from(port, n):
+    socks = []
+    for i in range(n):
+        s = socket.socket()
+        s.settimeout(30)
+        s.bind(("127.0.%d.%d" % (10 + i // 200, 1 + i % 200), 0))
+        s.connect(("127.0.0.1", port))
+        socks.append(s)
+    return socks
+
+
+def gauge(mport, name):
+    with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % mport, timeout=10) as r:
+        for line in r.read().decode().splitlines():
+            if line.startswith(name + " "):
+                return float(line.split()[1])
+    return None
+
+
+def test_silent_connections_wait_without_a_child_and_are_served_from_their_first_byte(
+        start_server):
+    mport, relp = free_port(), free_port()
+    srv = start_server("--relp-port", relp, "--metrics-port", mport, *QUIET)
+    idle = idle_from(srv.port, 300) + idle_from(relp, 1)
+    wait_until(lambda: srv.connections() == 300 and srv.connections(relp) == 1,
+               what="301 connections held")
+    kids = set(srv.children())          # the metrics child only
+    assert len(kids) == 1
+    assert gauge(mport, "logserver_waiting_connections") == 301
+    assert gauge(mport, 'logserver_children{kind="holder"}') == 1
+    # One of them speaks: it gets its child, its bytes are all there.
+    idle[7].sendall(b"the first words\n")
+    wait_until(lambda: len(set(srv.children()) - kids) == 1, what="its child")
+    srv.wait_records(lambda rs: any(r.msg == "the first words" for r in rs))
+    assert gauge(mport, "logserver_waiting_connections") == 300
+    assert srv.connections() == 300     # the others still held
+    assert srv.stop() == 0
+    recs = srv.records()
+    assert len(events(recs, "connect ")) == 1
+    assert not events(recs, "child ")
+    assert events(recs, "300 connections that had sent nothing yet were closed (the server "
+                  "is stopping)")
+    for s in idle:
+        assert s.recv(100) == b""
+        s.close()
+
+
+def test_a_silent_connection_is_closed_at_the_idle_timeout_and_recorded(start_server):
+    srv = start_server("--idle-timeout", 1, *QUIET)
+    s = idle_from(srv.port, 1)[0]
+    port = s.getsockname()[1]
+    assert s.recv(100) == b""          # closed by the holder (30 s socket timeout)
+    recs = srv.wait_records(lambda rs: events(rs, "idle timeout: "))
+    ev = events(recs, "idle timeout: ")[0].event
+    assert ev == ("idle timeout: 127.0.10.1:%d sent nothing for 1 s; closing "
+                  "(idle-timeout)" % port), ev
+    assert srv.children() == []
+
+
+def test_a_killed_holder_closes_its_connections_is_recorded_and_restarted(start_server):
+    srv = start_server(*QUIET)
+    idle = idle_from(srv.port, 5)
+    wait_until(lambda: srv.connections() == 5, what="five connections held")
+    old = holder_pid(srv.pid)
+    kill_pid(old, signal.SIGKILL)
+    for s in idle:
+        assert s.recv(100) == b""      # closed with it
+    recs = srv.wait_records(lambda rs: events(rs, "5 connections that had sent nothing"))
+    assert events(recs, "5 connections that had sent nothing yet were closed (connection "
+                  "holder %d ended)" % old)
+    assert events(recs, "connection holder %d ended unexpectedly (killed by signal 9); "
+                  "restarting it in 0 ms" % old)
+    new = wait_until(lambda: holder_pid(srv.pid) not in (None, old) and holder_pid(srv.pid),
+                     what="a new holder")
+    s = idle_from(srv.port, 1)[0]
+    wait_until(lambda: srv.connections() == 1, what="a connection held by the new holder")
+    s.sendall(b"after the restart\n")
+    s.close()
+    srv.wait_records(lambda rs: any(r.msg == "after the restart" for r in rs))
+    assert holder_pid(srv.pid) == new
