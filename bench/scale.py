@@ -1,14 +1,18 @@
 #!/usr/bin/env python3
 """Scale: N idle TCP connections to one receiver, then its memory, all in.
 
-    bench/scale.py [--conns N] [--bin DIR]
+    bench/scale.py [--conns N] [--bin DIR] [--send]
 
 Starts bin/logserver on loopback ports of its own, opens N connections from
 127.0.x.y source addresses (so that --max-per-ip is not what is measured)
 and keeps them idle, then reports: the sum of PSS over the supervisor and
 every child (/proc/PID/smaps_rollup), and the kernel's own cost from
 /proc/meminfo (Slab, KernelStack, PageTables) after minus before. Every
-figure is also divided by N. The receiver is stopped by its pid."""
+figure is also divided by N. The receiver is stopped by its pid.
+
+Connections that have sent nothing wait in logserver's connection holder
+without a child; --send makes every connection send one line first, so
+that each has its own child (a sender that spoke once and went idle)."""
 import argparse
 import os
 import resource
@@ -62,6 +66,8 @@ def free_port():
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--conns", type=int, default=10000)
+    ap.add_argument("--send", action="store_true",
+                    help="each connection sends one line, so it has a child of its own")
     ap.add_argument("--bin", default=os.path.join(os.path.dirname(__file__), "..", "bin"))
     a = ap.parse_args()
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
@@ -85,6 +91,8 @@ def main():
             s = socket.socket()
             s.bind(("127.0.%d.%d" % (1 + i // 50 // 250, 1 + (i // 50) % 250), 0))
             s.connect(("127.0.0.1", port))
+            if a.send:
+                s.sendall(b"one line, then silence\n")
             socks.append(s)
         deadline = time.monotonic() + 300
         while (held_sockets([srv.pid] + children(srv.pid), port) < a.conns and

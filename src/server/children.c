@@ -151,8 +151,13 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 		sigset_t waitmask;
 		int devnull;
 
-		if (kind == SANDBOX_HOLDER)	/* (ps and the tests tell it from the others) */
+		if (kind == SANDBOX_HOLDER) {	/* (ps and the tests tell it from the others) */
 			(void)prctl(PR_SET_NAME, "logserver-hold", 0, 0, 0);
+			if (holder_rlimit((size_t)st->sv->cfg->max_clients) == -1)
+				log_warnx("connection holder: the descriptor limit (ulimit -n, "
+				    "LimitNOFILE=) is below --max-clients %lld: connections over it "
+				    "are closed", st->sv->cfg->max_clients);
+		}
 
 		/* Die with the supervisor: no orphan may write into a directory
 		 * that a new server owns. The alive lock makes a new server wait

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -69,7 +70,7 @@ hold_recv(int sock, struct hold_msg *m, int *fd)
 		errno = EPIPE;
 		return -1;
 	}
-	if (n != (ssize_t)sizeof(*m) || (mh.msg_flags & (MSG_TRUNC | MSG_CTRUNC))) {
+	if (n != (ssize_t)sizeof(*m) || (mh.msg_flags & MSG_TRUNC)) {
 		if (*fd != -1)
 			close(*fd);
 		*fd = -1;
@@ -77,6 +78,23 @@ hold_recv(int sock, struct hold_msg *m, int *fd)
 		return -1;
 	}
 	return 1;
+}
+
+#define FD_SPARE 64	/* descriptors beyond the connections: the store's, epoll's ... */
+
+int
+holder_rlimit(size_t cap)
+{
+	struct rlimit rl;
+	rlim_t want = (rlim_t)cap + FD_SPARE;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == -1)
+		return -1;
+	if (rl.rlim_cur >= want)
+		return 0;
+	rl.rlim_cur = rl.rlim_max != RLIM_INFINITY && rl.rlim_max < want ? rl.rlim_max : want;
+	(void)setrlimit(RLIMIT_NOFILE, &rl);
+	return rl.rlim_cur >= want ? 0 : -1;
 }
 
 struct held {
@@ -143,6 +161,14 @@ holder_run(int sock, size_t cap, long long idle_ms, const sigset_t *waitmask)
 				}
 				struct epoll_event fev = { .events = EPOLLIN | EPOLLRDHUP,
 					.data.u32 = m.slot };
+				if (fd == -1 && m.what == HOLD_NEW && m.slot < cap) {
+					/* no descriptor left for it: the kernel closed it */
+					struct hold_msg lost = { HOLD_LOST, m.slot, m.since_ms };
+
+					if (hold_send(sock, &lost, -1, 0) == -1)
+						status = 1;
+					continue;
+				}
 				if (fd == -1 || m.what != HOLD_NEW || m.slot >= cap ||
 				    tab[m.slot].fd != -1 || epoll_ctl(ep, EPOLL_CTL_ADD, fd, &fev) == -1) {
 					log_warnx("connection holder: a bad message from the supervisor");

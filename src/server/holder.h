@@ -22,7 +22,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum hold_what { HOLD_NEW, HOLD_READY, HOLD_EXPIRED };
+/* HOLD_LOST: the holder could not take the descriptor (out of descriptors);
+ * the kernel closed it. */
+enum hold_what { HOLD_NEW, HOLD_READY, HOLD_EXPIRED, HOLD_LOST };
 
 struct hold_msg {
 	uint32_t what;		/* enum hold_what */
@@ -33,10 +35,15 @@ struct hold_msg {
 /* Sends m with fd (or none when fd is -1). flags: MSG_DONTWAIT or 0.
  * Returns 0, or -1 with errno. */
 int hold_send(int sock, const struct hold_msg *m, int fd, int flags);
-/* Receives one message without waiting. *fd gets its descriptor or -1.
- * Returns 1, 0 when none is there, -1 when the peer is gone (errno). */
+/* Receives one message without waiting. *fd gets its descriptor or -1 (also
+ * when the receiver had no descriptor left for it). Returns 1, 0 when none
+ * is there, -1 when the peer is gone (errno). */
 int hold_recv(int sock, struct hold_msg *m, int *fd);
 
+/* Holder, before its sandbox: raises its descriptor limit to what cap
+ * connections need. Returns 0, or -1 when the hard limit is too low (the
+ * limit is then as high as it goes). */
+int holder_rlimit(size_t cap);
 /* The holder's body: slots are 0 .. cap - 1; idle_ms 0 holds for ever.
  * Returns the child's exit status. */
 int holder_run(int sock, size_t cap, long long idle_ms, const sigset_t *waitmask);

@@ -104,7 +104,7 @@ waiting_input(struct sv_state *st)
 			return;
 		}
 		if (m.slot >= (unsigned)st->sv->cfg->max_clients || !st->wait[m.slot].used ||
-		    (m.what == HOLD_READY) != (fd != -1)) {
+		    (m.what == HOLD_READY) != (fd != -1) || m.what == HOLD_NEW) {
 			log_warnx("connection holder: a message for no waiting connection");
 			if (fd != -1)
 				close(fd);
@@ -120,8 +120,12 @@ waiting_input(struct sv_state *st)
 			continue;
 		}
 		net_format_peer((const struct sockaddr *)&w.ss, w.sslen, peer, sizeof(peer));
-		sv_event(st, "idle timeout: %s sent nothing for %lld s; closing (idle-timeout)", peer,
-		    st->sv->cfg->idle_timeout);
+		if (m.what == HOLD_LOST)
+			sv_event(st, "cannot keep %s waiting: the connection holder is out of "
+			    "descriptors (raise the limit: ulimit -n, LimitNOFILE=); closed", peer);
+		else
+			sv_event(st, "idle timeout: %s sent nothing for %lld s; closing "
+			    "(idle-timeout)", peer, st->sv->cfg->idle_timeout);
 	}
 }
 

@@ -92,3 +92,28 @@ def test_a_killed_holder_closes_its_connections_is_recorded_and_restarted(start_
     s.close()
     srv.wait_records(lambda rs: any(r.msg == "after the restart" for r in rs))
     assert holder_pid(srv.pid) == new
+
+
+def test_a_holder_out_of_descriptors_closes_the_extra_connections_with_a_record(start_server):
+    import resource
+
+    def low_nofile():
+        resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
+    srv = start_server("--max-clients", 200, *QUIET, preexec_fn=low_nofile)
+    wait_until(lambda: "below --max-clients 200" in srv.stderr(), what="the holder's warning")
+    holder = holder_pid(srv.pid)
+    idle = idle_from(srv.port, 80)
+    recs = srv.wait_records(lambda rs: events(rs, "cannot keep "))
+    ev = events(recs, "cannot keep ")[0].event
+    assert "the connection holder is out of descriptors" in ev and "LimitNOFILE" in ev, ev
+    held = srv.connections()
+    assert 0 < held < 80
+    assert holder_pid(srv.pid) == holder     # it lives on, and serves
+    for s in idle:
+        try:
+            s.sendall(b"x\n")
+        except OSError:
+            pass
+    srv.wait_records(lambda rs: len([r for r in rs if r.msg == "x"]) >= held)
+    for s in idle:
+        s.close()
