@@ -150,6 +150,12 @@ class Server:
                     out.append(ev)
         return out
 
+    def connections(self):
+        """Accepted sender connections on the TCP port the server holds (with
+        a child, or waiting in the connection holder for their first byte)."""
+        return _common.held_sockets([self.pid] + _common.child_pids(self.pid, holder=True),
+                                    self.port)
+
     def wait_event(self, contains, count=1, timeout=TIMEOUT):
         return wait_until(lambda: (lambda evs: evs if len(evs) >= count else None)(
             self.events(contains)), timeout, what="%d event(s) containing %r" % (count, contains))

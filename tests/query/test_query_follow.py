@@ -42,7 +42,8 @@ def test_follow_from_start_sees_every_record_once_in_file_order_across_5_rotatio
                                    cwd=str(tmp_path),
                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                    stderr=subprocess.PIPE))
-    srv.wait_event("connect ", count=N_SENDERS)
+    # (their children start with their first bytes: docs/ARCHITECTURE.md)
+    wait_until(lambda: srv.connections() == N_SENDERS, TIMEOUT, "every sender connected")
     per_round = N_LINES // ROUNDS
     for r in range(ROUNDS):
         for s, p in enumerate(senders):
