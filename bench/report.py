@@ -90,11 +90,14 @@ def targets(by, fmt_rate):
                                   "within 5 % of logserver-base (BENCH_BASE_REV) or faster"))
     s = by.get(("logserver", "tcp10000"))
     if s and s["runs"] and s.get("pss_mb") is not None:
-        # one child per connection served: when fewer than 10,000 were
-        # being served at the peak, divide by those (supervisor and UDP
-        # receiver left out)
-        n = min(10000, max(1, int(s["max_procs"] or 0) - 2))
-        served = "" if n == 10000 else f" (of the {n} connections served at the peak)"
+        # Since the connection holder, the 9,950 idle connections wait
+        # there without children: the figures are per connection opened.
+        # A build with a child per connection (logserver-base of an older
+        # revision) is divided by the connections it served at the peak.
+        procs = int(s["max_procs"] or 0)
+        n = 10000 if procs < 1000 else min(10000, max(1, procs - 2))
+        served = (" (the idle ones in the connection holder)" if procs < 1000 else
+                  "" if n == 10000 else f" (of the {n} connections served at the peak)")
         pss = s["pss_mb"] * 1024 / n
         rows.append("| tcp10000 | at most 48 KiB PSS per connection | {:.1f} KiB{} | {} |".format(
             pss, served, "met" if pss <= 48 else "NOT MET"))

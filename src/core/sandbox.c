@@ -86,8 +86,10 @@ static const char *const metrics_calls[] = {
 };
 
 /* The connection holder: connections come and go over its socket to the
- * supervisor (SCM_RIGHTS); it waits for them in epoll and reads no byte. */
+ * supervisor (SCM_RIGHTS); it waits for them in epoll and reads no byte
+ * (it peeks at one, to tell a close without a byte from data). */
 static const char *const holder_calls[] = {
+	"recvfrom",	/* (a peek at one byte: closed without sending, or not) */
 	"recvmsg", "sendmsg", "epoll_create1", "epoll_ctl", "epoll_wait", "epoll_pwait", NULL
 };
 

@@ -143,8 +143,14 @@ holder_run(int sock, size_t cap, long long idle_ms, const sigset_t *waitmask)
 			uint32_t slot = evs[i].data.u32;
 
 			if (slot != CTL_SLOT) {
+				char c;
+
+				/* Peeked, never read: an orderly close without a byte
+				 * needs no child; bytes, or a reset, go to one. */
 				if (slot < cap && tab[slot].fd != -1 &&
-				    give_back(sock, ep, &tab[slot], slot, HOLD_READY) == -1)
+				    give_back(sock, ep, &tab[slot], slot,
+				    recv(tab[slot].fd, &c, 1, MSG_PEEK | MSG_DONTWAIT) == 0 ?
+				    HOLD_CLOSED : HOLD_READY) == -1)
 					status = 1;
 				continue;
 			}

@@ -9,7 +9,8 @@
  * time) and the descriptor (SCM_RIGHTS). The holder watches it without
  * reading a byte. When it becomes readable (bytes, end of stream or an
  * error) the holder passes it back (HOLD_READY and the descriptor) and the
- * supervisor forks its child then; when it has been silent for the idle
+ * supervisor forks its child then; one closed by its peer without a byte
+ * (a port check, a client that gave up) it closes and reports (HOLD_CLOSED); when it has been silent for the idle
  * timeout the holder closes it and says so (HOLD_EXPIRED, no descriptor).
  * The holder writes nothing to the store and opens no file. It leaves when
  * the supervisor's end closes or on SIGTERM; the connections it holds then
@@ -23,8 +24,9 @@
 #include <stdint.h>
 
 /* HOLD_LOST: the holder could not take the descriptor (out of descriptors);
- * the kernel closed it. */
-enum hold_what { HOLD_NEW, HOLD_READY, HOLD_EXPIRED, HOLD_LOST };
+ * the kernel closed it. HOLD_CLOSED: the peer closed it in order without
+ * having sent a byte; the holder closed it too (no child is needed). */
+enum hold_what { HOLD_NEW, HOLD_READY, HOLD_EXPIRED, HOLD_LOST, HOLD_CLOSED };
 
 struct hold_msg {
 	uint32_t what;		/* enum hold_what */

@@ -27,6 +27,25 @@
 #define OUT_BATCH (256 * 1024)
 #define ROUNDS_PER_WAKE 16		/* recvmmsg() calls before writing */
 #define DRAIN_ROUNDS 1024		/* at shutdown, at most */
+#define PEER_MEMO 8			/* sources remembered, formatted and checked */
+
+/*
+ * A recent source: its address formatted, its allow-list verdict and its
+ * --udp-max-rate bucket, so that datagrams of a few senders interleaved on
+ * one socket (udp-flood4 in bench/run.sh) are not formatted and checked
+ * again at every change of sender. Replaced in turn; a bucket pointer stays
+ * valid, since fewer than PEER_MEMO lookups happen while it is remembered
+ * and the rate table (srcrate.h) evicts only its least recently seen of
+ * thousands.
+ */
+struct peer_memo {
+	struct sockaddr_storage addr;
+	socklen_t len;			/* 0: unused */
+	int allowed;
+	char peer[REC_PEER_MAX];
+	size_t peerlen;
+	struct srcrate_slot *slot;	/* looked up when first needed */
+};
 
 _Static_assert(MX_UDP_SLOTS >= UDP_WORKERS_MAX, "one kernel-drop metric slot per receiver");
 
@@ -42,15 +61,12 @@ struct udp_state {
 	char *obuf;
 	size_t ocap, olen;
 	struct rec_clock clk;
-	/* the last peer, so its address is formatted once per run of datagrams */
-	struct sockaddr_storage last;
-	socklen_t lastlen;
-	char peer[REC_PEER_MAX];
+	struct peer_memo memo[PEER_MEMO];
+	struct peer_memo *cur;		/* the current datagram's source */
+	unsigned next_memo;		/* the one replaced next */
 	struct rec_source src;
 	const struct acl *allow;
-	int last_allowed;		/* the last peer passed the allow-list */
 	struct srcrate rate;		/* --udp-max-rate */
-	struct srcrate_slot *last_slot;	/* the last peer's bucket */
 	unsigned long long datagrams, truncated, lost_writes, denied, over_rate;
 	const int *fds;
 	int nfds;
@@ -179,24 +195,64 @@ over_rate(struct udp_state *u, const struct mmsghdr *mh)
 {
 	int64_t now = ct_now_ms();
 
-	if (u->last_slot == NULL) {
+	struct peer_memo *c = u->cur;
+
+	if (c->slot == NULL) {
 		unsigned char key[16];
 		size_t n = net_addr_key(mh->msg_hdr.msg_name, mh->msg_hdr.msg_namelen, key);
 
-		u->last_slot = srcrate_find(&u->rate, key, n, now);
+		c->slot = srcrate_find(&u->rate, key, n, now);
 	}
-	if (srcrate_allow(&u->rate, u->last_slot, now))
+	if (srcrate_allow(&u->rate, c->slot, now))
 		return 0;
 	u->over_rate++;
 	mx_add(MX_UDP_OVER_RATE, 1);
-	if (u->last_slot->told_ms == 0 || now - u->last_slot->told_ms >= 60000) {
-		u->last_slot->told_ms = now > 0 ? now : 1;
+	if (c->slot->told_ms == 0 || now - c->slot->told_ms >= 60000) {
+		c->slot->told_ms = now > 0 ? now : 1;
 		(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
 		    mh->msg_hdr.msg_namelen, 1, "udp-max-rate: %s sends more than %lld datagrams/s; "
-		    "the excess is dropped and counted (over_rate in the udp stats)", u->peer,
+		    "the excess is dropped and counted (over_rate in the udp stats)", c->peer,
 		    (long long)u->rate.rate);
 	}
 	return 1;
+}
+
+static int
+same_source(const struct peer_memo *m, const struct mmsghdr *mh)
+{
+	return m->len != 0 && mh->msg_hdr.msg_namelen == m->len &&
+	    memcmp(mh->msg_hdr.msg_name, &m->addr, m->len) == 0;
+}
+
+/* Makes the datagram's source u->cur: remembered, or formatted and checked. */
+static void
+find_source(struct udp_state *u, const struct mmsghdr *mh)
+{
+	struct peer_memo *m = NULL;
+
+	for (int i = 0; i < PEER_MEMO && m == NULL; i++)
+		if (same_source(&u->memo[i], mh))
+			m = &u->memo[i];
+	if (m == NULL) {
+		socklen_t len = mh->msg_hdr.msg_namelen;
+
+		m = &u->memo[u->next_memo++ % PEER_MEMO];
+		if (len > sizeof(m->addr))
+			len = sizeof(m->addr);
+		m->len = len;
+		memcpy(&m->addr, mh->msg_hdr.msg_name, len);
+		m->peerlen = net_format_peer(mh->msg_hdr.msg_name, len, m->peer, sizeof(m->peer));
+		m->allowed = acl_allows(u->allow, mh->msg_hdr.msg_name, len);
+		m->slot = NULL;
+		/* Sources are spoofable: flood control bounds these records. */
+		if (!m->allowed)
+			(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
+			    len, 1, "refused UDP from %s: not in allow (further datagrams are "
+			    "counted)", m->peer);
+	}
+	u->cur = m;
+	u->src.peer = m->peer;
+	u->src.peerlen = m->peerlen;
 }
 
 static void
@@ -206,21 +262,9 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 	size_t real = mh->msg_len;
 	size_t len = real < u->bufsize ? real : u->bufsize;
 	int trunc = real > len || (mh->msg_hdr.msg_flags & MSG_TRUNC);
-	if (mh->msg_hdr.msg_namelen != u->lastlen ||
-	    memcmp(mh->msg_hdr.msg_name, &u->last, u->lastlen) != 0) {
-		u->lastlen = mh->msg_hdr.msg_namelen;
-		memcpy(&u->last, mh->msg_hdr.msg_name, u->lastlen);
-		u->src.peerlen = net_format_peer(mh->msg_hdr.msg_name, u->lastlen, u->peer,
-		    sizeof(u->peer));
-		u->last_allowed = acl_allows(u->allow, mh->msg_hdr.msg_name, u->lastlen);
-		u->last_slot = NULL;	/* looked up on the first datagram that needs it */
-		/* Sources are spoofable: flood control bounds these records. */
-		if (!u->last_allowed)
-			(void)event_write(u->store, u->format, RL_UDP_REFUSED, mh->msg_hdr.msg_name,
-			    u->lastlen, 1, "refused UDP from %s: not in allow (further datagrams "
-			    "are counted)", u->peer);
-	}
-	if (!u->last_allowed) {
+	if (u->cur == NULL || !same_source(u->cur, mh))
+		find_source(u, mh);
+	if (!u->cur->allowed) {
 		u->denied++;
 		mx_add(MX_UDP_DENIED, 1);
 		return;
@@ -246,7 +290,7 @@ one_datagram(struct udp_state *u, struct mmsghdr *mh)
 	if (trunc) {
 		u->truncated++;
 		event(u, "truncated datagram from %s: kept the first %zu of %zu bytes (max-line)",
-		    u->peer, len, real);
+		    u->cur->peer, len, real);
 	}
 }
 
@@ -314,7 +358,6 @@ udp_run(const int *fds, int nfds, int worker, const struct server_config *cfg,
 		return 1;
 	}
 	u->src.format = u->format;
-	u->src.peer = u->peer;
 	u->src.transport = "udp";
 	for (int i = 0; i < nfds; i++)
 		pfds[i] = (struct pollfd){ .fd = fds[i], .events = POLLIN };

@@ -120,7 +120,16 @@ waiting_input(struct sv_state *st)
 			continue;
 		}
 		net_format_peer((const struct sockaddr *)&w.ss, w.sslen, peer, sizeof(peer));
-		if (m.what == HOLD_LOST)
+		if (m.what == HOLD_CLOSED) {
+			/* the records its child would have written */
+			if (st->sv->cfg->events != EVENTS_NONE) {
+				int relp = w.kind == L_RELP;
+
+				sv_event(st, "connect %s%s", peer, relp ? " relp" : "");
+				sv_event(st, "disconnect %s messages=0 %s=0", peer,
+				    relp ? "duplicates" : "truncated");
+			}
+		} else if (m.what == HOLD_LOST)
 			sv_event(st, "cannot keep %s waiting: the connection holder is out of "
 			    "descriptors (raise the limit: ulimit -n, LimitNOFILE=); closed", peer);
 		else

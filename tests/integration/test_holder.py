@@ -117,3 +117,19 @@ def test_a_holder_out_of_descriptors_closes_the_extra_connections_with_a_record(
     srv.wait_records(lambda rs: len([r for r in rs if r.msg == "x"]) >= held)
     for s in idle:
         s.close()
+
+
+def test_a_connection_closed_before_its_first_byte_is_recorded_without_a_child(start_server):
+    srv = start_server(*QUIET)
+    s = idle_from(srv.port, 1)[0]
+    port = s.getsockname()[1]
+    wait_until(lambda: srv.connections() == 1, what="the connection held")
+    s.close()
+    peer = "127.0.10.1:%d" % port
+    recs = srv.wait_records(lambda rs: events(rs, "disconnect " + peer))
+    assert [r.event for r in events(recs, "connect " + peer)] == ["connect " + peer]
+    disc = events(recs, "disconnect " + peer)
+    assert [r.event for r in disc] == ["disconnect %s messages=0 truncated=0" % peer]
+    # Written by the supervisor: the connection never had a child.
+    assert disc[0].msg.startswith("logserver[%d]: " % srv.pid), disc[0].msg
+    assert srv.children() == []
