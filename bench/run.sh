@@ -646,7 +646,9 @@ run_attempt() {
 	LPID=$!
 	# Many connections: the senders are done before a process-per-connection
 	# receiver has served every connection, so the connections stay open
-	# until the receiver has a child per connection (logserver), or else
+	# until the receiver has a child per connection (a logserver older than
+	# its connection holder; a current one holds idle connections without
+	# children), or else
 	# until the kernel's memory has stopped growing (by 1 MiB within 3 s;
 	# tcp10000: 10 s), 120 s at most; then loadgen is told to end its hold.
 	if [[ -n $KPID ]]; then
