@@ -166,18 +166,22 @@ sv_start_child(struct sv_state *st, int cfd, const struct sockaddr_storage *ss, 
 	struct conn c = { cfd, (struct sockaddr_storage *)ss, sslen };
 	char why[128];
 	struct child *k;
-	pid_t pid = spawn_client(st, &c, kind);
+	pid_t pid;
 
+	/* Counted before the fork, so that what the child counts (a TLS
+	 * failure, its messages) is never seen before its connection is. A
+	 * failed fork is then also counted as a refusal (reason fork). */
+	if (count) {
+		st->served++;
+		mx_add((enum mx_id)(MX_ACCEPTED + sv_transport(kind)), 1);
+	}
+	pid = spawn_client(st, &c, kind);
 	if (pid == -1) {
 		snprintf(why, sizeof(why), "cannot fork: %s", strerror(errno));
 		refuse(st, cfd, (struct sockaddr_storage *)ss, sslen, kind, MX_RF_FORK, why);
 		return;
 	}
 	close(cfd);
-	if (count) {
-		st->served++;
-		mx_add((enum mx_id)(MX_ACCEPTED + sv_transport(kind)), 1);
-	}
 	k = &st->kids[st->nkids++];
 	k->pid = pid;
 	k->query = kind == L_QUERY;
