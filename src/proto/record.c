@@ -359,6 +359,45 @@ format_json(char *dst, const struct rec_clock *c, const struct rec_source *src,
 }
 
 /*
+ * "facility.severity " of a text record for a PRI (0..191), made once per
+ * PRI value and then copied, as the JSON fields above: the two names
+ * copied a byte at a time were 70 instructions of every text record. From
+ * "lpr.err " (8 bytes) to "solaris-cron.warning " (21): two overlapping
+ * fixed-size moves.
+ */
+#define PRI_TEXT_MAX 24
+
+static char *
+put_text_pri(char *d, int pri)
+{
+	static struct {
+		unsigned char len;
+		char text[PRI_TEXT_MAX];
+	} memo[192];
+	unsigned u = (unsigned)pri % 192;
+	size_t n = memo[u].len;
+
+	if (n == 0) {
+		char *t = memo[u].text;
+
+		t = put_name(t, syslog_facility_name((int)u / 8));
+		*t++ = '.';
+		t = put_name(t, syslog_severity_name((int)u % 8));
+		*t++ = ' ';
+		n = (size_t)(t - memo[u].text);
+		memo[u].len = (unsigned char)n;
+	}
+	if (n <= 16) {
+		memcpy(d, memo[u].text, 8);
+		memcpy(d + n - 8, memo[u].text + n - 8, 8);
+	} else {
+		memcpy(d, memo[u].text, 16);
+		memcpy(d + n - 16, memo[u].text + n - 16, 16);
+	}
+	return d + n;
+}
+
+/*
  * 1 when an RFC 3164 message's bytes from HOSTNAME to the end are already
  * laid out as the text format writes them, "host app[pid]: msg" (or
  * "host app: msg"), so they can be escaped in one piece. This is the common
@@ -439,7 +478,7 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 
 	d = put(d, c->text, REC_TIME_LEN);
 	*d++ = ' ';
-	d = put(d, src->peer, peerlen);
+	d = copy_run(d, src->peer, peerlen);	/* (an IPv4 peer: two 8-byte moves) */
 	*d++ = ' ';
 	if (src->tls_peer != NULL) {
 		d = PUTS(d, "tls=");
@@ -450,12 +489,11 @@ format_text(char *dst, const struct rec_clock *c, const struct rec_source *src,
 	}
 	if (parse_syslog(msg, len, &m)) {
 		if (m.pri >= 0) {
-			d = put_name(d, syslog_facility_name(m.facility));
-			*d++ = '.';
-			d = put_name(d, syslog_severity_name(m.severity));
-		} else
+			d = put_text_pri(d, m.pri);	/* facility, severity: pri / 8, pri % 8 */
+		} else {
 			*d++ = '-';	/* an RFC 3164 header without PRI */
-		*d++ = ' ';
+			*d++ = ' ';
+		}
 		/* "host app[procid]:", with "-" for one that is missing; nothing
 		 * when all are (a bare "<13>text"). The sender's timestamp and
 		 * MSGID, when kept, go between the tag and its ':'. */

@@ -449,6 +449,28 @@ test_json_every_pri_has_its_facility_and_severity(void **state)
 	    ",\"pri\":124,\"facility\":\"solaris-cron\",\"severity\":\"warning\",\"host\""));
 }
 
+static void
+test_text_every_pri_has_its_facility_and_severity(void **state)
+{
+	char msg[32], want[128];
+	(void)state;
+
+	/* twice: the names are made once per PRI, then copied */
+	for (int round = 0; round < 2; round++) {
+		for (int pri = 0; pri < 192; pri++) {
+			int n = snprintf(msg, sizeof(msg), "<%d>1 - h a - - - m", pri);
+
+			snprintf(want, sizeof(want), "127.0.0.1:5555 %s.%s h a: m\n",
+			    syslog_facility_name(pri / 8), syslog_severity_name(pri % 8));
+			assert_string_equal(rec(REC_TEXT, msg, (size_t)n, 0) + REC_TIME_LEN + 1, want);
+		}
+	}
+	assert_string_equal(REC(REC_TEXT, "<124>1 - h a - - - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 solaris-cron.warning h a: m\n");
+	assert_string_equal(REC(REC_TEXT, "<51>1 - h a - - - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 lpr.err h a: m\n");
+}
+
 int
 main(void)
 {
@@ -474,6 +496,7 @@ main(void)
 		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
 		cmocka_unit_test(test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right),
 		cmocka_unit_test(test_json_every_pri_has_its_facility_and_severity),
+		cmocka_unit_test(test_text_every_pri_has_its_facility_and_severity),
 		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
 		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
 		cmocka_unit_test(test_event_text_is_cut_to_fit_its_bound),
