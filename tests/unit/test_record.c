@@ -431,40 +431,26 @@ test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right(void *
 /* pri, facility and severity are written from a memo per PRI value: every
  * value, asked twice, gives its own fields. */
 static void
-test_json_every_pri_has_its_facility_and_severity(void **state)
+test_every_pri_has_its_facility_and_severity_in_json_and_text(void **state)
 {
 	char msg[32], want[128];
 	(void)state;
 
+	/* twice: both formats make the names once per PRI, then copy them */
 	for (int round = 0; round < 2; round++) {
 		for (int pri = 0; pri < 192; pri++) {
 			int n = snprintf(msg, sizeof(msg), "<%d>1 - h a - - - m", pri);
+			const char *f = syslog_facility_name(pri / 8), *v = syslog_severity_name(pri % 8);
 
 			snprintf(want, sizeof(want), ",\"pri\":%d,\"facility\":\"%s\",\"severity\":\"%s\",",
-			    pri, syslog_facility_name(pri / 8), syslog_severity_name(pri % 8));
+			    pri, f, v);
 			assert_non_null(strstr(rec(REC_JSON, msg, (size_t)n, 0), want));
+			snprintf(want, sizeof(want), "127.0.0.1:5555 %s.%s h a: m\n", f, v);
+			assert_string_equal(rec(REC_TEXT, msg, (size_t)n, 0) + REC_TIME_LEN + 1, want);
 		}
 	}
 	assert_non_null(strstr(REC(REC_JSON, "<124>1 - h a - - - m"),
 	    ",\"pri\":124,\"facility\":\"solaris-cron\",\"severity\":\"warning\",\"host\""));
-}
-
-static void
-test_text_every_pri_has_its_facility_and_severity(void **state)
-{
-	char msg[32], want[128];
-	(void)state;
-
-	/* twice: the names are made once per PRI, then copied */
-	for (int round = 0; round < 2; round++) {
-		for (int pri = 0; pri < 192; pri++) {
-			int n = snprintf(msg, sizeof(msg), "<%d>1 - h a - - - m", pri);
-
-			snprintf(want, sizeof(want), "127.0.0.1:5555 %s.%s h a: m\n",
-			    syslog_facility_name(pri / 8), syslog_severity_name(pri % 8));
-			assert_string_equal(rec(REC_TEXT, msg, (size_t)n, 0) + REC_TIME_LEN + 1, want);
-		}
-	}
 	assert_string_equal(REC(REC_TEXT, "<124>1 - h a - - - m"),
 	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 solaris-cron.warning h a: m\n");
 	assert_string_equal(REC(REC_TEXT, "<51>1 - h a - - - m"),
@@ -495,8 +481,7 @@ main(void)
 		cmocka_unit_test(test_json_repeated_sd_param_becomes_an_array),
 		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
 		cmocka_unit_test(test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right),
-		cmocka_unit_test(test_json_every_pri_has_its_facility_and_severity),
-		cmocka_unit_test(test_text_every_pri_has_its_facility_and_severity),
+		cmocka_unit_test(test_every_pri_has_its_facility_and_severity_in_json_and_text),
 		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
 		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
 		cmocka_unit_test(test_event_text_is_cut_to_fit_its_bound),
