@@ -360,7 +360,7 @@ escape_text_rest(char *dst, const char *src, size_t len)
 }
 
 /*
- * A message of 16 bytes or more is scanned first: most have nothing to
+ * The bytes are scanned first: most messages and fields have nothing to
  * escape and are then one copy (a record's "host app[pid]: msg": about 50
  * fewer instructions than through the general loop); otherwise the
  * scanned plain run is copied and the rest escaped, no byte scanned twice.
@@ -368,12 +368,9 @@ escape_text_rest(char *dst, const char *src, size_t len)
 size_t
 escape_text(char *dst, const char *src, size_t len)
 {
-	size_t run;
+	size_t run = plain_run((const unsigned char *)src, len);
 
-	if (len < 16)
-		return escape_text_rest(dst, src, len);
-	run = plain_run_long((const unsigned char *)src, len);
-	memcpy(dst, src, run);
+	copy_run(dst, src, run);
 	if (run == len)
 		return len;
 	return run + escape_text_rest(dst + run, src + run, len - run);
