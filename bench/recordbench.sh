@@ -14,8 +14,14 @@ cd "$(dirname "$0")/.."
 rev=${1:-main}
 shift || true
 olddir=$(old_sources "$rev")
-build() { # DIR OUT: recordbench with the record, escape and parser sources in DIR
-	"$CC" "${FLAGS[@]}" -I"$1" -o "$2" bench/recordbench.c "$1"/record.c "$1"/escape.c "$1"/syslog*.c
+build() { # DIR OUT: recordbench with the record, escape, sender-time and parser sources in DIR
+	local -a more=()
+	local f
+	for f in sendtime.c rec_clock.c; do	# (older revisions have neither)
+		[[ -f $1/$f ]] && more+=("$1/$f")
+	done
+	"$CC" "${FLAGS[@]}" -I"$1" -o "$2" bench/recordbench.c "$1"/record.c "$1"/escape.c "$1"/syslog*.c \
+		"${more[@]}"
 }
 build src/proto "$work/new"
 build "$olddir" "$work/old/bench"

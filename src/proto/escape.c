@@ -351,10 +351,29 @@ escape_with(char *dst, const char *src, size_t len,
 	return (size_t)(d - dst);
 }
 
+/* The text escape of what follows a plain run (kept out of line: the
+ * common all-plain message then needs none of its registers). */
+static __attribute__((noinline)) size_t
+escape_text_rest(char *dst, const char *src, size_t len)
+{
+	return escape_with(dst, src, len, text_special);
+}
+
+/*
+ * The bytes are scanned first: most messages and fields have nothing to
+ * escape and are then one copy (a record's "host app[pid]: msg": about 50
+ * fewer instructions than through the general loop); otherwise the
+ * scanned plain run is copied and the rest escaped, no byte scanned twice.
+ */
 size_t
 escape_text(char *dst, const char *src, size_t len)
 {
-	return escape_with(dst, src, len, text_special);
+	size_t run = plain_run((const unsigned char *)src, len);
+
+	copy_run(dst, src, run);
+	if (run == len)
+		return len;
+	return run + escape_text_rest(dst + run, src + run, len - run);
 }
 
 size_t

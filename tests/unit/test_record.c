@@ -157,6 +157,62 @@ test_text_keeps_sender_timestamp_when_it_differs_and_msgid(void **state)
 	    "\"procid\":\"7\",\"msgid\":\"LOGIN\""));
 }
 
+/* Whether a record keeps the sender's TIMESTAMP ts (the message: pre, ts,
+ * then post), next to what sendtime_differs() says of ts itself. */
+static void
+check_sent(const char *pre, const char *ts, const char *post)
+{
+	char msg[160];
+	int n = snprintf(msg, sizeof(msg), "%s%s%s", pre, ts, post);
+
+	assert_true(n > 0 && (size_t)n < sizeof(msg));
+	int kept = strstr(rec(REC_TEXT, msg, (size_t)n, 0), " sent=\"") != NULL;
+	assert_int_equal(kept, sendtime_differs(ts, strlen(ts), 1795735486, 0));
+}
+
+static void
+test_sender_time_memo_tells_every_byte_of_the_timestamp(void **state)
+{
+	/* TIMESTAMPs of 15 to 40 bytes, each the receive time (not kept); the
+	 * one before the last changes one digit at a time, right after the
+	 * same-length base was formatted (the memo then holds the base): the
+	 * memo must see the change wherever it is. */
+	static const char s3164[] = "<13>", s5424[] = "<14>1 ";
+	static const char p3164[] = " h app: m", p5424[] = " h app - - - m";
+	static const struct { const char *pre, *ts, *post; } base[] = {
+		{ s3164, "Nov 26 23:24:46", p3164 },
+		{ s5424, "2026-11-26T23:24:46Z", p5424 },
+		{ s5424, "2026-11-26T23:24:46.5Z", p5424 },
+		{ s5424, "2026-11-27T00:24:46.5+01:00", p5424 },
+		{ s5424, "2026-11-27T00:24:46.123456+01:00", p5424 },
+		{ s3164, "2026-11-26T23:24:46.123456789012Z", p3164 },
+		{ s3164, "2026-11-26T23:24:46.12345678901234567Z", p3164 },
+		{ s3164, "2026-11-27T00:24:46.12345678901234+01:00", p3164 },
+	};
+	int changed = 0;
+
+	(void)state;
+	for (size_t b = 0; b < sizeof(base) / sizeof(base[0]); b++) {
+		const char *ts = base[b].ts;
+		size_t len = strlen(ts);
+		char v[48];
+
+		assert_true(len >= 15 && len <= 40);
+		assert_false(sendtime_differs(ts, len, 1795735486, 0));
+		for (size_t i = 0; i < len; i++) {
+			if (ts[i] < '0' || ts[i] > '9')
+				continue;
+			memcpy(v, ts, len + 1);
+			v[i] = ts[i] == '0' ? '1' : (char)(ts[i] - 1);
+			check_sent(base[b].pre, ts, base[b].post);
+			check_sent(base[b].pre, v, base[b].post);
+			changed += sendtime_differs(v, len, 1795735486, 0);
+		}
+		check_sent(base[b].pre, ts, base[b].post);
+	}
+	assert_true(changed > 60);	/* most digits move the time by more than 1 s */
+}
+
 static void
 test_zone_offset_applies_to_3164_timestamps_only(void **state)
 {
@@ -375,22 +431,30 @@ test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right(void *
 /* pri, facility and severity are written from a memo per PRI value: every
  * value, asked twice, gives its own fields. */
 static void
-test_json_every_pri_has_its_facility_and_severity(void **state)
+test_every_pri_has_its_facility_and_severity_in_json_and_text(void **state)
 {
 	char msg[32], want[128];
 	(void)state;
 
+	/* twice: both formats make the names once per PRI, then copy them */
 	for (int round = 0; round < 2; round++) {
 		for (int pri = 0; pri < 192; pri++) {
 			int n = snprintf(msg, sizeof(msg), "<%d>1 - h a - - - m", pri);
+			const char *f = syslog_facility_name(pri / 8), *v = syslog_severity_name(pri % 8);
 
 			snprintf(want, sizeof(want), ",\"pri\":%d,\"facility\":\"%s\",\"severity\":\"%s\",",
-			    pri, syslog_facility_name(pri / 8), syslog_severity_name(pri % 8));
+			    pri, f, v);
 			assert_non_null(strstr(rec(REC_JSON, msg, (size_t)n, 0), want));
+			snprintf(want, sizeof(want), "127.0.0.1:5555 %s.%s h a: m\n", f, v);
+			assert_string_equal(rec(REC_TEXT, msg, (size_t)n, 0) + REC_TIME_LEN + 1, want);
 		}
 	}
 	assert_non_null(strstr(REC(REC_JSON, "<124>1 - h a - - - m"),
 	    ",\"pri\":124,\"facility\":\"solaris-cron\",\"severity\":\"warning\",\"host\""));
+	assert_string_equal(REC(REC_TEXT, "<124>1 - h a - - - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 solaris-cron.warning h a: m\n");
+	assert_string_equal(REC(REC_TEXT, "<51>1 - h a - - - m"),
+	    "2026-11-26T23:24:46.007Z 127.0.0.1:5555 lpr.err h a: m\n");
 }
 
 int
@@ -407,6 +471,7 @@ main(void)
 		cmocka_unit_test(test_json_has_the_cisco_sequence_number),
 		cmocka_unit_test(test_3164_header_layouts_render_the_same_way),
 		cmocka_unit_test(test_text_keeps_sender_timestamp_when_it_differs_and_msgid),
+		cmocka_unit_test(test_sender_time_memo_tells_every_byte_of_the_timestamp),
 		cmocka_unit_test(test_zone_offset_applies_to_3164_timestamps_only),
 		cmocka_unit_test(test_sender_time_of_3164_without_year_is_the_last_year_at_new_year),
 		cmocka_unit_test(test_format_of_a_file_is_known_from_its_first_event),
@@ -416,7 +481,7 @@ main(void)
 		cmocka_unit_test(test_json_repeated_sd_param_becomes_an_array),
 		cmocka_unit_test(test_json_plain_message_has_only_time_peer_transport_msg),
 		cmocka_unit_test(test_json_fields_around_a_byte_that_needs_escaping_are_each_escaped_right),
-		cmocka_unit_test(test_json_every_pri_has_its_facility_and_severity),
+		cmocka_unit_test(test_every_pri_has_its_facility_and_severity_in_json_and_text),
 		cmocka_unit_test(test_raw_is_the_escaped_message_alone),
 		cmocka_unit_test(test_events_use_the_dash_peer_and_escape_their_text),
 		cmocka_unit_test(test_event_text_is_cut_to_fit_its_bound),
