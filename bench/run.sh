@@ -35,6 +35,8 @@
 #                    interleaved in the same run (e.g. a parser or record
 #                    change: BENCH_BASE_REV=ea23b2a BENCH_RECEIVERS="logserver
 #                    logserver-base" BENCH_MODES="tcp1 tcp50")
+#   BENCH_UDP_WORKERS  udp-flood4: logserver --udp-workers, rsyslog imudp threads,
+#                    syslog-ng so-reuseport sources, the same for all (default 2)
 #   BENCH_BASE_REV   the revision logserver-base is built from (git archive of
 #                    it into a temporary directory, then make bin/logserver)
 #   BENCH_MODES      subset of the modes below (default: all of them; the last
@@ -179,6 +181,9 @@ if [[ " $RECEIVERS " == *" logserver-base "* ]]; then
 		{ echo "bench: cannot build logserver at $BENCH_BASE_REV (see $tmp/base.log)" >&2; exit 1; }
 	LOGSERVER_BASE=$tmp/base/bin/logserver
 fi
+# udp-flood4: receiver processes (logserver), imudp threads (rsyslog),
+# so-reuseport sources (syslog-ng): the same number for each.
+UDP_WORKERS=${BENCH_UDP_WORKERS:-2}
 RPID="" WPID="" LPID="" KPID="" CPID=""
 
 # Descendants of $1 (pids), from /proc/*/stat.
@@ -315,7 +320,7 @@ start_receiver() {
 		# in the main queue), with the same action and template.
 		local inputs tlsglobal="" udpthreads=""
 		# udp-flood4: two input threads, as logserver gets two UDP workers
-		[[ $mode == udp-flood4 ]] && udpthreads=' threads="2"'
+		[[ $mode == udp-flood4 ]] && udpthreads=" threads=\"$UDP_WORKERS\""
 		if is_tls "$mode"; then
 			# imtcp with the ossl (OpenSSL) stream driver, TLS only
 			# (Mode 1), no client authentication (anon), as the others.
@@ -361,7 +366,7 @@ input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\" rcvbufSize=\"$UDP_RCV
 		else
 			srcs="network(ip(\"127.0.0.1\") port($tport) transport(\"tcp\") max-connections($maxconn) listen-backlog(2048));"
 			local nudp=1 reuse="" i
-			[[ $mode == udp-flood4 ]] && { nudp=2; reuse=" so-reuseport(1)"; }
+			[[ $mode == udp-flood4 ]] && { nudp=$UDP_WORKERS; reuse=" so-reuseport(1)"; }
 			for ((i = 0; i < nudp; i++)); do
 				srcs+="
 			  network(ip(\"127.0.0.1\") port($uport) transport(\"udp\") so-rcvbuf($UDP_RCVBUF)$reuse persist-name(\"udp$i\"));"
@@ -407,7 +412,7 @@ input(type=\"imudp\" address=\"127.0.0.1\" port=\"$uport\" rcvbufSize=\"$UDP_RCV
 		has --max-per-ip && opt+=(--max-per-ip "$maxconn")	# every connection comes from 127.0.0.1
 		if [[ $mode == udp-flood4 ]]; then
 			has --udp-workers || { SKIP="bin/logserver has no --udp-workers yet"; return 1; }
-			opt+=(--udp-workers 2)
+			opt+=(--udp-workers "$UDP_WORKERS")
 		fi
 		if is_tls "$mode"; then
 			# TLS on TCPPORT, the plain TCP listener on UDPPORT, no UDP.
@@ -791,7 +796,7 @@ META=$res/meta.txt
 	[[ -f $RS_IMRELP ]] && echo "imrelp: rsyslog-relp $(dpkg-deb -f "$(ls "$peers"/debs/rsyslog-relp_*.deb 2>/dev/null | tail -1)" Version 2>/dev/null || echo '?'), librelp0 $(dpkg-query -W -f='${Version}' librelp0 2>/dev/null || echo '?')"
 	echo "output: $(df -PT "$tmp" | awk 'NR == 2 { print $2 " on " $1 }') (the runs' directory, $tmp), mounted $(findmnt -no OPTIONS -T "$tmp" 2>/dev/null || echo '?')"
 	echo "order: per mode, ${BENCH_WARMUP:-1} warm-up run(s) per receiver, then the repetitions, receivers interleaved in the same order (A B C D, A B C D, ...); page cache primed before each run of: $PRIME modes (checked: prime file on disk, Dirty+Writeback back under $((PRIME_DIRTY_KB / 1024)) MiB)"
-	echo "udp-flood4: 4 sender processes, one socket each; logserver --udp-workers 2, rsyslog imudp threads=2, syslog-ng two udp sources with so-reuseport(1)"
+	echo "udp-flood4: 4 sender processes, one socket each; logserver --udp-workers $UDP_WORKERS, rsyslog imudp threads=$UDP_WORKERS, syslog-ng $UDP_WORKERS udp sources with so-reuseport(1)"
 	echo "tls: throw-away EC P-256 CA per run (openssl), no client certificate (logserver --tls-auth anon, rsyslog ossl StreamDriver.Mode=1 AuthMode=anon, syslog-ng syslog() tls peer-verify(optional-untrusted)); loadgen: OpenSSL $(openssl version | awk '{ print $2 }'), octet-counted frames, no session resumption"
 } >"$META"
 while read -r line; do log "$line"; done <"$META"
