@@ -177,6 +177,15 @@ fork_child(struct sv_state *st, enum sandbox_kind kind, int (*body)(struct sv_st
 			close(st->sv->tfds[i]);
 		for (int i = 0; i < st->sv->nrtfds; i++)
 			close(st->sv->rtfds[i]);
+		/* The holder and the metrics child write nothing: they keep no
+		 * log file open (one deleted by retention would stay on disk
+		 * for as long as they live), only the lock that says they are
+		 * alive. */
+		if (kind == SANDBOX_HOLDER || kind == SANDBOX_METRICS) {
+			if (st->sv->store->fd != -1)
+				close(st->sv->store->fd);
+			st->sv->store->fd = -1;
+		}
 		/* The audit file is the query children's only. */
 		if (kind != SANDBOX_QUERY && st->sv->store->audit_fd != -1) {
 			close(st->sv->store->audit_fd);

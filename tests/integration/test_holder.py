@@ -133,3 +133,20 @@ def test_a_connection_closed_before_its_first_byte_is_recorded_without_a_child(s
     # Written by the supervisor: the connection never had a child.
     assert disc[0].msg.startswith("logserver[%d]: " % srv.pid), disc[0].msg
     assert srv.children() == []
+
+
+def test_the_holder_and_the_metrics_child_keep_no_log_file_open(start_server):
+    import os
+    from integration_helpers import run_client
+    srv = start_server("--metrics-port", free_port(), "--max-size", "64K", "--max-files", "2",
+                       *QUIET)
+    holder = holder_pid(srv.pid)
+    metrics = wait_until(lambda: srv.children(), what="the metrics child")[0]
+    lines = b"".join(b"line %05d %s\n" % (i, b"x" * 100) for i in range(3000))
+    assert run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=lines).returncode == 0
+    srv.wait_records(lambda rs: any(r.msg.startswith("line 02999") for r in rs))
+    for pid in (holder, metrics):
+        targets = [os.readlink("/proc/%d/fd/%s" % (pid, fd)) for fd in os.listdir("/proc/%d/fd" % pid)]
+        files = [t for t in targets if t.startswith(str(srv.logdir)) and t != str(srv.logdir)
+                 and not t.endswith("/.logserver.lock")]
+        assert files == [], (pid, files)     # (a deleted one would say so: "(deleted)")
