@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "stream.h"
+#include "conn_setup.h"
 #include "io.h"
 #include "log.h"
 #include "metrics.h"
@@ -483,11 +484,7 @@ relp_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 		stream_close(conn);
 		return 1;
 	}
-	(void)net_set_nonblock(fd);
-	(void)net_keepalive(fd, NET_KEEPALIVE_IDLE);
-	ct_init(&r.to, cfg->idle_timeout, cfg->frame_timeout);
-	pace_init(&r.pace, cfg->max_rate, ct_now_ms());
-	rec_clock_update(&r.clk);
+	conn_setup(fd, cfg, &r.to, &r.pace, &r.clk);
 	if (cfg->events == EVENTS_NONE)
 		;		/* --events none: no connect/disconnect records */
 	else if (conn->ssl == NULL)

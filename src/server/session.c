@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "stream.h"
+#include "conn_setup.h"
 #include "framing.h"
 #include "io.h"
 #include "log.h"
@@ -386,11 +387,7 @@ session_run(struct stream *conn, const struct sockaddr *peer, socklen_t peerlen,
 		stream_close(conn);
 		return 1;
 	}
-	(void)net_set_nonblock(fd);
-	(void)net_keepalive(fd, NET_KEEPALIVE_IDLE);
-	ct_init(&s.to, cfg->idle_timeout, cfg->frame_timeout);
-	pace_init(&s.pace, cfg->max_rate, ct_now_ms());
-	rec_clock_update(&s.clk);
+	conn_setup(fd, cfg, &s.to, &s.pace, &s.clk);
 	add_event(&s, EV_CONNECT, 0, 0);
 	(void)flush(&s);
 
