@@ -218,4 +218,8 @@ prefixes(const struct row *rows, size_t n)
 
 #define PREFIXES(rows)	prefixes((rows), NELEM(rows))
 
+/* util-linux logger's STRUCTURED-DATA (test_syslog.c, test_syslog_5424.c). */
+#define LOGGER_SD "[timeQuality tzKnown=\"1\" isSynced=\"0\"][zoo@123 " \
+	"tiger=\"hungry\" zebra=\"running\"][manager@123 onduty=\"Jan\"]"
+
 #endif
