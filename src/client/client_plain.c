@@ -22,7 +22,6 @@
 #include "tls.h"
 
 #define IN_CHUNK (64 * 1024)
-#define CONFIRM_TIMEOUT_MS 10000
 
 /* Reports what the server said: it only ever speaks to refuse. */
 static int
@@ -112,7 +111,6 @@ static int
 finish(struct stream *c)
 {
 	char buf[512];
-	int waited = 0;
 	ssize_t n;
 
 	n = c->ssl != NULL ? stream_read_nowait(c, buf, sizeof(buf)) :
@@ -134,11 +132,11 @@ finish(struct stream *c)
 			log_warn("connection lost before all messages were sent");
 		return 1;
 	}
-	while (waited < CONFIRM_TIMEOUT_MS) {
+	/* --timeout bounds this wait too, by the clock. */
+	for (long long deadline = ct_now_ms() + write_ms, left; (left = deadline - ct_now_ms()) > 0;) {
 		struct pollfd pfd = { .fd = c->fd, .events = stream_events(c, POLLIN) };
-		int r = stream_pending(c) ? 1 : poll(&pfd, 1, 100);
+		int r = stream_pending(c) ? 1 : poll(&pfd, 1, left > 1000 ? 1000 : (int)left);
 
-		waited += 100;
 		if (r <= 0)
 			continue;
 		n = stream_read(c, buf, sizeof(buf), &sig_got_term);
@@ -152,8 +150,8 @@ finish(struct stream *c)
 			return 1;
 		}
 	}
-	log_warnx("the server did not close the connection within %d s after the last message",
-	    CONFIRM_TIMEOUT_MS / 1000);
+	log_warnx("the server did not close the connection within --timeout %lld s after the "
+	    "last message", write_ms / 1000);
 	return 1;
 }
 

@@ -160,7 +160,8 @@ const struct opt_def client_options[] = {
 	  "follow: start with the last N lines (default 10)" },
 	{ "timeout", 0, OPT_INT, "60", 1, 86400, NULL, C(timeout), "SECONDS",
 	  "every wait for the server: connect, the query greeting and answers (follow: "
-	  "until it streams); RELP: a connection whose answers stop this long is broken" },
+	  "until it streams); RELP: a connection whose answers stop this long is broken; "
+	  "--plain: the server's close after the last line" },
 	{ "tls", 0, OPT_FLAG, NULL, 0, 0, NULL, C(tls), NULL,
 	  "TLS: RELP over TLS (-p the server's --relp-tls-port); with --plain syslog over "
 	  "TLS (RFC 5425, port 6514)" },

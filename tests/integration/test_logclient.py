@@ -154,6 +154,22 @@ def test_logclient_plain_gives_up_on_a_server_that_stops_reading(tmp_path):
     assert took < 10, took
 
 
+def test_logclient_plain_waits_for_the_servers_close_no_longer_than_its_timeout(tmp_path):
+    with socket.socket() as lst:
+        lst.bind(("127.0.0.1", 0))
+        lst.listen(1)                       # takes the bytes, never closes
+        t0 = time.monotonic()
+        res = subprocess.run([CLIENT, *CLIENT_PLAIN, "-H", "127.0.0.1", "-p",
+                              str(lst.getsockname()[1]), "--timeout", "1", "one", "line"],
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=60,
+                             cwd=str(tmp_path))
+        took = time.monotonic() - t0
+    assert res.returncode == 1
+    line = one_stderr_line(res, "logclient")
+    assert "did not close the connection within --timeout 1 s" in line, line
+    assert 0.9 < took < 10, took
+
+
 def test_logclient_connects_over_ipv6(start_server, tmp_path):
     srv = start_server(host="::1")
     before = known_peers(srv)
