@@ -47,6 +47,7 @@ how_it_ended(pid_t pid, int status, char *buf, size_t cap)
  * backoff that doubles while it keeps failing.
  */
 #define HELPER_HOLDER (-2)	/* helper_ended()'s w for the holder (-1: metrics) */
+#define HOLDER_HELLO_MS 1000	/* how long spawn_holder() waits for its hello */
 
 static void
 helper_ended(struct sv_state *st, struct udp_worker *u, pid_t pid, int status, const char *what,
@@ -400,10 +401,20 @@ spawn_holder(struct sv_state *st)
 	}
 	spawn_helper(st, &st->holder, SANDBOX_HOLDER, holder_body, &sp[1], "connection holder");
 	close(sp[1]);
-	if (st->holder.pid > 0)
-		st->hold_sock = sp[0];
-	else
+	if (st->holder.pid <= 0) {
 		close(sp[0]);
+		return;
+	}
+	st->hold_sock = sp[0];
+	/* Its hello says it is named and in its sandbox: from then on ps (and
+	 * a test) can tell it from a connection's child. Bounded: without it,
+	 * connections go to it all the same. */
+	struct pollfd pfd = { .fd = sp[0], .events = POLLIN };
+	struct hold_msg m = { 0, 0, 0 };
+	int fd;
+
+	if (poll(&pfd, 1, HOLDER_HELLO_MS) == 1 && hold_recv(sp[0], &m, &fd) == 1 && fd != -1)
+		close(fd);
 }
 
 int

@@ -131,6 +131,10 @@ holder_run(int sock, size_t cap, long long idle_ms, const sigset_t *waitmask)
 	}
 	for (size_t i = 0; i < cap; i++)
 		tab[i].fd = -1;
+	struct hold_msg hello = { HOLD_HELLO, 0, 0 };
+
+	if (hold_send(sock, &hello, -1, 0) == -1)
+		status = 1;
 	while (!sig_got_term && status == 0) {
 		struct epoll_event evs[EVENTS];
 		int n = epoll_pwait(ep, evs, EVENTS, idle_ms > 0 ? SCAN_MS : -1, waitmask);

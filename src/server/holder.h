@@ -26,7 +26,8 @@
 /* HOLD_LOST: the holder could not take the descriptor (out of descriptors);
  * the kernel closed it. HOLD_CLOSED: the peer closed it in order without
  * having sent a byte; the holder closed it too (no child is needed). */
-enum hold_what { HOLD_NEW, HOLD_READY, HOLD_EXPIRED, HOLD_LOST, HOLD_CLOSED };
+/* HOLD_HELLO: the holder's first message, once it is named and sandboxed. */
+enum hold_what { HOLD_NEW, HOLD_READY, HOLD_EXPIRED, HOLD_LOST, HOLD_CLOSED, HOLD_HELLO };
 
 struct hold_msg {
 	uint32_t what;		/* enum hold_what */

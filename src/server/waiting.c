@@ -103,6 +103,8 @@ waiting_input(struct sv_state *st)
 			st->hold_sock = -1;
 			return;
 		}
+		if (m.what == HOLD_HELLO)
+			continue;	/* (it came after spawn_holder() stopped waiting) */
 		if (m.slot >= (unsigned)st->sv->cfg->max_clients || !st->wait[m.slot].used ||
 		    (m.what == HOLD_READY) != (fd != -1) || m.what == HOLD_NEW) {
 			log_warnx("connection holder: a message for no waiting connection");

@@ -75,7 +75,7 @@ def test_a_killed_holder_closes_its_connections_is_recorded_and_restarted(start_
     srv = start_server(*QUIET)
     idle = idle_from(srv.port, 5)
     wait_until(lambda: srv.connections() == 5, what="five connections held")
-    old = holder_pid(srv.pid)
+    old = wait_until(lambda: holder_pid(srv.pid), what="the connection holder")
     kill_pid(old, signal.SIGKILL)
     for s in idle:
         assert s.recv(100) == b""      # closed with it
@@ -101,7 +101,7 @@ def test_a_holder_out_of_descriptors_closes_the_extra_connections_with_a_record(
         resource.setrlimit(resource.RLIMIT_NOFILE, (48, 48))
     srv = start_server("--max-clients", 200, *QUIET, preexec_fn=low_nofile)
     wait_until(lambda: "below --max-clients 200" in srv.stderr(), what="the holder's warning")
-    holder = holder_pid(srv.pid)
+    holder = wait_until(lambda: holder_pid(srv.pid), what="the connection holder")
     idle = idle_from(srv.port, 80)
     recs = srv.wait_records(lambda rs: events(rs, "cannot keep "))
     ev = events(recs, "cannot keep ")[0].event
@@ -140,8 +140,10 @@ def test_the_holder_and_the_metrics_child_keep_no_log_file_open(start_server):
     from integration_helpers import run_client
     srv = start_server("--metrics-port", free_port(), "--max-size", "64K", "--max-files", "2",
                        *QUIET)
-    holder = holder_pid(srv.pid)
-    metrics = wait_until(lambda: srv.children(), what="the metrics child")[0]
+    # (a child names itself just after its fork: wait for that)
+    holder = wait_until(lambda: holder_pid(srv.pid), what="the connection holder")
+    metrics = wait_until(lambda: [k for k in srv.children() if k != holder],
+                         what="the metrics child")[0]
     lines = b"".join(b"line %05d %s\n" % (i, b"x" * 100) for i in range(3000))
     assert run_client(["-H", "127.0.0.1", "-p", srv.port], srv.cwd, input=lines).returncode == 0
     srv.wait_records(lambda rs: any(r.msg.startswith("line 02999") for r in rs))
