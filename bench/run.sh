@@ -507,7 +507,7 @@ CSV=$res/results.csv
 # rep is 0 for a warm-up run (status warmup when it went well; not counted).
 # For RELP, seconds is until the last acknowledgement, msgs_per_s = acked /
 # seconds; file_s is until the last line was in the file (all modes).
-echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,acked,file_s,kern_mb,conns,status,note" >"$CSV"
+echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,acked,file_s,kern_mb,conns,status,note,user_s" >"$CSV"
 runno=0
 FAILURES=()	# RELP runs that failed or lost acknowledged messages: reported loudly, exit status 3
 
@@ -520,7 +520,8 @@ record() { # record RECEIVER MODE REP STATUS NOTE [20 fields: sent .. attempts a
 	shift 5
 	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
 	local IFS=,
-	echo "$r,$m,$rep,$CUR_COUNT,$*,$status,$note" >>"$CSV"
+	echo "$r,$m,$rep,$CUR_COUNT,$*,$status,$note,${USER_S:-}" >>"$CSV"
+	USER_S=""
 }
 
 # loud MESSAGE: a failure that must not go unnoticed (RELP: an acknowledged
@@ -712,6 +713,7 @@ run_attempt() {
 	dup=$(kv dup "$vout") ooo=$(kv ooo "$vout")
 	local cpu pss procs reached
 	cpu=$(kv cpu_s "$rd/watch.out") pss=$(kv peak_pss_kb "$rd/watch.out")
+	USER_S=$(kv user_s "$rd/watch.out")	# recorded with the run's row (record)
 	procs=$(kv max_procs "$rd/watch.out") reached=$(kv reached "$rd/watch.out")
 	local status=ok note=""
 	if ((lrc != 0)) || [[ -z $first || -z $end || -z $unique ]]; then
@@ -770,8 +772,8 @@ run_attempt() {
 	ocpu=$(kv other_cpu_s "$rd/watch.out") steal=$(kv steal_s "$rd/watch.out") window=$(kv window_s "$rd/watch.out")
 	OTHER=$(awk -v o="${ocpu:-0}" -v s="${steal:-0}" -v t="${window:-0}" -v n="$(nproc)" \
 		'BEGIN { printf "%.0f", (t > 0 ? 100 * (o + s) / (t * n) : 0) }')
-	log "$r $m rep $rep: $(printf '%8.3f s %10s msg/s lost %s%% dup %s ooo %s cpu %ss pss %sMB procs %s other %s%%' \
-		"$secs" "$rate" "$lostpct" "$dup" "$ooo" "$cpu" "$pssmb" "$procs" "$OTHER")${note:+ ($note)}"
+	log "$r $m rep $rep: $(printf '%8.3f s %10s msg/s lost %s%% dup %s ooo %s cpu %ss (user %ss) pss %sMB procs %s other %s%%' \
+		"$secs" "$rate" "$lostpct" "$dup" "$ooo" "$cpu" "${USER_S:-?}" "$pssmb" "$procs" "$OTHER")${note:+ ($note)}"
 	ROW=("$status" "$note" "$sent" "$written" "$unique" "$lost" "$lostpct" "$dup" "$ooo"
 		"$sends" "$secs" "$rate" "$cpu" "$pssmb" "$procs" "$BUSY" "$acked" "$filesecs" "$kernmb" "$(kv connections "$rd/loadgen.out")")
 	rm -rf "$rd"

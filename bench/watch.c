@@ -41,8 +41,10 @@
  * CPU time used by every process outside the harness (our parent's tree) and
  * the receiver's tree, kernel threads excluded (see note_others), over
  * window_s (from the baseline to the last CPU sample); steal_s, the CPU time the hypervisor
- * gave to other guests (/proc/stat) over the same window; and watch_cpu_s,
- * its own CPU time.
+ * gave to other guests (/proc/stat) over the same window; watch_cpu_s,
+ * its own CPU time; and user_s, the user-space part of cpu_s (utime+cutime):
+ * the receiver's own code, without the kernel's socket and page-cache work,
+ * which is what a change to a parser or a record layout moves.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -184,6 +186,7 @@ struct pinfo {
 	uint64_t start;		/* start time (clock ticks after boot), against pid reuse */
 	uint64_t ticks;		/* utime+stime+cutime+cstime */
 	uint64_t self;		/* utime+stime */
+	uint64_t user;		/* utime+cutime: the code's own CPU, not the kernel's */
 };
 static struct pinfo *procs;	/* the receiver's tree, from the last scan */
 static int nprocs, capprocs;
@@ -214,6 +217,7 @@ static int read_stat(int pid, struct pinfo *pi)
 	pi->ppid = (int)f[4];
 	pi->ticks = f[14] + f[15] + f[16] + f[17];
 	pi->self = f[14] + f[15];
+	pi->user = f[14] + f[16];
 	pi->start = f[22];
 	return 0;
 }
@@ -360,6 +364,14 @@ static uint64_t tree_ticks(void)
 	return t;
 }
 
+static uint64_t tree_user_ticks(void)
+{
+	uint64_t t = 0;
+	for (int i = 0; i < nprocs; i++)
+		t += procs[i].user;
+	return t;
+}
+
 static uint64_t tree_pss_kb(void)
 {
 	uint64_t kb = 0;
@@ -476,7 +488,7 @@ int main(int argc, char **argv)
 	harness_pid = (int)getppid();
 	scan_tree();
 	baseline_done = 1;
-	uint64_t base_ticks = tree_ticks();
+	uint64_t base_ticks = tree_ticks(), base_user = tree_user_ticks();
 	uint64_t steal0 = steal_ticks();
 	uint64_t base_wall = now_ns(CLOCK_MONOTONIC);
 	double base_self = self_cpu_s();
@@ -558,15 +570,17 @@ int main(int argc, char **argv)
 		prevn = nprocs;
 	}
 	uint64_t ticks = prev > base_ticks ? prev - base_ticks : 0;
+	uint64_t user = tree_user_ticks();
+	user = user > base_user ? user - base_user : 0;
 	long hz = sysconf(_SC_CLK_TCK);
 	double dhz = (double)(hz > 0 ? hz : 100);
 	uint64_t other = other_ticks();
 	uint64_t steal = steal_ticks() - steal0;
 	double window = (double)(now_ns(CLOCK_MONOTONIC) - base_wall) / 1e9;
 	printf("end_ns=%llu\nlines=%llu\nreached=%d\nidle=%d\ntimeout=%d\npeak_pss_kb=%llu\npss_samples=%llu\n"
-	       "cpu_s=%.2f\nmax_procs=%d\nreceiver_alive=%d\nother_cpu_s=%.2f\nsteal_s=%.2f\nwindow_s=%.3f\nwatch_cpu_s=%.3f\n",
+	       "cpu_s=%.2f\nmax_procs=%d\nreceiver_alive=%d\nother_cpu_s=%.2f\nsteal_s=%.2f\nwindow_s=%.3f\nwatch_cpu_s=%.3f\nuser_s=%.2f\n",
 	       (unsigned long long)end_rt, (unsigned long long)marker_lines, reached, idle, timed_out,
 	       (unsigned long long)peak_pss, (unsigned long long)pss_samples, (double)ticks / dhz, max_procs,
-	       alive(), (double)other / dhz, (double)steal / dhz, window, self_cpu_s() - base_self);
+	       alive(), (double)other / dhz, (double)steal / dhz, window, self_cpu_s() - base_self, (double)user / dhz);
 	return 0;
 }

@@ -26,6 +26,8 @@
  *   syslog_5424.c, the RFC 3164 heuristics at parse_3164() and parse_tag().
  */
 
+#include <string.h>
+
 #include "syslog_scan.h"
 
 /*
@@ -85,18 +87,23 @@ scan_pri(const char *p, const char *end, const char **next)
 	return v;
 }
 
-/* One plain store of every field: all spans absent but msg, the whole input. */
+/* Every field absent but msg, the whole input: a copy of a constant, which
+ * the compiler does with wide moves (a compound literal was zeroed with a
+ * rep stos, whose start-up cost was an eighth of the parser's time). */
+static const struct syslog_msg none_msg = {
+	.kind = SYSLOG_NONE,
+	.pri = -1,
+	.facility = -1,
+	.severity = -1,
+	.version = 0,
+};
+
 static void
 none(struct syslog_msg *out, const char *buf, size_t len)
 {
-	*out = (struct syslog_msg){
-		.kind = SYSLOG_NONE,
-		.pri = -1,
-		.facility = -1,
-		.severity = -1,
-		.version = 0,
-		.msg = { buf, len },
-	};
+	memcpy(out, &none_msg, sizeof(*out));
+	out->msg.p = buf;
+	out->msg.len = len;
 }
 
 enum syslog_kind
