@@ -70,17 +70,50 @@ load4(const unsigned char *p)
 
 /* Bit i set when byte i of the 16 at s is not plain. */
 static inline unsigned
-bad16(const unsigned char *s)
+bad16x(__m128i x)
 {
 	const __m128i space = _mm_set1_epi8(0x20), del = _mm_set1_epi8(0x7f);
 	const __m128i bslash = _mm_set1_epi8('\\'), quote = _mm_set1_epi8('"');
-	__m128i x = _mm_loadu_si128((const __m128i *)(const void *)s);
 	/* Signed compare: bytes >= 0x80 are negative, so below 0x20 too. */
 	__m128i bad = _mm_or_si128(_mm_or_si128(_mm_cmplt_epi8(x, space),
 	    _mm_cmpeq_epi8(x, del)), _mm_or_si128(_mm_cmpeq_epi8(x, bslash),
 	    _mm_cmpeq_epi8(x, quote)));
 
 	return (unsigned)_mm_movemask_epi8(bad);
+}
+
+static inline unsigned
+bad16(const unsigned char *s)
+{
+	return bad16x(_mm_loadu_si128((const __m128i *)(const void *)s));
+}
+
+/*
+ * len >= 16: plain_run_long() that also copies what it scans to d, 16 bytes
+ * a load and a store, so an all-plain message is read once.  Bytes past the
+ * plain run may be stored too, never past d + len: the caller writes over
+ * them (an escape is never shorter than what it escapes).
+ */
+#define HAVE_COPY_PLAIN 1
+static size_t
+copy_plain_long(char *d, const unsigned char *s, size_t len)
+{
+	size_t i = 0;
+	unsigned m;
+	__m128i x;
+
+	for (; i + 16 <= len; i += 16) {
+		x = _mm_loadu_si128((const __m128i *)(const void *)(s + i));
+		_mm_storeu_si128((__m128i *)(void *)(d + i), x);
+		if ((m = bad16x(x)) != 0)
+			return i + (size_t)__builtin_ctz(m);
+	}
+	if (i == len)
+		return len;
+	x = _mm_loadu_si128((const __m128i *)(const void *)(s + len - 16));
+	_mm_storeu_si128((__m128i *)(void *)(d + len - 16), x);
+	m = bad16x(x) >> (i - (len - 16));
+	return m != 0 ? i + (size_t)__builtin_ctz(m) : len;
 }
 
 /* len >= 16 */
@@ -368,9 +401,17 @@ escape_text_rest(char *dst, const char *src, size_t len)
 size_t
 escape_text(char *dst, const char *src, size_t len)
 {
-	size_t run = plain_run((const unsigned char *)src, len);
+	size_t run;
 
-	copy_run(dst, src, run);
+#ifdef HAVE_COPY_PLAIN
+	if (len >= 16)
+		run = copy_plain_long(dst, (const unsigned char *)src, len);
+	else
+#endif
+	{
+		run = plain_run((const unsigned char *)src, len);
+		copy_run(dst, src, run);
+	}
 	if (run == len)
 		return len;
 	return run + escape_text_rest(dst + run, src + run, len - run);
