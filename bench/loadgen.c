@@ -165,15 +165,45 @@ static size_t format_ts(char *ts, size_t cap, time_t t)
 /* Messages carry the time they are sent, to the second, as real senders'
  * do (a receiver that keeps a sender's differing TIMESTAMP, as logserver's
  * text format does, would otherwise write it on every record of a long run). */
-static void refresh_ts(void)
+void refresh_ts(void)
 {
 	time_t t = time(NULL);
 	char ts[64];
 	if (t == tpl.ts_sec)
 		return;
 	size_t n = format_ts(ts, sizeof ts, t);
+	if (n != tpl.ts_len)
+		die("internal: timestamp length changed");
 	memcpy(tpl.head + tpl.ts_off, ts, n);
 	tpl.ts_sec = t;
+}
+
+/*
+ * The frames are built ahead of the run, so each one's TIMESTAMP is written
+ * again with the current second just before its first byte is sent (its
+ * length never changes): a long run's last messages would otherwise carry
+ * the second the run started in, and a receiver that keeps a sender's
+ * differing TIMESTAMP (logserver's text records: sent="...") would write
+ * it on nearly every record and pay for bytes no real sender causes.
+ * msg points at the message (after any octet-count prefix).
+ */
+void stamp_msg(char *msg)
+{
+	memcpy(msg + tpl.ts_off, tpl.head + tpl.ts_off, tpl.ts_len);
+}
+
+/* stamp_msg() for the frames of tpl.framed bytes in buf that bytes [0, upto)
+ * reach and that are not stamped yet; *stamped counts the frames done. */
+void stamp_frames(char *buf, size_t upto, uint64_t *stamped)
+{
+	uint64_t last = (upto + tpl.framed - 1) / tpl.framed;
+
+	if (*stamped >= last)
+		return;
+	refresh_ts();
+	for (uint64_t i = *stamped; i < last; i++)
+		stamp_msg(buf + i * tpl.framed + tpl.prefix_len);
+	*stamped = last;
 }
 
 static void build_template(uint64_t max_conn_id, uint64_t max_seq)
@@ -182,7 +212,7 @@ static void build_template(uint64_t max_conn_id, uint64_t max_seq)
 	time_t t = time(NULL);
 	int pid = (int)getpid();
 	int n;
-	format_ts(ts, sizeof ts, t);
+	tpl.ts_len = format_ts(ts, sizeof ts, t);
 	tpl.ts_sec = t;
 	if (opt.format == 5424) {
 		tpl.ts_off = 6;		/* after "<13>1 " */
@@ -378,6 +408,7 @@ static void run_tcp_concurrent(struct conn *conns, long n, long active, uint64_t
 				want = WRITE_CHUNK;
 			if (want > budget)
 				want = (size_t)budget;
+			stamp_frames(c->buf, c->off + want, &c->stamped);
 			mark_first();
 			ssize_t w = write(c->fd, c->buf + c->off, want);
 			if (w < 0) {
@@ -396,9 +427,10 @@ static void run_tcp_concurrent(struct conn *conns, long n, long active, uint64_t
 }
 
 /* Blocking write of a whole buffer, honouring --rate. */
-static void write_all(int fd, const char *buf, size_t len, uint64_t total)
+static void write_all(int fd, char *buf, size_t len, uint64_t total)
 {
 	size_t off = 0;
+	uint64_t stamped = 0;
 	while (off < len) {
 		size_t want = len - off;
 		if (want > WRITE_CHUNK)
@@ -412,6 +444,7 @@ static void write_all(int fd, const char *buf, size_t len, uint64_t total)
 			if (want > allowed - sent_bytes)
 				want = (size_t)(allowed - sent_bytes);
 		}
+		stamp_frames(buf, off + want, &stamped);
 		mark_first();
 		ssize_t w = write(fd, buf + off, want);
 		if (w < 0) {
@@ -466,6 +499,7 @@ void run_udp(struct conn *c, uint64_t total)
 			mh[b].msg_hdr.msg_iovlen = 1;
 			b++;
 		}
+		stamp_frames(c->buf, (next + b) * tpl.framed, &c->stamped);
 		mark_first();
 		int r = sendmmsg(fd, mh, b, 0);
 		if (r < 0) {

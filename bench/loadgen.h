@@ -18,6 +18,7 @@ struct conn {
 	char *buf;		/* all of this connection's framed messages */
 	size_t len, off;	/* bytes built, bytes written */
 	uint64_t nmsg;		/* messages this connection sends */
+	uint64_t stamped;	/* frames given their send time (stamp_frames) */
 };
 
 struct lg_opt {
@@ -47,6 +48,7 @@ struct lg_tpl {
 	size_t prefix_len;
 	size_t framed;		/* bytes per framed message */
 	size_t ts_off;		/* where the TIMESTAMP sits in head */
+	size_t ts_len;		/* its length (fixed for a format) */
 	time_t ts_sec;		/* the second it shows */
 };
 
@@ -59,6 +61,9 @@ extern uint64_t tls_retries;	/* loadgen_tls.c */
 void die(const char *fmt, ...) __attribute__((format(printf, 1, 2), noreturn));
 uint64_t now_ns(clockid_t clk);
 size_t build_msg(char *p, uint64_t conn_id, uint64_t seq);
+void stamp_frames(char *buf, size_t upto, uint64_t *stamped);
+void stamp_msg(char *msg);
+void refresh_ts(void);	/* tpl.head shows the current second */
 void fill_conn(struct conn *c, uint64_t id);
 int tcp_connect(void);
 void mark_first(void);

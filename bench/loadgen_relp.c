@@ -29,10 +29,29 @@ struct relpconn {
 	size_t len, off;	/* bytes built, bytes written */
 	size_t *ends;		/* ends[k]: offset just past frame k */
 	uint64_t nmsg, acked;
+	uint64_t stamped;	/* frames given their send time */
 	uint64_t open_sent_ns;
 	char *rbuf;		/* received bytes not yet parsed */
 	size_t rlen;
 };
+
+/* stamp_frames() for RELP's frames, which differ in length: every frame that
+ * bytes [0, upto) reach gets the current second, once; its message starts
+ * at the '<' after "TXNR syslog LEN ". */
+static void stamp_relp(struct relpconn *c, size_t upto)
+{
+	if (c->stamped < c->nmsg)
+		refresh_ts();
+	for (; c->stamped < c->nmsg; c->stamped++) {
+		size_t start = c->stamped == 0 ? 0 : c->ends[c->stamped - 1];
+		if (start >= upto)
+			break;
+		char *m = memchr(c->buf + start, '<', c->ends[c->stamped] - start);
+		if (m == NULL)
+			die("internal: RELP frame %llu has no message", (unsigned long long)c->stamped);
+		stamp_msg(m);
+	}
+}
 
 static uint64_t relp_acked_total, relp_rsp_bytes, relp_open_max_ns;
 static struct relpconn *relp_conns;	/* for the acked_per_conn= line, also on failure */
@@ -373,6 +392,7 @@ static void relp_wait(struct relpconn *conns, long n, enum relp_state until, uin
 				size_t want = stop - c->off;
 				if (want > WRITE_CHUNK)
 					want = WRITE_CHUNK;
+				stamp_relp(c, c->off + want);
 				ssize_t w = write(c->fd, c->buf + c->off, want);
 				if (w < 0) {
 					if (errno == EAGAIN || errno == EINTR)

@@ -67,13 +67,15 @@ static void tls_close(SSL *s)
 	close(fd);
 }
 
-static void tls_write_all(SSL *s, long idx, const char *buf, size_t len)
+static void tls_write_all(SSL *s, long idx, char *buf, size_t len)
 {
 	size_t off = 0;
+	uint64_t stamped = 0;
 	while (off < len) {
 		size_t want = len - off;
 		if (want > WRITE_CHUNK)
 			want = WRITE_CHUNK;
+		stamp_frames(buf, off + want, &stamped);	/* once: a retry sends the same bytes */
 		mark_first();
 		int w = SSL_write(s, buf + off, (int)want);
 		if (w <= 0)
@@ -117,6 +119,7 @@ static void run_concurrent(struct conn *conns, SSL **ssl, long n, long active)
 			size_t want = c->len - c->off;
 			if (want > WRITE_CHUNK)
 				want = WRITE_CHUNK;
+			stamp_frames(c->buf, c->off + want, &c->stamped);	/* once per frame */
 			mark_first();
 			int w = SSL_write(ssl[i], c->buf + c->off, (int)want);
 			if (w <= 0) {
