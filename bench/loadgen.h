@@ -69,6 +69,7 @@ int tcp_connect(void);
 void mark_first(void);
 void set_nonblock(int fd);
 double self_cpu(void);
+double children_cpu(void);	/* of the waited-for sender processes */
 /* poll() for up to a second: what poll() returns, 0 also on EINTR; when nothing
  * is ready and nothing has progressed for --timeout: dies (die_stalled) or -1. */
 int poll_ready(struct pollfd *pf, nfds_t n, uint64_t last_progress, int die_stalled);

@@ -507,7 +507,7 @@ CSV=$res/results.csv
 # rep is 0 for a warm-up run (status warmup when it went well; not counted).
 # For RELP, seconds is until the last acknowledgement, msgs_per_s = acked /
 # seconds; file_s is until the last line was in the file (all modes).
-echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,acked,file_s,kern_mb,conns,status,note,user_s" >"$CSV"
+echo "receiver,mode,rep,count,sent,written,unique,lost,lost_pct,dup,ooo,send_s,seconds,msgs_per_s,cpu_s,pss_mb,max_procs,busy_pct,other_pct,attempts,acked,file_s,kern_mb,conns,status,note,user_s,sender_cpu_s" >"$CSV"
 runno=0
 FAILURES=()	# RELP runs that failed or lost acknowledged messages: reported loudly, exit status 3
 
@@ -520,8 +520,8 @@ record() { # record RECEIVER MODE REP STATUS NOTE [20 fields: sent .. attempts a
 	shift 5
 	if (($# == 0)); then set -- "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" "" ""; fi
 	local IFS=,
-	echo "$r,$m,$rep,$CUR_COUNT,$*,$status,$note,${USER_S:-}" >>"$CSV"
-	USER_S=""
+	echo "$r,$m,$rep,$CUR_COUNT,$*,$status,$note,${USER_S:-},${SENDER_S:-}" >>"$CSV"
+	USER_S="" SENDER_S=""
 }
 
 # loud MESSAGE: a failure that must not go unnoticed (RELP: an acknowledged
@@ -714,6 +714,7 @@ run_attempt() {
 	local cpu pss procs reached
 	cpu=$(kv cpu_s "$rd/watch.out") pss=$(kv peak_pss_kb "$rd/watch.out")
 	USER_S=$(kv user_s "$rd/watch.out")	# recorded with the run's row (record)
+	SENDER_S=$(kv cpu_s "$rd/loadgen.out")	# the load generator and its sender processes
 	procs=$(kv max_procs "$rd/watch.out") reached=$(kv reached "$rd/watch.out")
 	local status=ok note=""
 	if ((lrc != 0)) || [[ -z $first || -z $end || -z $unique ]]; then
