@@ -165,3 +165,42 @@ def test_the_holder_and_the_metrics_child_keep_no_log_file_open(start_server):
         files = [t for t in targets if t.startswith(str(srv.logdir)) and t != str(srv.logdir)
                  and not t.endswith("/.logserver.lock")]
         assert files == [], (pid, files)     # (a deleted one would say so: "(deleted)")
+
+
+def test_while_the_holder_is_stopped_new_connections_get_children_at_once_and_none_is_lost(
+        start_server):
+    # A holder that does not read (stopped here; in life: slowed down) lets
+    # its socket's send buffer fill with connections (a few hundred); a
+    # connection that then finds it full gets its child at once
+    # (src/server/waiting.c).
+    most = 2000
+    srv = start_server("--max-clients", most + 10, *QUIET)
+    holder = wait_until(lambda: holder_pid(srv.pid), what="the connection holder")
+    before = set(srv.children())
+    conns = []
+
+    def new_children():
+        return len(set(srv.children()) - before)
+    kill_pid(holder, signal.SIGSTOP)
+    try:
+        while new_children() < 10:
+            assert len(conns) < most, "no child for any of %d connections" % len(conns)
+            step = idle_from_range(srv.port, len(conns), 25)
+            for i, s in enumerate(step):
+                s.sendall(b"conn %04d\n" % (len(conns) + i))
+            conns += step
+        # Served while the holder still sleeps: the ones past its full queue.
+        srv.wait_records(lambda rs: len([r for r in rs if r.msg.startswith("conn ")]) >= 10,
+                         what="records from connections the holder could not take")
+        assert holder_pid(srv.pid) == holder
+    finally:
+        kill_pid(holder, signal.SIGCONT)
+    # Woken, the holder hands the others back with their first bytes.
+    n = len(conns)
+    recs = srv.wait_records(lambda rs: len([r for r in rs if r.msg.startswith("conn ")]) == n,
+                            what="a record from each of the %d connections" % n)
+    msgs = sorted(r.msg for r in recs if r.msg.startswith("conn "))
+    assert msgs == ["conn %04d" % i for i in range(n)]      # each once
+    for s in conns:
+        s.close()
+    assert srv.stop() == 0
