@@ -5,6 +5,7 @@ Each suite's own helper module imports these (tests/*/..._helpers.py) and
 keeps only what is particular to it."""
 
 import os
+import random
 import re
 import signal
 import socket
@@ -36,9 +37,36 @@ def wait_until(pred, timeout=15.0, what=None, interval=0.005, max_interval=0.1):
         delay = min(delay * 1.5, max_interval)
 
 
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
+_PORT_RNG = random.Random(os.getpid() ^ time.monotonic_ns())
+
+
 def free_port(kind=socket.SOCK_STREAM, host="127.0.0.1"):
-    """A port nothing is bound to right now on host (IPv4 or IPv6 literal)."""
+    """A port nothing is bound to right now on host (IPv4 or IPv6 literal).
+
+    It is taken below the kernel's ephemeral range: a port the kernel hands
+    out for bind(port 0) can be given, a moment later, to the local end of
+    any outgoing connection, and a server then started on it fails with
+    "Address already in use" (seen in CI).  Below the range only explicit
+    binds compete."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    top = min(_ephemeral_low(), 65536) - 1
+    bottom = 20000 if top > 21000 else 1024
+    for _ in range(200):
+        port = _PORT_RNG.randint(bottom, top)
+        with socket.socket(family, kind) as s:
+            try:
+                s.bind((host, port))
+            except OSError:
+                continue
+            return port
     with socket.socket(family, kind) as s:
         s.bind((host, 0))
         return s.getsockname()[1]

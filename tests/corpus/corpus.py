@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "common"))
+import lstest_common  # noqa: E402
 CORPUS = HERE / "messages.jsonl"
 FIELDS = ("pri", "seq", "timestamp", "host", "app", "procid", "msgid", "sd", "msg")
 
@@ -92,10 +94,7 @@ def through_logserver(server, raws, workdir, popen=subprocess.Popen, timeout=60)
     records' fields in order; ends the server by its pid."""
     workdir = Path(workdir)
     (workdir / "logserver.conf").write_text("# corpus run: options on the command line\n")
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
+    port = lstest_common.free_port()
     err = workdir / "logserver.stderr"
     with open(err, "wb") as ef:
         p = popen([str(server), "-c", str(workdir / "logserver.conf"), "-p", str(port),

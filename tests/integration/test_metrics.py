@@ -403,18 +403,22 @@ def test_only_the_metrics_child_maps_libmicrohttpd_and_gnutls(start_server):
 
 def test_a_missing_libmicrohttpd_stops_start_up_with_one_line(tmp_path):
     import glob
-    from integration_helpers import SERVER, one_stderr_line
+    from integration_helpers import one_stderr_line, server_argv
     libs = glob.glob("/usr/lib/*/libmicrohttpd.so.12") + glob.glob("/lib/*/libmicrohttpd.so.12")
     if os.geteuid() != 0 or shutil.which("unshare") is None or not libs:
         pytest.skip("needs root and unshare(1) to hide libmicrohttpd in a mount namespace")
     real = os.path.realpath(libs[0])
-    argv = [SERVER, "-p", str(free_port()), "-d", str(tmp_path / "logs"), "--udp-port", "0",
-            "--relp-port", "0", "--query-port", "0", "--metrics-port", str(free_port())]
-    # The library is hidden by an empty file mounted over it, in a mount
-    # namespace of this command only.
-    res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
-                          'mount --bind /dev/null "$0" && exec "$@"', real] + argv,
-                         stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+    # Three tries: a port found free can be taken before the server binds it.
+    for _attempt in range(3):
+        argv = server_argv(free_port(), tmp_path / "logs", "--udp-port", "0", "--relp-port", "0",
+                           "--query-port", "0", "--metrics-port", free_port())
+        # The library is hidden by an empty file mounted over it, in a mount
+        # namespace of this command only.
+        res = subprocess.run(["unshare", "-m", "--propagation", "private", "sh", "-c",
+                              'mount --bind /dev/null "$0" && exec "$@"', real] + argv,
+                             stdin=subprocess.DEVNULL, capture_output=True, timeout=30)
+        if b"Address already in use" not in res.stderr:
+            break
     assert res.returncode == 1, res.stderr
     line = one_stderr_line(res)
     assert "libmicrohttpd.so.12" in line and "--metrics-port 0" in line, line
