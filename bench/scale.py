@@ -26,7 +26,8 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "common"))
-from lstest_common import held_sockets  # noqa: E402  (accepted connections a process tree holds)
+from lstest_common import free_port, held_sockets  # noqa: E402  (held_sockets: accepted
+#                                                   connections a process tree holds)
 
 
 def meminfo():
@@ -57,10 +58,11 @@ def children(pid):
         return []
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+def cpu_s(pid):
+    """User plus system CPU seconds of process pid (/proc/PID/stat)."""
+    with open("/proc/%d/stat" % pid) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def main():
@@ -86,7 +88,7 @@ def main():
         while not os.path.isdir(os.path.join(work, "logs")) and time.monotonic() < deadline:
             time.sleep(0.05)
         time.sleep(0.3)
-        t0 = time.monotonic()
+        t0, cpu0 = time.monotonic(), cpu_s(srv.pid)
         for i in range(a.conns):
             s = socket.socket()
             s.bind(("127.0.%d.%d" % (1 + i // 50 // 250, 1 + (i // 50) % 250), 0))
@@ -98,6 +100,7 @@ def main():
         while (held_sockets([srv.pid] + children(srv.pid), port) < a.conns and
                time.monotonic() < deadline):
             time.sleep(0.2)
+        cpu1 = cpu_s(srv.pid)
         time.sleep(2)   # let every child reach its idle wait
         kids = children(srv.pid)
         n = held_sockets([srv.pid] + kids, port)
@@ -111,6 +114,10 @@ def main():
         for k, v in kern.items():
             print("%s_delta_kib=%d per_conn_kib=%.1f" % (k, v, v / max(n, 1)))
         print("all_in_per_conn_kib=%.1f" % (all_in / max(n, 1)))
+        # The supervisor's CPU while it accepted and admitted them (with
+        # --send, also forking each child); 10 ms clock ticks.
+        print("supervisor_cpu_s=%.2f per_conn_us=%.1f" % (cpu1 - cpu0,
+                                                         (cpu1 - cpu0) / max(n, 1) * 1e6))
         for s in socks:
             s.close()
     except OSError as e:

@@ -112,6 +112,8 @@ kid_remove(struct sv_state *st, pid_t pid, int status)
 			sv_event(st, "child %ld serving %s %s", (long)pid, st->kids[i].peer,
 			    how_it_ended(pid, status, how, sizeof(how)));
 		st->nquery -= st->kids[i].query != 0;
+		addrcount_del(&st->per_ip, st->kids[i].key, st->kids[i].keylen,
+		    st->kids[i].query != 0);
 		st->kids[i] = st->kids[--st->nkids];
 		sv_count_children(st);
 		return;

@@ -187,6 +187,7 @@ sv_start_child(struct sv_state *st, int cfd, const struct sockaddr_storage *ss, 
 	k->query = kind == L_QUERY;
 	memcpy(k->key, key, keylen);
 	k->keylen = keylen;
+	(void)addrcount_add(&st->per_ip, key, keylen, k->query);	/* (within its bound) */
 	st->nquery += kind == L_QUERY;
 	net_format_peer((struct sockaddr *)ss, sslen, k->peer, sizeof(k->peer));
 	sv_count_children(st);
@@ -210,14 +211,10 @@ spawn(struct sv_state *st, int cfd, struct sockaddr_storage *ss, socklen_t sslen
 		return;
 	}
 	unsigned char key[16];
-	size_t keylen = net_addr_key((struct sockaddr *)ss, sslen, key), same = 0;
+	size_t keylen = net_addr_key((struct sockaddr *)ss, sslen, key);
 
-	for (size_t i = 0; i < st->nkids; i++)
-		same += st->kids[i].query == query && st->kids[i].keylen == keylen &&
-		    memcmp(st->kids[i].key, key, keylen) == 0;
-	if (!query)
-		same += waiting_same(st, key, keylen);
-	if (same >= (size_t)cfg->max_per_ip) {
+	/* (a sender's count holds its children and its waiting connections) */
+	if (addrcount_get(&st->per_ip, key, keylen, query) >= (size_t)cfg->max_per_ip) {
 		snprintf(why, sizeof(why), "max-per-ip (%lld) reached", cfg->max_per_ip);
 		refuse(st, cfd, ss, sslen, kind, MX_RF_PER_IP, why);
 		return;

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 #include <time.h>
 
+#include "addrcount.h"
 #include "record.h"
 #include "supervisor.h"
 
@@ -58,6 +59,8 @@ struct sv_state {
 	struct waiting *wait;	/* --max-clients slots */
 	unsigned *wfree;	/* the free slot numbers, nwfree of them */
 	size_t nwfree, nwaiting;
+	struct addrcount per_ip;	/* children and waiting connections per address and
+					 * class (senders 0, query 1), for --max-per-ip */
 	unsigned listening;	/* 1 << enum mx_transport: the transports served */
 	time_t next_stats;	/* monotonic s: the next --stats-interval record */
 	time_t next_summary;	/* when to look for flood-control summaries */
@@ -104,7 +107,8 @@ void reap(struct sv_state *st);
 void shutdown_children(struct sv_state *st, int sigfd);
 
 /* waiting.c: the supervisor's side of the holder */
-/* Allocates the slots. Returns -1 when out of memory. */
+/* Allocates the slots and the per-address counts. Returns -1 when out of
+ * memory. */
 int waiting_init(struct sv_state *st);
 void waiting_free(struct sv_state *st);
 /* Hands an accepted sender connection to the holder. Returns 0 (cfd is
@@ -114,8 +118,6 @@ int waiting_hold(struct sv_state *st, int cfd, const struct sockaddr_storage *ss
 /* Reads the holder's messages: starts the children of connections that
  * became readable, records those it closed as idle. */
 void waiting_input(struct sv_state *st);
-/* Waiting connections from the address key. */
-size_t waiting_same(const struct sv_state *st, const unsigned char *key, size_t keylen);
 /* The holder is gone (why: for the record): its connections are closed. */
 void waiting_lost(struct sv_state *st, const char *why);
 

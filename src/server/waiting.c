@@ -4,6 +4,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "holder.h"
@@ -17,11 +19,18 @@ int
 waiting_init(struct sv_state *st)
 {
 	size_t cap = (size_t)st->sv->cfg->max_clients;
+	uint64_t seed;
 
+	/* The hash seed: peers choose their addresses, and must not be able to
+	 * pick ones that share a probe run. */
+	if (getrandom(&seed, sizeof(seed), GRND_NONBLOCK) != (ssize_t)sizeof(seed))
+		seed = (uint64_t)time(NULL) * 0x9e3779b97f4a7c15ull ^ (uint64_t)getpid();
 	st->hold_sock = -1;
 	st->wait = calloc(cap, sizeof(*st->wait));
 	st->wfree = malloc(cap * sizeof(*st->wfree));
-	if (st->wait == NULL || st->wfree == NULL) {
+	/* senders (waiting or with a child) and query clients, each bounded */
+	if (st->wait == NULL || st->wfree == NULL || addrcount_init(&st->per_ip,
+	    cap + (size_t)st->sv->cfg->query_max_clients, seed) == -1) {
 		waiting_free(st);
 		return -1;
 	}
@@ -36,6 +45,7 @@ waiting_free(struct sv_state *st)
 {
 	free(st->wait);
 	free(st->wfree);
+	addrcount_free(&st->per_ip);
 	st->wait = NULL;
 	st->wfree = NULL;
 	st->nwfree = 0;
@@ -45,6 +55,7 @@ static void
 release(struct sv_state *st, unsigned slot)
 {
 	st->wait[slot].used = 0;
+	addrcount_del(&st->per_ip, st->wait[slot].key, st->wait[slot].keylen, 0);
 	st->wfree[st->nwfree++] = slot;
 	st->nwaiting--;
 	sv_count_children(st);
@@ -68,25 +79,10 @@ waiting_hold(struct sv_state *st, int cfd, const struct sockaddr_storage *ss, so
 	st->nwaiting++;
 	st->wait[slot] = (struct waiting){ 1, kind, sslen, *ss, { 0 }, keylen };
 	memcpy(st->wait[slot].key, key, keylen);
+	(void)addrcount_add(&st->per_ip, key, keylen, 0);	/* (within its bound) */
 	close(cfd);
 	sv_count_children(st);
 	return 0;
-}
-
-size_t
-waiting_same(const struct sv_state *st, const unsigned char *key, size_t keylen)
-{
-	size_t same = 0, seen = 0;
-
-	for (size_t i = 0; seen < st->nwaiting && i < (size_t)st->sv->cfg->max_clients; i++) {
-		const struct waiting *w = &st->wait[i];
-
-		if (!w->used)
-			continue;
-		seen++;
-		same += w->keylen == keylen && memcmp(w->key, key, keylen) == 0;
-	}
-	return same;
 }
 
 void

@@ -122,6 +122,29 @@ def test_max_per_ip_refuses_the_next_connection_and_keeps_the_others(start_serve
     assert srv.stop() == 0
 
 
+def test_max_per_ip_counts_come_back_when_waiting_and_served_connections_end(start_server):
+    srv = start_server("--max-per-ip", "2", "--udp-port", "0")
+    for rnd in range(3):
+        # Round 1 and 2 are served only if both kinds of connection gave
+        # their count back when they ended (a waiting one in the holder, a
+        # served one with a child).
+        silent = connect_from(srv.port, "127.0.0.7")        # waits in the holder
+        served = connect_from(srv.port, "127.0.0.7")        # gets a child
+        served.sendall(b"round %d\n" % rnd)
+        srv.wait_records(lambda rs: any(r.msg == "round %d" % rnd for r in rs))
+        third = connect_from(srv.port, "127.0.0.7")         # never counted below what is open
+        assert third.recv(200) == b"logserver: refused: max-per-ip (2) reached\n"
+        third.close()
+        peer = "127.0.0.7:%d" % silent.getsockname()[1]
+        silent.close()
+        served.close()
+        # Settled: the supervisor recorded the silent one's end (it does so
+        # as it releases its slot) and reaped the served one's child.
+        srv.wait_records(lambda rs: events(rs, "disconnect %s messages=0" % peer))
+        wait_until(lambda: srv.children() == [], what="round %d: the child reaped" % rnd)
+    assert srv.stop() == 0
+
+
 def test_a_refused_flood_adds_a_bounded_number_of_records_and_real_messages_survive(
         start_server, tmp_path):
     srv = start_server("--allow", "127.0.0.2/32", "--max-size", "64K", "--max-files", "3",
