@@ -204,3 +204,33 @@ def test_while_the_holder_is_stopped_new_connections_get_children_at_once_and_no
     for s in conns:
         s.close()
     assert srv.stop() == 0
+
+
+def test_while_the_holder_waits_to_be_restarted_a_silent_connection_gets_its_child_at_once(
+        start_server):
+    # A holder that keeps dying is restarted later each time (0, 250, 500,
+    # 1000, 2000, 4000 ms: src/server/children.c); meanwhile there is no
+    # holder, and a sender that has not spoken gets its child at once
+    # instead of waiting for one.
+    srv = start_server(*QUIET)
+    pid = None
+    for delay in (0, 250, 500, 1000, 2000, 4000):
+        pid = wait_until(lambda: holder_pid(srv.pid) not in (None, pid) and holder_pid(srv.pid),
+                         what="the holder to restart before %d ms" % delay)
+        kill_pid(pid, signal.SIGKILL)
+        srv.wait_records(lambda rs: events(rs, "connection holder %d ended unexpectedly "
+                                           "(killed by signal 9); restarting it in %d ms"
+                                           % (pid, delay)))
+    # Now 4 s without a holder:
+    before = set(srv.children())
+    s = idle_from(srv.port, 1)[0]
+    child = wait_until(lambda: set(srv.children()) - before,
+                       what="a child for the silent connection")
+    assert holder_pid(srv.pid) is None, "restarted within 4 s: the test ran too slowly"
+    s.sendall(b"served without a holder\n")
+    s.close()
+    srv.wait_records(lambda rs: any(r.msg == "served without a holder" for r in rs))
+    assert len(child) == 1
+    wait_until(lambda: holder_pid(srv.pid) not in (None, pid), what="the holder restarted",
+               timeout=30)
+    assert srv.stop() == 0
