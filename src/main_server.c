@@ -29,7 +29,7 @@
 static const struct cli_program server_program = {
 	.name = "logserver",
 	.usage = "[-c FILE] [-p PORT] [-d DIR] [options]",
-	.summary = "Central log server: writes what its clients send into size-rotated log files.",
+	.summary = "Central log server: writes what its clients send into log files rotated by size (and by time, --rotate-interval).",
 	.default_config = LS_CONFIG_PATH,
 	.tab = server_options,
 	.n = &server_noptions,
@@ -440,6 +440,7 @@ main(int argc, char **argv)
 		snprintf(sv.run_note + used, sizeof(sv.run_note) - used, " events=none");
 	}
 	/* Some acknowledgement promises "on disk": rotation then syncs too. */
+	store.interval = cfg.rotate_interval;
 	store.durable = (cfg.relp_port != 0 && cfg.fsync == FSYNC_BATCH) ||
 	    cfg.tcp_fsync == FSYNC_BATCH;
 	if (pidfd != -1 && pidfile_write(pidfd, cfg.pid_file, err, sizeof(err)) == -1)

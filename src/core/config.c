@@ -23,6 +23,9 @@ const struct opt_def server_options[] = {
 	  "plain TCP: fdatasync each batch of records (batch) or leave it to the kernel (never)" },
 	{ "max-size", 0, OPT_SIZE, "10M", 1024, 1LL << 40, NULL, S(max_size), "SIZE",
 	  "rotate the log file before it grows past SIZE (K, M, G, T suffixes: powers of 1024)" },
+	{ "rotate-interval", 0, OPT_INT, "0", 0, 31622400, NULL, S(rotate_interval), "SECONDS",
+	  "also start a new log file with the first record after each multiple of SECONDS since "
+	  "1970-01-01 00:00 UTC (3600: hourly, 86400: daily at 00:00 UTC; 0: by size only)" },
 	{ "max-files", 0, OPT_INT, "10", 1, 1000000, NULL, S(max_files), "N",
 	  "log files the directory keeps; older ones are deleted" },
 	{ "on-start", 0, OPT_CHOICE, "append", 0, 0, "append|new", S(on_start), "append|new",

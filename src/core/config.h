@@ -34,6 +34,7 @@ struct server_config {
 	char bind[256];
 	long long max_size;
 	long long max_files;
+	long long rotate_interval;	/* seconds, 0: none */
 	int on_start;
 	long long max_clients;
 	long long max_per_ip;

@@ -163,9 +163,14 @@ write_header(struct logstore *ls)
 	if (sh->renumbered > 0)
 		snprintf(renum, sizeof(renum), "; the sequence numbers reached their maximum: %lu "
 		    "files renumbered from 1", sh->renumbered);
-	if (ls_store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s%s%s",
-	    sh->prev_name, (unsigned long long)sh->prev_size, (unsigned long long)ls->max_size,
-	    ls->max_files, sh->deleted[0] ? "; deleted " : "", sh->deleted, renum) == -1)
+	char every[48] = "";
+
+	if (ls->interval > 0)
+		snprintf(every, sizeof(every), ", rotate-interval %lld", (long long)ls->interval);
+	if (ls_store_event(ls, "rotate: continues %s (%llu bytes); max-size %llu, max-files %zu%s"
+	    "%s%s%s", sh->prev_name, (unsigned long long)sh->prev_size,
+	    (unsigned long long)ls->max_size, ls->max_files, every,
+	    sh->deleted[0] ? "; deleted " : "", sh->deleted, renum) == -1)
 		return -1;
 	sh->renumbered = 0;
 	sh->hdr = sh->size - before;
@@ -219,6 +224,21 @@ rotate_failed(struct logstore *ls, int err)
 	ls->sh->rotate_errno = err;
 }
 
+/* --rotate-interval: the current file holds records and began in an
+ * earlier period than now (a clock set back starts no file). Caller holds
+ * the lock. */
+static int
+period_ended(const struct logstore *ls)
+{
+	const struct logstore_shared *sh = ls->sh;
+	struct timespec now;
+
+	if (ls->interval <= 0 || sh->size <= sh->hdr)
+		return 0;
+	clock_gettime(CLOCK_REALTIME, &now);
+	return now.tv_sec > sh->ftime && now.tv_sec / ls->interval > sh->ftime / ls->interval;
+}
+
 static int
 append_locked(struct logstore *ls, const char *buf, size_t len, size_t *written,
     struct ls_tag *tag)
@@ -229,6 +249,14 @@ append_locked(struct logstore *ls, const char *buf, size_t len, size_t *written,
 
 	if (sh->need_hdr && write_header(ls) == -1)
 		return -1;
+	if (period_ended(ls)) {
+		if (rotate(ls) == -1) {
+			rotate_failed(ls, errno ? errno : EIO);
+			rotation_failed = 1;
+		} else if (write_header(ls) == -1) {
+			return -1;
+		}
+	}
 	while (len > 0) {
 		uint64_t room = sh->size < ls->max_size ? ls->max_size - sh->size : 0;
 		size_t n = len;

@@ -85,6 +85,7 @@ struct logstore {
 	uint64_t gen;		/* generation fd belongs to */
 	uint64_t max_size;
 	size_t max_files;
+	int64_t interval;	/* rotate at each multiple of it (seconds since the epoch), 0: never */
 	int format;		/* enum rec_format of the store's own records */
 	int audit_fd;		/* --audit-file, append-only; -1: audit events go to the log */
 	int other_format;	/* open: the newest file was in this other format, so a

@@ -3,11 +3,13 @@ import random
 import re
 import socket
 import threading
+import time
+from calendar import timegm
 
 import pytest
 
 from integration_helpers import (LOGNAME_RE, client_msgs, events, first_record, peer_of,
-                                 read_file_records, wait_closed)
+                                 read_file_records, wait_closed, wait_until)
 
 CLIENTS = 50
 LINES = 2000
@@ -15,7 +17,7 @@ MAX_SIZE = 64 * 1024
 
 LINE_RE = re.compile(r"^c(\d\d) n(\d{5}) (.*)$")
 ROTATE_RE = re.compile(r"^rotate: continues (\S+) \((\d+) bytes\); max-size (\d+), "
-                       r"max-files (\d+)(?:; deleted (.*))?$")
+                       r"max-files (\d+)(?:, rotate-interval (?P<every>\d+))?(?:; deleted (?P<deleted>.*))?$")
 
 
 def line_for(client, n):
@@ -71,8 +73,8 @@ def check_rotate_chain(srv, files):
         assert m.group(1) == prev.name
         assert int(m.group(2)) == prev.stat().st_size
         assert int(m.group(3)) == MAX_SIZE
-        if m.group(5):
-            deleted += m.group(5).split()
+        if m.group("deleted"):
+            deleted += m.group("deleted").split()
     for name in deleted:
         assert LOGNAME_RE.match(name), name
         assert not (srv.logdir / name).exists(), "%s was reported deleted" % name
@@ -247,3 +249,40 @@ def test_first_record_after_rotation_goes_whole_even_past_max_size(start_server)
         frecs = [r for r in recs if r.file == f.name]
         assert frecs[0].is_event and frecs[0].event.startswith("rotate: "), f.name
         assert len([r for r in frecs if not r.is_event]) == 1, (f.name, frecs)
+
+def name_time(name):
+    """The UTC time in a log file's name, in seconds since the epoch."""
+    return timegm(time.strptime(LOGNAME_RE.match(name).group(1), "%Y%m%dT%H%M%SZ"))
+
+
+def test_rotate_interval_starts_a_file_with_the_first_record_of_each_period(start_server):
+    every = 2
+    srv = start_server("--rotate-interval", every, "--udp-port", "0")
+
+    def file_of(msg):
+        recs = srv.wait_records(lambda rs: any(r.msg == msg for r in rs), what=msg)
+        return [r.file for r in recs if r.msg == msg][0]
+
+    def periods_after(name, n):
+        start = name_time(name) // every
+        wait_until(lambda: int(time.time()) // every >= start + n, timeout=(n + 2) * every,
+                   what="%d periods after %s" % (n, name))
+
+    with srv.connect() as s:
+        s.sendall(b"first\n")
+        a = file_of("first")
+        periods_after(a, 1)
+        s.sendall(b"second\n")
+        b = file_of("second")
+        assert b != a
+        m = ROTATE_RE.match(first_record(srv.logdir / b).event)
+        assert m and m.group(1) == a and m.group("every") == str(every), first_record(srv.logdir / b)
+        # A period without records starts no file; the next record does.
+        periods_after(b, 2)
+        assert [f.name for f in srv.files()] == [a, b]
+        s.sendall(b"third\n")
+        c = file_of("third")
+        assert c not in (a, b)
+    msgs = [r.msg for r in srv.records() if not r.is_event]
+    assert msgs == ["first", "second", "third"]
+    assert srv.stop() == 0
